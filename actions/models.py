@@ -1,0 +1,250 @@
+"""The plan hierarchy, owned by the secretariat: plan → goal → action →
+indicator → yearly milestone."""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from actions.querysets import ActionQuerySet, GoalQuerySet, IndicatorQuerySet, PlanQuerySet
+
+
+class SustainableDevelopmentGoal(models.Model):
+    """One of the UN's 17 Sustainable Development Goals, used to tag actions."""
+
+    number = models.PositiveSmallIntegerField(
+        primary_key=True, validators=[MinValueValidator(1), MaxValueValidator(17)]
+    )
+    name = models.CharField(_("name"), max_length=100)
+
+    class Meta:
+        ordering = ["number"]
+        verbose_name = _("sustainable development goal")
+        verbose_name_plural = _("sustainable development goals")
+        constraints = [
+            models.CheckConstraint(condition=Q(number__gte=1, number__lte=17), name="sdg_number_1_to_17"),
+        ]
+
+    def __str__(self) -> str:
+        return f"SDG {self.number}: {self.name}"
+
+
+class Plan(models.Model):
+    """A strategic action plan over a span of years. One plan is the current one."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        ACTIVE = "active", _("Active")
+        CLOSED = "closed", _("Closed")
+
+    code = models.SlugField(_("code"), max_length=20, unique=True, help_text=_("For example 2021-2023."))
+    name = models.CharField(_("name"), max_length=200)
+    subtitle = models.CharField(_("subtitle"), max_length=300, blank=True)
+    start_date = models.DateField(_("start"))
+    end_date = models.DateField(_("end"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    is_current = models.BooleanField(_("current plan"), default=False)
+    approved_by = models.CharField(_("approved by"), max_length=300, blank=True)
+    basis = models.TextField(_("basis"), blank=True, help_text=_("What the content rests on."))
+    carried_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="successors",
+        verbose_name=_("carried over from"),
+    )
+
+    objects = PlanQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-start_date"]
+        verbose_name = _("plan")
+        verbose_name_plural = _("plans")
+        constraints = [
+            models.UniqueConstraint(fields=["is_current"], condition=Q(is_current=True), name="one_current_plan"),
+            models.CheckConstraint(condition=Q(end_date__gt=F("start_date")), name="plan_end_after_start"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Goal(models.Model):
+    """A goal of a plan; `code` is unique within the plan."""
+
+    plan = models.ForeignKey(Plan, on_delete=models.CASCADE, related_name="goals", verbose_name=_("plan"))
+    code = models.CharField(_("code"), max_length=10)
+    title = models.CharField(_("title"), max_length=300)
+    description = models.TextField(_("description"), blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    sdgs = models.ManyToManyField(SustainableDevelopmentGoal, blank=True, related_name="goals", verbose_name=_("SDGs"))
+    basis = models.TextField(_("basis"), blank=True)
+    retired = models.BooleanField(_("retired"), default=False)
+    carried_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="carried_to",
+        verbose_name=_("carried over from"),
+    )
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    # history: registered in actions/translation.py, after the translated fields exist
+    objects = GoalQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["plan", "order", "code"]
+        verbose_name = _("goal")
+        verbose_name_plural = _("goals")
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "code"], name="goal_code_unique_in_plan"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code}. {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("goal-detail", args=[self.code])
+
+
+class Action(models.Model):
+    """An action under a goal; `code` ("1.2") is unique within its goal.
+
+    `version` grows by one on every save through the services, so that a form or
+    API client holding an older version can be refused.
+    """
+
+    class Status(models.TextChoices):
+        NOT_STARTED = "not_started", _("Not started")
+        ON_TRACK = "on_track", _("On track")
+        AT_RISK = "at_risk", _("At risk")
+        OFF_TRACK = "off_track", _("Off track")
+        COMPLETED = "completed", _("Completed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    goal = models.ForeignKey(Goal, on_delete=models.PROTECT, related_name="actions", verbose_name=_("goal"))
+    code = models.CharField(_("code"), max_length=10)
+    title = models.CharField(_("title"), max_length=300)
+    description = models.TextField(_("description"), blank=True)
+    lead = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="led_actions",
+        verbose_name=_("lead"),
+    )
+    start_date = models.DateField(_("start"))
+    end_date = models.DateField(_("end"))
+    participants = models.ManyToManyField(
+        "members.Member", through="Participation", blank=True, related_name="actions",
+        verbose_name=_("participating members"),
+    )
+    sdgs = models.ManyToManyField(
+        SustainableDevelopmentGoal, blank=True, related_name="actions", verbose_name=_("SDGs")
+    )
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.NOT_STARTED)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    weight = models.PositiveSmallIntegerField(
+        _("weight"), default=1, help_text=_("Weight of this action in its goal's and the plan's progress.")
+    )
+    basis = models.TextField(_("basis"), blank=True)
+    retired = models.BooleanField(_("retired"), default=False)
+    carried_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="carried_to",
+        verbose_name=_("carried over from"),
+    )
+    version = models.PositiveIntegerField(default=1)
+
+    # history: registered in actions/translation.py, after the translated fields exist
+    objects = ActionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["goal__plan", "goal__order", "order", "code"]
+        verbose_name = _("action")
+        verbose_name_plural = _("actions")
+        constraints = [
+            models.UniqueConstraint(fields=["goal", "code"], name="action_code_unique_in_goal"),
+            models.CheckConstraint(condition=Q(end_date__gte=F("start_date")), name="action_end_after_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.title}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("action-detail", args=[self.code])
+
+
+class Participation(models.Model):
+    """A member taking part in an action: it is expected to report on it."""
+
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="participations")
+    member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="participations")
+    is_demo = models.BooleanField(
+        _("demo data"), default=False, help_text=_("Assigned by the demo seed, not by the secretariat.")
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("participation")
+        verbose_name_plural = _("participations")
+        constraints = [
+            models.UniqueConstraint(fields=["action", "member"], name="participation_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} in {self.action.code}"
+
+
+class Indicator(models.Model):
+    """A measurable result of an action, from a baseline towards a target."""
+
+    class Direction(models.TextChoices):
+        INCREASE = "increase", _("Increase")
+        DECREASE = "decrease", _("Decrease")
+
+    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="indicators", verbose_name=_("action"))
+    code = models.CharField(_("code"), max_length=15, help_text=_("Unique within the action, e.g. 3.1.a."))
+    name = models.CharField(_("name"), max_length=300)
+    description = models.TextField(_("description"), blank=True)
+    unit = models.CharField(_("unit"), max_length=50)
+    baseline = models.DecimalField(_("baseline"), max_digits=14, decimal_places=2)
+    target = models.DecimalField(_("target"), max_digits=14, decimal_places=2)
+    direction = models.CharField(_("direction"), max_length=10, choices=Direction.choices, default=Direction.INCREASE)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+    basis = models.TextField(_("basis"), blank=True)
+    retired = models.BooleanField(_("retired"), default=False)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    # history: registered in actions/translation.py, after the translated fields exist
+    objects = IndicatorQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["action", "order", "code"]
+        verbose_name = _("indicator")
+        verbose_name_plural = _("indicators")
+        constraints = [
+            models.UniqueConstraint(fields=["action", "code"], name="indicator_code_unique_in_action"),
+            models.CheckConstraint(condition=~Q(target=F("baseline")), name="indicator_target_differs_from_baseline"),
+            models.CheckConstraint(
+                condition=(Q(direction="increase", target__gt=F("baseline")))
+                | Q(direction="decrease", target__lt=F("baseline")),
+                name="indicator_target_matches_direction",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class Milestone(models.Model):
+    """A value an indicator should reach by the end of a given year."""
+
+    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="milestones")
+    year = models.PositiveSmallIntegerField(_("year"))
+    value = models.DecimalField(_("value"), max_digits=14, decimal_places=2)
+
+    class Meta:
+        ordering = ["indicator", "year"]
+        verbose_name = _("milestone")
+        verbose_name_plural = _("milestones")
+        constraints = [
+            models.UniqueConstraint(fields=["indicator", "year"], name="milestone_one_per_year"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator.code} {self.year}: {self.value}"

@@ -1,0 +1,61 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from members.models import ApiToken, FocalPoint, Member, Membership, Region
+
+
+@admin.register(Region)
+class RegionAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "order"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+
+
+class FocalPointInline(admin.TabularInline):
+    model = FocalPoint
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Member)
+class MemberAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "country", "region", "membership_type", "confidence"]
+    list_filter = ["region", "membership_type", "confidence"]
+    search_fields = ["name", "slug", "country", "country_code"]
+    inlines = [MembershipInline, FocalPointInline]
+    fieldsets = [
+        (None, {"fields": ["name", "slug", "country", "country_code", "region", "membership_type"]}),
+        ("Location", {"fields": ["latitude", "longitude"]}),
+        ("Provenance", {"fields": ["confidence", "source"]}),
+    ]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["member", "standing", "start", "end"]
+    list_filter = ["standing"]
+    search_fields = ["member__name"]
+    autocomplete_fields = ["member"]
+
+
+@admin.register(FocalPoint)
+class FocalPointAdmin(admin.ModelAdmin):
+    list_display = ["user", "member", "created"]
+    search_fields = ["user__username", "member__name"]
+    autocomplete_fields = ["user", "member"]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    list_display = ["name", "user", "scope", "prefix", "created", "expires_at", "last_used_at", "revoked_at"]
+    list_filter = ["scope"]
+    search_fields = ["name", "user__username", "prefix"]
+    readonly_fields = ["prefix", "created", "last_used_at"]
+
+    def has_add_permission(self, request):
+        # A key is shown once at creation: tokens are made by `issue_token` or the token page.
+        return False

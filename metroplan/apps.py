@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class MetroplanConfig(AppConfig):
+    name = "metroplan"
+    verbose_name = "metroplan"

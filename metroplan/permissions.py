@@ -1,0 +1,91 @@
+"""Who may do what: the one place for the site's access rules.
+
+Pages, the API, exports and reports ask these functions; querysets' `visible_to`
+methods use them to draw the boundary of what a user can see.
+"""
+
+from django.conf import settings
+from rest_framework import permissions
+
+SECRETARIAT_GROUP = "Secretariat"
+
+
+def is_secretariat(user) -> bool:
+    """Secretariat staff: members of the Secretariat group, or superusers."""
+    if not user or not user.is_authenticated or not user.is_active:
+        return False
+    cached = getattr(user, "_metroplan_is_secretariat", None)
+    if cached is None:
+        cached = user.is_superuser or user.groups.filter(name=SECRETARIAT_GROUP).exists()
+        user._metroplan_is_secretariat = cached
+    return cached
+
+
+def member_of(user):
+    """The member a focal point reports for, or None."""
+    if not user or not user.is_authenticated:
+        return None
+    cached = getattr(user, "_metroplan_member", False)
+    if cached is False:
+        from members.models import FocalPoint
+
+        focal_point = FocalPoint.objects.select_related("member").filter(user=user).first()
+        cached = focal_point.member if focal_point else None
+        user._metroplan_member = cached
+    return cached
+
+
+def can_see_dashboards(user) -> bool:
+    return settings.PUBLIC_DASHBOARD or (user is not None and user.is_authenticated)
+
+
+def can_edit_plan(user) -> bool:
+    return is_secretariat(user)
+
+
+def can_review(user) -> bool:
+    return is_secretariat(user)
+
+
+def can_write_update_for(user, member) -> bool:
+    """Focal points write their own member's updates; staff write any."""
+    if is_secretariat(user):
+        return True
+    own = member_of(user)
+    return own is not None and member is not None and own.pk == member.pk
+
+
+def can_edit_update(user, update) -> bool:
+    """An approved update is closed to everyone; otherwise as can_write_update_for."""
+    if update.state == "approved":
+        return False
+    return can_write_update_for(user, update.member)
+
+
+def token_scope(request) -> str | None:
+    """The scope of the API token that authenticated this request, if any."""
+    auth = getattr(request, "auth", None)
+    return getattr(auth, "scope", None)
+
+
+class ApiAccess(permissions.BasePermission):
+    """The API's rule, in every view: authenticated; a read token never writes;
+    plan, members, periods and reviews are written by secretariat staff only.
+
+    Views whose writes are open to focal points (updates) set
+    `focal_points_may_write = True`; the object-level rule is can_edit_update.
+    """
+
+    message = "You do not have permission to perform this action."
+
+    def has_permission(self, request, view) -> bool:
+        if not request.user or not request.user.is_authenticated:
+            return False
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        if token_scope(request) == "read":
+            self.message = "This token has the read scope and cannot write."
+            return False
+        if getattr(view, "focal_points_may_write", False):
+            return is_secretariat(request.user) or member_of(request.user) is not None
+        return is_secretariat(request.user)

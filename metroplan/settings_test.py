@@ -1,0 +1,19 @@
+"""Test settings: the same settings module, with what a test run must not do
+(send mail, wait on real hashing, leave files behind) switched off."""
+
+import os
+import tempfile
+
+os.environ.setdefault("METROPLAN_TESTING", "1")
+
+from metroplan.settings import *  # noqa: E402,F403
+from metroplan.settings import REST_FRAMEWORK  # noqa: E402
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+MEDIA_ROOT = tempfile.mkdtemp(prefix="metroplan-test-media-")
+AXES_ENABLED = False
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,
+    "DEFAULT_THROTTLE_RATES": {"token": "100000/hour", "anonymous": "100000/hour"},
+}

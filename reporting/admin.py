@@ -1,0 +1,54 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from reporting.models import Evidence, IndicatorValue, PeriodReopening, ProgressUpdate, Report, ReportingPeriod
+
+
+@admin.register(ReportingPeriod)
+class ReportingPeriodAdmin(admin.ModelAdmin):
+    list_display = ["code", "plan", "start", "end", "deadline", "is_open"]
+    list_filter = ["plan", "is_open"]
+
+
+@admin.register(PeriodReopening)
+class PeriodReopeningAdmin(admin.ModelAdmin):
+    list_display = ["member", "period", "state", "until", "requested_at"]
+    list_filter = ["state", "period"]
+    autocomplete_fields = ["member"]
+
+
+class IndicatorValueInline(admin.TabularInline):
+    model = IndicatorValue
+    extra = 0
+
+
+class EvidenceInline(admin.TabularInline):
+    model = Evidence
+    extra = 0
+
+
+@admin.register(ProgressUpdate)
+class ProgressUpdateAdmin(SimpleHistoryAdmin):
+    list_display = ["member", "action", "period", "state", "first_submitted_at", "is_demo"]
+    list_filter = ["state", "period", "is_demo", "member__region"]
+    search_fields = ["member__name", "action__code", "narrative"]
+    autocomplete_fields = ["member"]
+    inlines = [IndicatorValueInline, EvidenceInline]
+    readonly_fields = ["version", "created", "modified"]
+
+
+@admin.register(IndicatorValue)
+class IndicatorValueAdmin(SimpleHistoryAdmin):
+    list_display = ["update", "indicator", "value", "not_available"]
+
+
+@admin.register(Evidence)
+class EvidenceAdmin(admin.ModelAdmin):
+    list_display = ["update", "title", "file", "url", "added_at"]
+
+
+@admin.register(Report)
+class ReportAdmin(admin.ModelAdmin):
+    list_display = ["plan", "kind", "period", "as_of", "state", "created", "finished_at"]
+    list_filter = ["kind", "state"]
+    readonly_fields = ["snapshot", "html", "created", "started_at", "finished_at"]

@@ -1,0 +1,266 @@
+"""Progress reporting: periods, members' progress updates with indicator values
+and evidence, period reopenings, and generated reports."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from actions.models import Action
+
+from reporting.querysets import ProgressUpdateQuerySet, ReportingPeriodQuerySet
+
+
+class ReportingPeriod(models.Model):
+    """A reporting period of a plan ("2022-Q3").
+
+    The deadline decides whether an update is on time or late; it locks nothing.
+    A closed period takes no new submissions unless staff reopen it for a member.
+    """
+
+    plan = models.ForeignKey("actions.Plan", on_delete=models.CASCADE, related_name="periods")
+    code = models.CharField(_("code"), max_length=20)
+    start = models.DateField(_("start"))
+    end = models.DateField(_("end"))
+    deadline = models.DateField(_("submission deadline"))
+    is_open = models.BooleanField(_("open"), default=True)
+
+    objects = ReportingPeriodQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["start"]
+        verbose_name = _("reporting period")
+        verbose_name_plural = _("reporting periods")
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "code"], name="period_code_unique_in_plan"),
+            models.CheckConstraint(condition=Q(end__gte=F("start")), name="period_end_after_start"),
+            models.CheckConstraint(condition=Q(deadline__gte=F("end")), name="period_deadline_after_end"),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class PeriodReopening(models.Model):
+    """A member's request to report late in a closed period, and staff's answer.
+
+    While granted and not past `until`, the member may submit in the period.
+    """
+
+    class State(models.TextChoices):
+        REQUESTED = "requested", _("Requested")
+        GRANTED = "granted", _("Granted")
+        REFUSED = "refused", _("Refused")
+
+    period = models.ForeignKey(ReportingPeriod, on_delete=models.CASCADE, related_name="reopenings")
+    member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="reopenings")
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.REQUESTED)
+    reason = models.TextField(_("reason"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    until = models.DateField(_("open until"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at"]
+        verbose_name = _("period reopening")
+        verbose_name_plural = _("period reopenings")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(state="granted") | Q(until__isnull=False), name="reopening_granted_has_until"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} {self.period}: {self.get_state_display()}"
+
+
+class ProgressUpdate(models.Model):
+    """A member's progress report on one action for one period (at most one).
+
+    Workflow: draft → submitted → approved, or submitted → returned → submitted.
+    Transitions happen only through reporting.services, which record who and when
+    and bump `version` so that a stale save is refused.
+    """
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        RETURNED = "returned", _("Returned")
+        APPROVED = "approved", _("Approved")
+
+    member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="updates")
+    action = models.ForeignKey("actions.Action", on_delete=models.PROTECT, related_name="updates")
+    period = models.ForeignKey(ReportingPeriod, on_delete=models.PROTECT, related_name="updates")
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.DRAFT)
+    status = models.CharField(
+        _("self-assessed status"), max_length=20, choices=Action.Status.choices, blank=True
+    )
+    narrative = models.TextField(_("narrative"), blank=True)
+    no_change = models.BooleanField(_("no change since last period"), default=False)
+    reviewer_comment = models.TextField(_("reviewer's comment"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+    modified = models.DateTimeField(_("modified"), auto_now=True)
+    first_submitted_at = models.DateTimeField(_("first submitted"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    version = models.PositiveIntegerField(default=1)
+    is_demo = models.BooleanField(_("demo data"), default=False)
+
+    history = HistoricalRecords()
+    objects = ProgressUpdateQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-period__start", "member__name", "action__code"]
+        verbose_name = _("progress update")
+        verbose_name_plural = _("progress updates")
+        constraints = [
+            models.UniqueConstraint(fields=["member", "action", "period"], name="one_update_per_member_action_period"),
+            models.CheckConstraint(
+                condition=Q(state="draft") | Q(first_submitted_at__isnull=False),
+                name="update_submitted_has_time",
+            ),
+            models.CheckConstraint(
+                condition=~Q(state="returned") | ~Q(reviewer_comment=""), name="update_returned_has_comment"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} · {self.action.code} · {self.period.code}"
+
+
+class IndicatorValue(models.Model):
+    """A number for one indicator in one update, or "not available" with a reason.
+
+    Never free text in a number's place: the database refuses a row that is
+    both or neither.
+    """
+
+    update = models.ForeignKey(ProgressUpdate, on_delete=models.CASCADE, related_name="values")
+    indicator = models.ForeignKey("actions.Indicator", on_delete=models.PROTECT, related_name="values")
+    value = models.DecimalField(_("value"), max_digits=14, decimal_places=2, null=True, blank=True)
+    not_available = models.BooleanField(_("not available"), default=False)
+    not_available_reason = models.CharField(_("why not available"), max_length=500, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["indicator__order", "indicator__code"]
+        verbose_name = _("indicator value")
+        verbose_name_plural = _("indicator values")
+        constraints = [
+            models.UniqueConstraint(fields=["update", "indicator"], name="one_value_per_update_indicator"),
+            models.CheckConstraint(
+                condition=(Q(value__isnull=False, not_available=False))
+                | (Q(value__isnull=True, not_available=True) & ~Q(not_available_reason="")),
+                name="value_is_number_or_not_available_with_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator.code}: {'n/a' if self.not_available else self.value}"
+
+
+def evidence_upload_to(instance: "Evidence", filename: str) -> str:
+    return f"evidence/{instance.update.member.slug}/{instance.update.period.code}/{filename}"
+
+
+class Evidence(models.Model):
+    """A file or a link that backs an update."""
+
+    update = models.ForeignKey(ProgressUpdate, on_delete=models.CASCADE, related_name="evidence")
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    file = models.FileField(_("file"), upload_to=evidence_upload_to, blank=True)
+    url = models.URLField(_("link"), blank=True)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["added_at"]
+        verbose_name = _("evidence")
+        verbose_name_plural = _("evidence")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(file="") & ~Q(url="")) | (~Q(file="") & Q(url="")), name="evidence_file_or_link"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or self.url or self.file.name
+
+
+class Report(models.Model):
+    """A periodic progress report: a frozen snapshot of the figures, built in the
+    background and rendered to HTML, PDF, XLSX and CSV.
+
+    One report per plan, kind and period (or month); a correction is a new
+    report that points at the one it corrects and says why.
+    """
+
+    class Kind(models.TextChoices):
+        PERIOD = "period", _("Period close")
+        MONTHLY = "monthly", _("Monthly")
+        ON_DEMAND = "on_demand", _("On demand")
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    plan = models.ForeignKey("actions.Plan", on_delete=models.PROTECT, related_name="reports")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    period = models.ForeignKey(ReportingPeriod, on_delete=models.PROTECT, related_name="reports")
+    as_of = models.DateField(_("as of"))
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.QUEUED)
+    failure_reason = models.TextField(_("failure reason"), blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    snapshot = models.JSONField(_("snapshot"), null=True, blank=True, editable=False)
+    html = models.TextField(blank=True, editable=False)
+    pdf = models.FileField(upload_to="reports/", blank=True)
+    xlsx = models.FileField(upload_to="reports/", blank=True)
+    csv = models.FileField(upload_to="reports/", blank=True)
+    corrects = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections",
+        verbose_name=_("corrects"),
+    )
+    correction_note = models.TextField(_("what changed and why"), blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["plan", "kind", "period", "as_of"],
+                condition=Q(corrects__isnull=True),
+                name="one_report_per_plan_kind_period",
+            ),
+            models.CheckConstraint(
+                condition=Q(corrects__isnull=True) | ~Q(correction_note=""), name="correction_says_why"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan.code} {self.get_kind_display()} {self.period.code} ({self.as_of})"
