@@ -8,6 +8,10 @@ from metroplan import views
 urlpatterns = [
     path("", views.overview, name="overview"),
     path("healthz", views.healthz, name="healthz"),
+    path("", include("actions.urls")),
+    path("", include("members.urls")),
+    path("", include("reporting.urls")),
+    path("api/", include("metroplan.api.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -8,7 +8,6 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from actions.models import Action
-
 from reporting.querysets import ProgressUpdateQuerySet, ReportingPeriodQuerySet
 
 

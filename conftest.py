@@ -1,0 +1,61 @@
+"""The test cast, shared by every app's tests: staff, a focal point of member A,
+a focal point of member B, an integrator with a read token, and anonymous."""
+
+import os
+from dataclasses import dataclass
+
+import pytest
+
+from members.models import ApiToken
+from metroplan.testing import factories as f
+
+
+@dataclass
+class Cast:
+    staff: object
+    member_a: object
+    member_b: object
+    focal_a: object
+    focal_b: object
+    integrator: object
+    read_key: str
+    write_key_staff: str
+    write_key_a: str
+
+
+@pytest.fixture
+def cast(db) -> Cast:
+    member_a = f.MemberFactory(slug="member-a", name="Member A")
+    member_b = f.MemberFactory(slug="member-b", name="Member B")
+    focal_a = f.FocalPointFactory(user=f.UserFactory(username="focal-a"), member=member_a).user
+    focal_b = f.FocalPointFactory(user=f.UserFactory(username="focal-b"), member=member_b).user
+    staff = f.StaffFactory(username="staff")
+    integrator = f.UserFactory(username="integrator")
+    _, read_key = f.make_token(integrator, scope=ApiToken.Scope.READ)
+    _, write_key_staff = f.make_token(staff, scope=ApiToken.Scope.WRITE)
+    _, write_key_a = f.make_token(focal_a, scope=ApiToken.Scope.WRITE)
+    return Cast(staff, member_a, member_b, focal_a, focal_b, integrator, read_key, write_key_staff, write_key_a)
+
+
+@pytest.fixture
+def browser():
+    """Debian's Chromium driven by Playwright. Skips when Chromium is not
+    installed, unless METROPLAN_REQUIRE_BROWSER is set (CI), where it fails."""
+    chromium_path = "/usr/bin/chromium"
+    if not os.path.exists(chromium_path):
+        if os.environ.get("METROPLAN_REQUIRE_BROWSER"):
+            pytest.fail("Chromium is required (apt-get install chromium) but /usr/bin/chromium is missing")
+        pytest.skip("Chromium is not installed (apt-get install -y chromium)")
+    os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(
+            executable_path=chromium_path,
+            args=[
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--no-first-run", "--disable-quic", "--disable-sync",
+            ],
+        )
+        yield instance
+        instance.close()

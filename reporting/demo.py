@@ -1,0 +1,203 @@
+"""Demo accounts and demo progress, so that every page has something to show.
+
+Everything made here is reproducible (a fixed random seed) and labelled: demo
+participations and updates carry `is_demo`, which pages and exports show.
+Running it twice leaves the same rows.
+"""
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import transaction
+from django.utils import timezone
+
+from actions.models import Action, Participation, Plan
+from members.models import ApiToken, FocalPoint, Member
+from metroplan.permissions import SECRETARIAT_GROUP
+from reporting.models import IndicatorValue, ProgressUpdate, ReportingPeriod
+
+DEMO_PASSWORD = "metroplan-demo"
+DEMO_READ_TOKEN = "demo-integrator-read-token-not-secret"
+DEMO_WRITE_TOKEN = "demo-integrator-write-token-not-secret"
+FOCAL_POINT_MEMBERS = ["barcelona", "bogota", "seoul", "dakar", "montreal", "mexico-city"]
+SEED = 2021
+DEMO_NARRATIVE = "[Demo data] {member} on {action} in {period}: {sentence}"
+SENTENCES = [
+    "activities went ahead as planned with partner departments.",
+    "work slowed while budgets were renegotiated.",
+    "a workshop brought together practitioners from three departments.",
+    "data collection finished and results were shared with the network.",
+    "the team is waiting for political approval before the next step.",
+]
+
+
+@dataclass
+class DemoLogin:
+    username: str
+    role: str
+    detail: str = ""
+
+
+def _user(username: str, *, email: str, staff: bool = False):
+    User = get_user_model()
+    user, _ = User.objects.get_or_create(username=username, defaults={"email": email})
+    user.email = email
+    user.is_staff = staff
+    user.set_password(DEMO_PASSWORD)
+    user.save()
+    return user
+
+
+def _token(user, *, key: str, name: str, scope: str) -> None:
+    ApiToken.objects.get_or_create(
+        key_hash=ApiToken.hash_key(key),
+        defaults={"user": user, "name": name, "scope": scope, "prefix": key[: ApiToken.PREFIX_LENGTH]},
+    )
+
+
+@transaction.atomic
+def demo_seed(*, plan: Plan | None = None) -> list[DemoLogin]:
+    plan = plan or Plan.objects.current()
+    if plan is None:
+        raise ValueError("No plan: run load_plan first.")
+    logins: list[DemoLogin] = []
+
+    staff = _user("secretariat", email="secretariat@metroplan.example", staff=True)
+    staff.groups.add(Group.objects.get_or_create(name=SECRETARIAT_GROUP)[0])
+    logins.append(DemoLogin("secretariat", "secretariat staff"))
+
+    members = {m.slug: m for m in Member.objects.filter(slug__in=FOCAL_POINT_MEMBERS)}
+    for slug in FOCAL_POINT_MEMBERS:
+        if slug not in members:
+            continue
+        user = _user(f"fp-{slug}", email=f"focal-point@{slug}.example")
+        FocalPoint.objects.update_or_create(user=user, defaults={"member": members[slug]})
+        logins.append(DemoLogin(f"fp-{slug}", "focal point", members[slug].name))
+
+    integrator = _user("integrator", email="integrator@metroplan.example")
+    _token(integrator, key=DEMO_READ_TOKEN, name="Demo read token", scope=ApiToken.Scope.READ)
+    _token(staff, key=DEMO_WRITE_TOKEN, name="Demo write token (secretariat)", scope=ApiToken.Scope.WRITE)
+    logins.append(DemoLogin("integrator", "integrator", f"API token: {DEMO_READ_TOKEN}"))
+
+    _seed_participations(plan)
+    _seed_updates(plan, staff)
+    return logins
+
+
+def _rng(*parts) -> random.Random:
+    """A generator seeded by the item it decides about, so that a second run
+    makes the same decisions whatever already exists."""
+    return random.Random("-".join(str(part) for part in (SEED, *parts)))
+
+
+def _seed_participations(plan: Plan) -> None:
+    """Give each action without known participants a demo set of members,
+    including some of the demo focal points' members."""
+    all_members = list(Member.objects.order_by("slug"))
+    fp_members = [m for m in all_members if m.slug in FOCAL_POINT_MEMBERS]
+    existing = set(Participation.objects.filter(action__goal__plan=plan).values_list("action_id", "member_id"))
+    with_real_participants = set(
+        Participation.objects.filter(action__goal__plan=plan, is_demo=False).values_list("action_id", flat=True)
+    )
+    new = []
+    for action in Action.objects.filter(goal__plan=plan).order_by("goal__order", "order"):
+        if action.pk in with_real_participants:
+            continue  # real participants known: leave the action as the secretariat set it
+        rng = _rng("participants", action.code)
+        chosen = rng.sample(all_members, rng.randint(8, 18)) + rng.sample(fp_members, 3)
+        for member in {m.pk: m for m in chosen}.values():
+            if (action.pk, member.pk) not in existing:
+                new.append(Participation(action=action, member=member, is_demo=True))
+                existing.add((action.pk, member.pk))
+    Participation.objects.bulk_create(new)
+
+
+def _at(day, hour=10) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time(hour, 0)))
+
+
+def _seed_updates(plan: Plan, reviewer) -> None:
+    periods = list(ReportingPeriod.objects.filter(plan=plan).order_by("start"))
+    if not periods:
+        return
+    # Older periods are closed, the last two stay open so focal points have work due.
+    for period in periods[:-2]:
+        if period.is_open:
+            period.is_open = False
+            period.save(update_fields=["is_open"])
+    existing = set(
+        ProgressUpdate.objects.filter(period__plan=plan).values_list("member_id", "action_id", "period_id")
+    )
+    participations = list(
+        Participation.objects.filter(action__goal__plan=plan)
+        .select_related("member", "action")
+        .order_by("action__goal__order", "action__order", "member__slug")
+    )
+    indicators_by_action: dict[int, list] = {}
+    for participation in participations:
+        if participation.action_id not in indicators_by_action:
+            indicators_by_action[participation.action_id] = list(participation.action.indicators.all())
+    # Each action moves at its own pace, so that some fall behind (early warning).
+    pace = {action_id: _rng("pace", action_id).choice([0.35, 0.6, 0.9, 1.0, 1.1]) for action_id in indicators_by_action}
+
+    updates, values = [], []
+    for participation in participations:
+        for index, period in enumerate(periods):
+            key = (participation.member_id, participation.action_id, period.pk)
+            if key in existing:
+                continue
+            rng = _rng("update", participation.member.slug, participation.action.code, period.code)
+            roll = rng.random()
+            is_recent = index >= len(periods) - 2
+            if roll < 0.15:
+                continue  # missing
+            if is_recent:
+                state = rng.choice(["submitted", "submitted", "draft", "returned", "approved"])
+            else:
+                state = "approved" if roll < 0.9 else rng.choice(["submitted", "returned", "draft"])
+            late = rng.random() < 0.2
+            submitted_on = period.deadline + timedelta(days=rng.randint(1, 40)) if late else (
+                period.end + timedelta(days=rng.randint(1, 29))
+            )
+            update = ProgressUpdate(
+                member=participation.member,
+                action=participation.action,
+                period=period,
+                state=state,
+                status=rng.choice(["on_track", "on_track", "at_risk", "off_track", "not_started"]),
+                narrative=DEMO_NARRATIVE.format(
+                    member=participation.member.name, action=participation.action.code,
+                    period=period.code, sentence=rng.choice(SENTENCES),
+                ),
+                is_demo=True,
+            )
+            if state != "draft":
+                update.first_submitted_at = update.submitted_at = _at(submitted_on)
+            if state in ("approved", "returned"):
+                update.reviewed_at = _at(submitted_on + timedelta(days=rng.randint(1, 20)), 15)
+                update.reviewed_by = reviewer
+            if state == "returned":
+                update.reviewer_comment = "[Demo data] Please add the figure for the last quarter."
+            updates.append(update)
+            elapsed = (index + 1) / len(periods)
+            for indicator in indicators_by_action[participation.action_id]:
+                if rng.random() < 0.07:
+                    values.append((update, IndicatorValue(
+                        indicator=indicator, not_available=True,
+                        not_available_reason="[Demo data] figures not yet consolidated",
+                    )))
+                    continue
+                span = indicator.target - indicator.baseline
+                fraction = Decimal(str(round(min(1.0, elapsed * pace[participation.action_id]
+                                                 * rng.uniform(0.8, 1.15)), 3)))
+                values.append((update, IndicatorValue(
+                    indicator=indicator, value=(indicator.baseline + span * fraction).quantize(Decimal("0.01"))
+                )))
+    ProgressUpdate.objects.bulk_create(updates, batch_size=500)
+    for update, value in values:
+        value.update = update
+    IndicatorValue.objects.bulk_create([value for _, value in values], batch_size=1000)

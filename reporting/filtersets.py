@@ -1,0 +1,42 @@
+"""One FilterSet per model, shared by the HTML lists and the API."""
+
+import django_filters
+
+from actions.models import Plan
+from members.models import Member, Region
+from reporting.models import ProgressUpdate, Report, ReportingPeriod
+
+
+class ReportingPeriodFilterSet(django_filters.FilterSet):
+    plan = django_filters.ModelChoiceFilter(field_name="plan", to_field_name="code", queryset=Plan.objects.all())
+
+    class Meta:
+        model = ReportingPeriod
+        fields = ["plan", "is_open"]
+
+
+class ProgressUpdateFilterSet(django_filters.FilterSet):
+    member = django_filters.ModelChoiceFilter(
+        field_name="member", to_field_name="slug", queryset=Member.objects.all()
+    )
+    region = django_filters.ModelChoiceFilter(
+        field_name="member__region", to_field_name="slug", queryset=Region.objects.all()
+    )
+    action = django_filters.CharFilter(field_name="action__code")
+    goal = django_filters.CharFilter(field_name="action__goal__code")
+    period = django_filters.CharFilter(field_name="period__code")
+    state = django_filters.MultipleChoiceFilter(choices=ProgressUpdate.State.choices)
+    submitted_after = django_filters.IsoDateTimeFilter(field_name="submitted_at", lookup_expr="gte")
+    submitted_before = django_filters.IsoDateTimeFilter(field_name="submitted_at", lookup_expr="lte")
+
+    class Meta:
+        model = ProgressUpdate
+        fields = ["member", "region", "action", "goal", "period", "state", "is_demo"]
+
+
+class ReportFilterSet(django_filters.FilterSet):
+    period = django_filters.CharFilter(field_name="period__code")
+
+    class Meta:
+        model = Report
+        fields = ["kind", "state", "period"]

@@ -1,0 +1,49 @@
+"""E-mail to focal points when their update changes state."""
+
+import logging
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.utils.translation import gettext as _
+
+logger = logging.getLogger(__name__)
+
+SUBJECTS = {
+    "submitted": "Update submitted: %(update)s",
+    "approved": "Update approved: %(update)s",
+    "returned": "Update returned for changes: %(update)s",
+}
+
+
+def queue_update_notification(*, update_id: int, event: str) -> None:
+    """Queue the notification task; a broker that is down is logged, not raised,
+    because the transition it reports on is already committed."""
+    from reporting.tasks import notify_update
+
+    try:
+        notify_update.delay(update_id, event)
+    except Exception:  # noqa: BLE001 - kombu raises many kinds of connection errors
+        logger.exception("Could not queue the %s notification for update %s", event, update_id)
+
+
+def send_update_notification(*, update_id: int, event: str) -> int:
+    """Send the e-mail now; returns the number of messages sent."""
+    from reporting.models import ProgressUpdate
+
+    update = (
+        ProgressUpdate.objects.select_related("member", "action", "period")
+        .filter(pk=update_id)
+        .first()
+    )
+    if update is None or event not in SUBJECTS:
+        return 0
+    recipients = [
+        fp.user.email for fp in update.member.focal_points.select_related("user") if fp.user.email
+    ]
+    if not recipients:
+        return 0
+    subject = _(SUBJECTS[event]) % {"update": update}
+    body = _("Your update %(update)s is now %(state)s.") % {"update": update, "state": update.get_state_display()}
+    if event == "returned":
+        body += "\n\n" + _("Reviewer's comment:") + "\n" + update.reviewer_comment
+    return send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
