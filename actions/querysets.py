@@ -2,8 +2,10 @@
 
 Rules (DESIGN.md, "Derived figures"):
 - indicator progress = (latest approved value − baseline) / (target − baseline),
-  clamped to 0..1; an indicator with no approved value counts as 0 (at its
-  baseline) and is reported as a data gap, not left out of the mean;
+  clamped to 0..1. The latest approved value is the mean of the members'
+  approved values in the latest period that has any. An indicator with no
+  approved value counts as 0 (at its baseline) and is reported as a data gap,
+  not left out of the mean;
 - action progress = mean of its indicators' progress; an action without
   indicators takes its progress from its status (completed 1, not started 0,
   otherwise 0.5);
@@ -53,15 +55,28 @@ class IndicatorQuerySet(models.QuerySet):
     def active(self):
         return self.filter(retired=False)
 
+    def with_latest_value(self, as_of: date | None = None):
+        """`latest_period_end` and `latest_value`: the mean of the members'
+        approved values in the latest period that has any."""
+        approved = latest_approved_values(as_of).filter(indicator=OuterRef("pk"))
+        latest_end = Subquery(approved.values("update__period__end")[:1])
+        latest_mean = Subquery(
+            latest_approved_values(as_of)
+            .filter(indicator=OuterRef("pk"), update__period__end=OuterRef("latest_period_end"))
+            .order_by()
+            .values("indicator")
+            .annotate(mean=Avg("value"))
+            .values("mean")[:1]
+        )
+        return self.annotate(latest_period_end=latest_end).annotate(latest_value=latest_mean)
+
     def with_progress(self, as_of: date | None = None):
-        latest = Subquery(latest_approved_values(as_of).filter(indicator=OuterRef("pk")).values("value")[:1])
         ratio = ExpressionWrapper(
-            (Cast(latest, FloatField()) - Cast(F("baseline"), FloatField()))
+            (Cast(F("latest_value"), FloatField()) - Cast(F("baseline"), FloatField()))
             / (Cast(F("target"), FloatField()) - Cast(F("baseline"), FloatField())),
             output_field=FloatField(),
         )
-        return self.annotate(
-            latest_value=latest,
+        return self.with_latest_value(as_of).annotate(
             progress=Coalesce(Greatest(Value(0.0), Least(Value(1.0), ratio)), Value(0.0), output_field=FloatField()),
         )
 

@@ -85,7 +85,20 @@ def demo_seed(*, plan: Plan | None = None) -> list[DemoLogin]:
 
     _seed_participations(plan)
     _seed_updates(plan, staff)
+    _seed_action_statuses(plan)
     return logins
+
+
+def _seed_action_statuses(plan: Plan) -> None:
+    """Give actions the secretariat has never touched (version 1, not started)
+    a status, so that the status mix has something to show."""
+    for action in Action.objects.filter(goal__plan=plan, version=1, status=Action.Status.NOT_STARTED):
+        status = _rng("status", action.code).choice(
+            [Action.Status.ON_TRACK] * 4
+            + [Action.Status.AT_RISK] * 2
+            + [Action.Status.OFF_TRACK, Action.Status.COMPLETED]
+        )
+        Action.objects.filter(pk=action.pk).update(status=status)
 
 
 def _rng(*parts) -> random.Random:
@@ -129,9 +142,7 @@ def _seed_updates(plan: Plan, reviewer) -> None:
         if period.is_open:
             period.is_open = False
             period.save(update_fields=["is_open"])
-    existing = set(
-        ProgressUpdate.objects.filter(period__plan=plan).values_list("member_id", "action_id", "period_id")
-    )
+    existing = set(ProgressUpdate.objects.filter(period__plan=plan).values_list("member_id", "action_id", "period_id"))
     participations = list(
         Participation.objects.filter(action__goal__plan=plan)
         .select_related("member", "action")
@@ -142,7 +153,7 @@ def _seed_updates(plan: Plan, reviewer) -> None:
         if participation.action_id not in indicators_by_action:
             indicators_by_action[participation.action_id] = list(participation.action.indicators.all())
     # Each action moves at its own pace, so that some fall behind (early warning).
-    pace = {action_id: _rng("pace", action_id).choice([0.35, 0.6, 0.9, 1.0, 1.1]) for action_id in indicators_by_action}
+    pace = {action_id: _rng("pace", action_id).choice([0.4, 0.7, 1.3, 1.5, 1.6]) for action_id in indicators_by_action}
 
     updates, values = [], []
     for participation in participations:
@@ -160,8 +171,10 @@ def _seed_updates(plan: Plan, reviewer) -> None:
             else:
                 state = "approved" if roll < 0.9 else rng.choice(["submitted", "returned", "draft"])
             late = rng.random() < 0.2
-            submitted_on = period.deadline + timedelta(days=rng.randint(1, 40)) if late else (
-                period.end + timedelta(days=rng.randint(1, 29))
+            submitted_on = (
+                period.deadline + timedelta(days=rng.randint(1, 40))
+                if late
+                else (period.end + timedelta(days=rng.randint(1, 29)))
             )
             update = ProgressUpdate(
                 member=participation.member,
@@ -170,8 +183,10 @@ def _seed_updates(plan: Plan, reviewer) -> None:
                 state=state,
                 status=rng.choice(["on_track", "on_track", "at_risk", "off_track", "not_started"]),
                 narrative=DEMO_NARRATIVE.format(
-                    member=participation.member.name, action=participation.action.code,
-                    period=period.code, sentence=rng.choice(SENTENCES),
+                    member=participation.member.name,
+                    action=participation.action.code,
+                    period=period.code,
+                    sentence=rng.choice(SENTENCES),
                 ),
                 is_demo=True,
             )
@@ -186,17 +201,29 @@ def _seed_updates(plan: Plan, reviewer) -> None:
             elapsed = (index + 1) / len(periods)
             for indicator in indicators_by_action[participation.action_id]:
                 if rng.random() < 0.07:
-                    values.append((update, IndicatorValue(
-                        indicator=indicator, not_available=True,
-                        not_available_reason="[Demo data] figures not yet consolidated",
-                    )))
+                    values.append(
+                        (
+                            update,
+                            IndicatorValue(
+                                indicator=indicator,
+                                not_available=True,
+                                not_available_reason="[Demo data] figures not yet consolidated",
+                            ),
+                        )
+                    )
                     continue
                 span = indicator.target - indicator.baseline
-                fraction = Decimal(str(round(min(1.0, elapsed * pace[participation.action_id]
-                                                 * rng.uniform(0.8, 1.15)), 3)))
-                values.append((update, IndicatorValue(
-                    indicator=indicator, value=(indicator.baseline + span * fraction).quantize(Decimal("0.01"))
-                )))
+                fraction = Decimal(
+                    str(round(min(1.0, elapsed * pace[participation.action_id] * rng.uniform(0.8, 1.15)), 3))
+                )
+                values.append(
+                    (
+                        update,
+                        IndicatorValue(
+                            indicator=indicator, value=(indicator.baseline + span * fraction).quantize(Decimal("0.01"))
+                        ),
+                    )
+                )
     ProgressUpdate.objects.bulk_create(updates, batch_size=500)
     for update, value in values:
         value.update = update

@@ -1,0 +1,34 @@
+"""A figure that can explain itself ("show the math").
+
+Every number on a dashboard, in the API and in a report is a Figure: its value,
+the rule that made it, its inputs, what was left out and why, and its coverage.
+"""
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass
+class Figure:
+    value: float | None
+    rule: str
+    inputs: list[str] = field(default_factory=list)
+    left_out: list[str] = field(default_factory=list)
+    covered: int | None = None
+    expected: int | None = None
+    coverage_label: str = ""
+
+    @property
+    def percent(self) -> int | None:
+        return None if self.value is None else round(self.value * 100)
+
+    @property
+    def coverage(self) -> str:
+        if self.expected is None:
+            return ""
+        return f"{self.coverage_label} from {self.covered} of {self.expected}".strip()
+
+    def as_dict(self) -> dict:
+        data = asdict(self)
+        data["percent"] = self.percent
+        data["coverage"] = self.coverage
+        return data

@@ -1,0 +1,104 @@
+"""Compliance figures for pages, the API and reports (computed in the database)."""
+
+from datetime import date
+
+from django.utils.translation import gettext as _
+
+from members.models import Member, Region
+from metroplan.figures import Figure
+from reporting.models import ReportingPeriod
+from reporting.querysets import Outcome, compliance_rate, compliance_summary, expected_slots
+
+COMPLIANCE_RULE = _(
+    "Compliance = updates first submitted by the deadline / updates expected. Expected: each member taking "
+    "part in a live action whose dates overlap the period, while its membership was active and not suspended, "
+    "left or exempted. Each expected update is on time, late, excused (late within a reopening staff granted), "
+    "missing, or not yet due; updates not yet due and excused ones are left out of the denominator."
+)
+
+
+def compliance_figure(counts: dict) -> Figure:
+    left_out = []
+    if counts.get("due"):
+        left_out.append(_("%(n)s updates not yet due") % {"n": counts["due"]})
+    if counts.get("excused"):
+        left_out.append(_("%(n)s excused late updates") % {"n": counts["excused"]})
+    return Figure(
+        value=compliance_rate(counts),
+        rule=COMPLIANCE_RULE,
+        inputs=[
+            _("%(on_time)s on time, %(late)s late, %(missing)s missing") % {
+                "on_time": counts.get("on_time", 0), "late": counts.get("late", 0),
+                "missing": counts.get("missing", 0),
+            }
+        ],
+        left_out=left_out,
+        covered=counts.get("on_time", 0) + counts.get("late", 0) + counts.get("excused", 0),
+        expected=counts.get("expected", 0),
+        coverage_label=_("updates received"),
+    )
+
+
+def slots_for(period: ReportingPeriod, *, goal: str | None = None, action: str | None = None,
+              today: date | None = None):
+    slots = expected_slots(period, today=today)
+    if goal:
+        slots = slots.filter(action__goal__code=goal)
+    if action:
+        slots = slots.filter(action__code=action)
+    return slots
+
+
+def compliance_for_period(period: ReportingPeriod, **filters) -> Figure:
+    return compliance_figure(compliance_summary(period, slots=slots_for(period, **filters)))
+
+
+def compliance_by_period(plan, *, up_to: date | None = None, **filters) -> list[tuple[ReportingPeriod, Figure]]:
+    """One figure per period of the plan (one query per period)."""
+    periods = ReportingPeriod.objects.filter(plan=plan).order_by("start")
+    if up_to is not None:
+        periods = periods.filter(start__lte=up_to)
+    return [(period, compliance_for_period(period, **filters)) for period in periods]
+
+
+def compliance_by_region(period: ReportingPeriod, **filters) -> list[tuple[Region, Figure]]:
+    """One figure per region for one period (two queries)."""
+    rows = compliance_summary(period, "member__region_id", slots=slots_for(period, **filters))
+    return [
+        (region, compliance_figure(rows[region.pk]))
+        for region in Region.objects.order_by("order", "name")
+        if region.pk in rows
+    ]
+
+
+def compliance_by_member(period: ReportingPeriod, **filters) -> dict[int, dict]:
+    """{member_id: counts with rate} for one period (one query)."""
+    return compliance_summary(period, "member_id", slots=slots_for(period, **filters))
+
+
+def compliance_matrix(plan, *, goal: str | None = None, action: str | None = None, today: date | None = None):
+    """Members (grouped by region) × periods, each cell the outcome counts of the
+    member's expected updates in that period. One query per period."""
+    periods = list(ReportingPeriod.objects.filter(plan=plan).order_by("start"))
+    cells: dict[tuple[int, int], dict] = {}
+    member_ids: set[int] = set()
+    for period in periods:
+        for member_id, counts in compliance_by_member(period, goal=goal, action=action).items():
+            cells[(member_id, period.pk)] = counts
+            member_ids.add(member_id)
+    members = list(Member.objects.filter(pk__in=member_ids).select_related("region").order_by(
+        "region__order", "region__name", "name"
+    ))
+    return periods, members, cells
+
+
+def cell_outcome(counts: dict | None) -> str:
+    """The worst outcome in a heatmap cell, which gives its colour."""
+    if not counts:
+        return ""
+    for outcome in (Outcome.MISSING, Outcome.LATE, Outcome.DUE, Outcome.EXCUSED, Outcome.ON_TIME):
+        if counts.get(outcome.value):
+            return outcome.value
+    return ""
+
+
