@@ -76,8 +76,12 @@ class IndicatorQuerySet(models.QuerySet):
             / (Cast(F("target"), FloatField()) - Cast(F("baseline"), FloatField())),
             output_field=FloatField(),
         )
+        # The ratio is NULL without a value; coalesce it before clamping, because
+        # PostgreSQL's GREATEST/LEAST skip NULLs (LEAST(1, NULL) is 1 there, NULL on SQLite).
         return self.with_latest_value(as_of).annotate(
-            progress=Coalesce(Greatest(Value(0.0), Least(Value(1.0), ratio)), Value(0.0), output_field=FloatField()),
+            progress=Greatest(
+                Value(0.0), Least(Value(1.0), Coalesce(ratio, Value(0.0))), output_field=FloatField()
+            ),
         )
 
 

@@ -12,6 +12,7 @@ from metroplan.settings import REST_FRAMEWORK  # noqa: E402
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 MEDIA_ROOT = tempfile.mkdtemp(prefix="metroplan-test-media-")
+STATIC_ROOT = tempfile.mkdtemp(prefix="metroplan-test-static-")
 AXES_ENABLED = False
 REST_FRAMEWORK = {
     **REST_FRAMEWORK,

@@ -20,10 +20,11 @@ class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = get_user_model()
         django_get_or_create = ["username"]
+        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
-    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+    password = factory.django.Password(PASSWORD)
 
 
 class StaffFactory(UserFactory):
@@ -47,6 +48,7 @@ class RegionFactory(factory.django.DjangoModelFactory):
 class MemberFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Member
+        skip_postgeneration_save = True
         django_get_or_create = ["slug"]
 
     slug = factory.Sequence(lambda n: f"member-{n}")
@@ -100,6 +102,7 @@ class GoalFactory(factory.django.DjangoModelFactory):
 class ActionFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Action
+        skip_postgeneration_save = True
 
     goal = factory.SubFactory(GoalFactory)
     code = factory.LazyAttributeSequence(lambda a, n: f"{a.goal.code}.{n + 1}")
