@@ -20,6 +20,10 @@ HIDDEN_FIELDS = {"id", "version", "title", "description", "name", "plan", "actio
 # history record were made by the same save.
 SAME_SAVE = timedelta(seconds=5)
 
+# The reverse accessor from a historical action to its SDG snapshot rows
+# (prefetchable, unlike simple-history's `record.sdgs` helper).
+SDG_ROWS = "historicalaction_sdgs_set"
+
 
 @dataclass
 class FieldChange:
@@ -118,7 +122,7 @@ def _field_changes(model, old, new, lookups) -> list[FieldChange]:
 
 
 def _sdg_numbers(record) -> list[int]:
-    return sorted(row.sustainabledevelopmentgoal_id for row in record.sdgs.all())
+    return sorted(row.sustainabledevelopmentgoal_id for row in getattr(record, SDG_ROWS).all())
 
 
 def _sdg_change(old, new) -> list[FieldChange]:
@@ -151,7 +155,7 @@ def action_history(action: Action) -> list[HistoryRow]:
     history records, each diffed with the one before) and its participants (from
     participation history, attached to the save they were part of)."""
     records = list(
-        action.history.select_related("history_user").prefetch_related("sdgs").order_by("history_date", "history_id")
+        action.history.select_related("history_user").prefetch_related(SDG_ROWS).order_by("history_date", "history_id")
     )
     lookups = _lookups(Action, records)
     HistoricalParticipation = Participation.history.model
@@ -209,7 +213,7 @@ def changes_since(obj, version: int | None) -> ChangeSummary:
     model = type(obj)
     history = obj.history.select_related("history_user").order_by("-history_date", "-history_id")
     if model is Action:
-        history = history.prefetch_related("sdgs")
+        history = history.prefetch_related(SDG_ROWS)
     latest = history.first()
     old = history.filter(version=version).first() if version is not None else None
     if latest is None:

@@ -336,8 +336,9 @@ def action_status_view(request, code):
             action.refresh_from_db()
             summary = changes_since(action, form.cleaned_data["version"])
             who = summary.who.get_username() if summary.who else _("someone")
-            error = _("Not saved: %(who)s changed this action since you loaded the page. It is now shown as stored.") % {
-                "who": who}
+            error = _(
+                "Not saved: %(who)s changed this action since you loaded the page. It is now shown as stored."
+            ) % {"who": who}
     else:
         error = _("Choose a status.")
     if not request.htmx:
@@ -598,8 +599,8 @@ def export_csv_view(request):
     if sheet and sheet.capitalize() not in ("Goals", "Actions", "Indicators", "Participants"):
         raise Http404(_("No such sheet."))
     response = HttpResponse(export_csv(plan, sheet.capitalize() if sheet else None), content_type="text/csv")
-    suffix = f"-{sheet.lower()}" if sheet else ""
-    response["Content-Disposition"] = f'attachment; filename="{_export_name(plan, "csv").replace(".csv", suffix + ".csv")}"'
+    name = _export_name(plan, "csv").replace(".csv", f"-{sheet.lower()}.csv" if sheet else ".csv")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
 
