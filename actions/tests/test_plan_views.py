@@ -173,5 +173,7 @@ def test_export_and_periods_pages(client, cast):
     assert "1.1.a" in csv_text and "Issue papers" in csv_text
     response = client.post(reverse("plan-period-toggle", args=["2022-Q1"]), HTTP_HX_REQUEST="true")
     assert "closed" in response.content.decode()
-    response = client.post(reverse("plan-period-create"), {"code": "2022-Q1", "start": "2022-04-01", "end": "2022-03-01"})
+    response = client.post(
+        reverse("plan-period-create"), {"code": "2022-Q1", "start": "2022-04-01", "end": "2022-03-01"}
+    )
     assert "already exists" in response.content.decode() and "before the start" in response.content.decode()
