@@ -109,7 +109,7 @@ def _field_changes(model, old, new, lookups) -> list[FieldChange]:
     for attname in _tracked_fields(model):
         name = attname[:-3] if attname.endswith("_id") else attname
         before, after = getattr(old, attname, None), getattr(new, attname, None)
-        if before != after:
+        if (None if before == "" else before) != (None if after == "" else after):
             changes.append(
                 FieldChange(
                     name,

@@ -284,11 +284,21 @@ def action_create(
     if "order" not in data:
         action.order = _next_order(Action.objects.filter(goal=action.goal))
     _validate_action(action)
-    _save(action, user)
-    if _set_sdgs(action, sdgs):
-        _save(action, user, bump=False)
-    _set_participants(action, participants, user)
+    _save_new_action(action, user, sdgs, participants)
     return action
+
+
+def _save_new_action(action: Action, user, sdgs: Iterable[int], participants: Iterable[int]) -> None:
+    """Insert without history, add SDGs and participants, then save once more
+    with history: the creation is one record that includes its participants."""
+    action.skip_history_when_saving = True
+    try:
+        _save(action, user)
+    finally:
+        del action.skip_history_when_saving
+    _set_sdgs(action, sdgs)
+    _set_participants(action, participants, user)
+    _save(action, user, bump=False)
 
 
 @transaction.atomic
@@ -643,11 +653,10 @@ def plan_carry_over(
             basis=action.basis, carried_from=action, version=0,
             **{name: getattr(action, name) for name in translated("title", "description")},
         )
-        _save(copy, user)
-        if _set_sdgs(copy, [s.number for s in action.sdgs.all()]):
-            _save(copy, user, bump=False)
-        if copy_participants:
-            _set_participants(copy, [p.member_id for p in action.participations.all()], user)
+        _save_new_action(
+            copy, user, [s.number for s in action.sdgs.all()],
+            [p.member_id for p in action.participations.all()] if copy_participants else [],
+        )
         if copy_indicators:
             for indicator in action.indicators.all():
                 if indicator.retired:

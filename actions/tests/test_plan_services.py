@@ -211,3 +211,13 @@ def test_move_swaps_neighbours(cast):
     plan, goal1, goal2, *_ = small_plan()
     services.goal_move(user=cast.staff, goal=goal2, direction="up")
     assert list(plan.goals.order_by("order").values_list("code", flat=True)) == ["2", "1"]
+
+
+def test_creation_is_one_history_row_with_its_participants(cast):
+    plan, goal, *_ = small_plan()
+    members = [f.MemberFactory(name=f"City {n}") for n in range(3)]
+    action = services.action_create(user=cast.staff, goal=goal, data=action_data(goal),
+                                    participants=[m.pk for m in members])
+    rows = action_history(action)
+    assert len(rows) == 1 and rows[0].kind == "created" and rows[0].version == 1
+    assert rows[0].changes[0].new == "City 0, City 1, City 2"
