@@ -177,3 +177,15 @@ def test_export_and_periods_pages(client, cast):
         reverse("plan-period-create"), {"code": "2022-Q1", "start": "2022-04-01", "end": "2022-03-01"}
     )
     assert "already exists" in response.content.decode() and "before the start" in response.content.decode()
+
+
+def test_reorder_and_retire_in_place_return_the_outline(client, cast):
+    plan, goal1, goal2, action, other = small_plan()
+    second = f.ActionFactory(goal=goal1, code="1.2", title="Second", order=5)
+    client.force_login(cast.staff)
+    response = client.post(reverse("plan-action-move", args=["1.2"]), {"direction": "up"}, HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert html.index('id="action-1.2"') < html.index('id="action-1.1"')
+    assert Action.objects.get(pk=second.pk).order < Action.objects.get(pk=action.pk).order
+    response = client.post(reverse("plan-action-retire", args=["1.2"]), {"retired": "1"}, HTTP_HX_REQUEST="true")
+    assert Action.objects.get(pk=second.pk).retired
