@@ -46,6 +46,16 @@ def latest_approved_values(as_of: date | None = None):
 
 
 class PlanQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Staff see every plan; others do not see draft plans (being prepared)."""
+        from metroplan.permissions import can_see_dashboards, is_secretariat
+
+        if is_secretariat(user):
+            return self
+        if not can_see_dashboards(user):
+            return self.none()
+        return self.exclude(status="draft")
+
     def current(self):
         """The current plan, or the newest one if none is marked current."""
         return self.order_by("-is_current", "-start_date").first()

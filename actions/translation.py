@@ -27,6 +27,9 @@ class IndicatorTranslation(TranslationOptions):
 
 # simple-history copies a model's fields when it is registered; registering here,
 # after modeltranslation has added title_en/_fr/_es, keeps every language in history.
+# Each action record also snapshots its SDG tags, so that the
+# history page can show them changing and a restore can bring them back
+# (participants have their own history: HistoricalParticipation).
 simple_history_register(Goal)
-simple_history_register(Action)
+simple_history_register(Action, m2m_fields=["sdgs"])
 simple_history_register(Indicator)

@@ -29,6 +29,7 @@ class Figure:
 
     def as_dict(self) -> dict:
         data = asdict(self)
+        data["rule"] = str(self.rule)
         data["percent"] = self.percent
         data["coverage"] = self.coverage
         return data

@@ -89,3 +89,37 @@ class ApiAccess(permissions.BasePermission):
         if getattr(view, "focal_points_may_write", False):
             return is_secretariat(request.user) or member_of(request.user) is not None
         return is_secretariat(request.user)
+
+
+def plan_editor_required(view):
+    """Views that change the plan: anonymous users go to the login page, signed-in
+    users who cannot edit the plan get 403."""
+    from functools import wraps
+
+    from django.contrib.auth.views import redirect_to_login
+    from django.core.exceptions import PermissionDenied
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not can_edit_plan(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def plan_reader_required(view):
+    """Plan pages anyone may read who may see the dashboards; others log in first."""
+    from functools import wraps
+
+    from django.contrib.auth.views import redirect_to_login
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not can_see_dashboards(request.user):
+            return redirect_to_login(request.get_full_path())
+        return view(request, *args, **kwargs)
+
+    return wrapper

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.overview, name="overview"),
     path("healthz", views.healthz, name="healthz"),
     path("", include("actions.urls")),
+    path("plan/", include("actions.urls_plan")),
     path("", include("members.urls")),
     path("", include("reporting.urls")),
     path("api/", include("metroplan.api.urls")),

@@ -3,13 +3,14 @@
 from datetime import date
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from members.models import Member, Region
 from metroplan.figures import Figure
 from reporting.models import ReportingPeriod
 from reporting.querysets import Outcome, compliance_rate, compliance_summary, expected_slots
 
-COMPLIANCE_RULE = _(
+COMPLIANCE_RULE = gettext_lazy(
     "Compliance = updates first submitted by the deadline / updates expected. Expected: each member taking "
     "part in a live action whose dates overlap the period, while its membership was active and not suspended, "
     "left or exempted. Each expected update is on time, late, excused (late within a reopening staff granted), "
