@@ -10,6 +10,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("", include("actions.urls")),
     path("", include("members.urls")),
+    path("", include("members.urls_focal_points")),
     path("", include("reporting.urls")),
     path("api/", include("metroplan.api.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
