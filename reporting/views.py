@@ -122,9 +122,14 @@ def _stored_update(member, period, action):
 def update_edit(request, member_slug: str, period_code: str, action_code: str):
     member, period, action = _resolve_slot(request, member_slug, period_code, action_code)
     update = _stored_update(member, period, action)
-    if update is not None and not can_edit_update(request.user, update):
-        return redirect("update-detail", pk=update.pk)
-    if update is not None and update.state == ProgressUpdate.State.SUBMITTED and not can_review(request.user):
+    if update is not None and (
+        not can_edit_update(request.user, update)
+        or (update.state == ProgressUpdate.State.SUBMITTED and not can_review(request.user))
+    ):
+        if request.method == "POST":
+            # A second click on "submit", or a tab left open: say why nothing changed.
+            messages.info(request, _("Nothing was changed: this update is already %(state)s.")
+                          % {"state": update.get_state_display().lower()})
         return redirect("update-detail", pk=update.pk)
     indicators = list(action.indicators.filter(retired=False).order_by("order", "code"))
     prefill = services.update_prefill(member=member, action=action, period=period)
