@@ -7,6 +7,7 @@ from datetime import date
 
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from reporting.filtersets import ProgressUpdateFilterSet
 from reporting.models import IndicatorValue, PeriodReopening, ProgressUpdate, ReportingPeriod
@@ -125,10 +126,16 @@ UPDATE_FIELDS = ["state", "status", "narrative", "no_change", "reviewer_comment"
 VALUE_FIELDS = ["value", "not_available", "not_available_reason"]
 
 
+def _readable(value):
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    return value
+
+
 def _display(record, field_name):
     value = getattr(record, field_name)
     display = getattr(record, f"get_{field_name}_display", None)
-    return display() if display and value else value
+    return display() if display and value else _readable(value)
 
 
 def update_history(update: ProgressUpdate) -> list[HistoryEntry]:
@@ -167,7 +174,7 @@ def update_history(update: ProgressUpdate) -> list[HistoryEntry]:
             unchanged = before is not None and old == new and what != "deleted"
             if unset_at_creation or unchanged:
                 continue
-            changes.append((str(IndicatorValue._meta.get_field(name).verbose_name), old, new))
+            changes.append((str(IndicatorValue._meta.get_field(name).verbose_name), _readable(old), _readable(new)))
         if changes or what != "changed":
             entries.append(HistoryEntry(record.history_date, record.history_user, what, changes,
                                         f"{record.indicator.code} {record.indicator.name}"))
