@@ -6,6 +6,7 @@ of each page at desktop and phone width go to test-output/."""
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from metroplan.testing import factories as f
 from reporting.models import ProgressUpdate
@@ -22,13 +23,13 @@ def _login(page, base, username):
     page.goto(f"{base}/accounts/login/")
     page.fill("#id_username", username)
     page.fill("#id_password", f.PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Log in").click()
 
 
 def _logout(page):
-    page.get_by_role("button", name="Log out").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Log out").click()
 
 
 def test_submit_return_resubmit_approve(browser, live_server, cast, world):
@@ -41,14 +42,14 @@ def test_submit_return_resubmit_approve(browser, live_server, cast, world):
     _login(page, base, "focal-a")
     page.goto(f"{base}/updates/")
     page.get_by_role("link", name="Start 1.1 2022-Q2").click()
+    expect(page.get_by_role("heading", name="1.1 Train city staff")).to_be_visible()
     page.get_by_label("Narrative").fill("We trained staff in 12 cities.")
     page.get_by_label("Status of the action, as you see it").select_option("on_track")
     page.fill(f"#id_ind_{world.ind_count.pk}_value", "12")
     page.check(f"#id_ind_{world.ind_budget.pk}_na")
     page.fill(f"#id_ind_{world.ind_budget.pk}_reason", "Accounts close in July")
     page.get_by_role("button", name="Submit for review").click()
-    page.wait_for_load_state()
-    assert "Update submitted" in page.content()
+    expect(page.get_by_text("Update submitted.")).to_be_visible()
     assert ProgressUpdate.objects.get().state == "submitted"
     _logout(page)
 
@@ -56,9 +57,10 @@ def test_submit_return_resubmit_approve(browser, live_server, cast, world):
     _login(page, base, "staff")
     page.goto(f"{base}/updates/review/")
     page.get_by_role("link", name="1.1 Train city staff").click()
+    expect(page.get_by_role("heading", name="Review")).to_be_visible()
     page.get_by_label("What should change").fill("Please give the budget figure once published.")
     page.get_by_role("button", name="Return with comment").click()
-    page.wait_for_load_state()
+    expect(page.get_by_text("Returned to Member A with your comment.")).to_be_visible()
     assert ProgressUpdate.objects.get().state == "returned"
     _logout(page)
 
@@ -66,12 +68,12 @@ def test_submit_return_resubmit_approve(browser, live_server, cast, world):
     _login(page, base, "focal-a")
     page.goto(f"{base}/updates/")
     page.get_by_role("link", name="Continue 1.1 2022-Q2").click()
-    assert page.get_by_text("Please give the budget figure once published.").is_visible()
+    expect(page.get_by_text("Please give the budget figure once published.")).to_be_visible()
     page.get_by_label("Narrative").fill("We trained staff in 12 cities; budget figure below.")
     page.uncheck(f"#id_ind_{world.ind_budget.pk}_na")
     page.fill(f"#id_ind_{world.ind_budget.pk}_value", "18250")
     page.get_by_role("button", name="Submit for review").click()
-    page.wait_for_load_state()
+    expect(page.get_by_text("Update submitted.")).to_be_visible()
     update = ProgressUpdate.objects.get()
     assert update.state == "submitted" and update.values.get(indicator=world.ind_budget).value == 18250
     _logout(page)
@@ -79,9 +81,8 @@ def test_submit_return_resubmit_approve(browser, live_server, cast, world):
     # Staff approve.
     _login(page, base, "staff")
     page.goto(f"{base}/updates/{update.pk}/")
-    page.get_by_role("button", name="Approve").click()
-    page.wait_for_load_state()
-    assert "Approved" in page.content()
+    page.get_by_role("button", name="Approve", exact=True).click()
+    expect(page.get_by_text("Approved: Member A")).to_be_visible()
     assert ProgressUpdate.objects.get().state == "approved"
     context.close()
 
