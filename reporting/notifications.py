@@ -5,6 +5,7 @@ import logging
 from django.conf import settings
 from django.core.mail import send_mail
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 logger = logging.getLogger(__name__)
 
@@ -50,9 +51,9 @@ def send_update_notification(*, update_id: int, event: str) -> int:
 
 
 REOPENING_SUBJECTS = {
-    "requested": "Request to reopen %(period)s for %(member)s",
-    "granted": "Period %(period)s reopened for %(member)s",
-    "refused": "Request to reopen %(period)s for %(member)s refused",
+    "requested": gettext_noop("Request to reopen %(period)s for %(member)s"),
+    "granted": gettext_noop("Period %(period)s reopened for %(member)s"),
+    "refused": gettext_noop("Request to reopen %(period)s for %(member)s refused"),
 }
 
 

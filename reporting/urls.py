@@ -14,6 +14,7 @@ urlpatterns = [
     path("updates/<int:pk>/return/", views.update_return, name="update-return"),
     path("updates/evidence/<int:pk>/", views.evidence_download, name="evidence-download"),
     path("updates/evidence/<int:pk>/remove/", views.evidence_remove, name="evidence-remove"),
+    path("updates/reopen/<slug:member_slug>/", views.reopening_request, name="reopening-request-any"),
     path("updates/reopen/<slug:member_slug>/<str:period_code>/", views.reopening_request, name="reopening-request"),
     path("updates/reopenings/<int:pk>/grant/", views.reopening_decide, {"decision": "grant"}, name="reopening-grant"),
     path(

@@ -70,8 +70,14 @@ def updates_home(request):
         r.period_id: r
         for r in PeriodReopening.objects.filter(member=member).select_related("period").order_by("requested_at")
     }
+    closed_periods = (
+        ReportingPeriod.objects.filter(plan__is_current=True, is_open=False)
+        .exclude(pk__in=period_ids)
+        .order_by("-start")
+    )
     return render(request, "reporting/updates_home.html", {
-        "member": member, "slots": slots, "past": past, "today": today,
+        "member": member, "slots": slots, "past": past, "today": today, "closed_periods": closed_periods,
+        "reopen_form": ReopeningRequestForm(),
         "reopenings": list(requests_by_period.values()),
         "counts": {
             "overdue": sum(1 for s in slots if s.overdue),
@@ -411,11 +417,15 @@ def review_bulk_approve(request):
 
 @login_required
 @require_POST
-def reopening_request(request, member_slug: str, period_code: str):
+def reopening_request(request, member_slug: str, period_code: str | None = None):
     member = Member.objects.filter(slug=member_slug).first()
     if member is None or not can_write_update_for(request.user, member):
         raise Http404
-    period = get_object_or_404(ReportingPeriod.objects.order_by("-start"), code=period_code)
+    period_code = period_code or request.POST.get("period", "")
+    period = ReportingPeriod.objects.filter(code=period_code).order_by("-start").first()
+    if period is None:
+        messages.error(request, _("Choose the period you need to report in."))
+        return redirect(request.POST.get("next") or reverse("updates"))
     form = ReopeningRequestForm(request.POST)
     form.is_valid()
     try:

@@ -125,3 +125,19 @@ def test_nav_shows_updates_to_focal_points_and_review_to_staff(client, cast):
     client.force_login(cast.staff)
     body = client.get(reverse("update-review-queue")).content.decode()
     assert f'href="{reverse("update-review-queue")}"' in body and f'href="{reverse("focal-point-list")}"' in body
+
+
+def test_focal_point_list_query_count_does_not_grow_with_rows(client, cast):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(cast.staff)
+    client.get(reverse("focal-point-list"))
+    with CaptureQueriesContext(connection) as few:
+        client.get(reverse("focal-point-list"))
+    for n in range(10):
+        f.FocalPointFactory(member=f.MemberFactory(region=f.RegionFactory(slug=f"r-{n}")))
+    with CaptureQueriesContext(connection) as many:
+        response = client.get(reverse("focal-point-list"))
+    assert len(response.context["page"]) == 12
+    assert len(many) == len(few)

@@ -37,6 +37,8 @@ TABLE = {
                                  "integrator": 404}),
     "reopening-request": ("post", {"anonymous": LOGIN, "focal_a": 302, "focal_b": 404, "staff": 302,
                                    "integrator": 404}),
+    "reopening-request-any": ("post", {"anonymous": LOGIN, "focal_a": 302, "focal_b": 404, "staff": 302,
+                                       "integrator": 404}),
     "reopening-grant": ("post", {"anonymous": LOGIN, "focal_a": 404, "focal_b": 404, "staff": 302,
                                  "integrator": 404}),
     "reopening-refuse": ("post", {"anonymous": LOGIN, "focal_a": 404, "focal_b": 404, "staff": 302,
@@ -76,6 +78,8 @@ def _request(view, cast, world):
         return reverse(view, args=[evidence.pk]), {}
     if view == "reopening-request":
         return reverse(view, args=["member-a", world.closed.code]), {"reason": "late data"}
+    if view == "reopening-request-any":
+        return reverse(view, args=["member-a"]), {"period": world.closed.code, "reason": "late data"}
     if view in ("reopening-grant", "reopening-refuse"):
         reopening = PeriodReopening.objects.create(period=world.closed, member=cast.member_a, reason="r")
         return reverse(view, args=[reopening.pk]), {"days": 7}

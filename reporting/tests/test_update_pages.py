@@ -308,3 +308,15 @@ def test_history_shows_who_changed_what_and_when(client, cast, world):
     )
     client.force_login(cast.focal_b)
     assert client.get(reverse("update-history", args=[update.pk])).status_code == 404
+
+
+def test_a_focal_point_can_ask_to_report_late_in_any_closed_period_from_the_updates_page(client, cast, world):
+    client.force_login(cast.focal_a)
+    body = client.get(reverse("updates")).content.decode()
+    assert "Report late in a closed period" in body and '<option value="2021-Q4">' in body
+    response = client.post(reverse("reopening-request-any", args=["member-a"]),
+                           {"period": "2021-Q4", "reason": "The council met late."}, follow=True)
+    assert "went to the secretariat" in response.content.decode()
+    reopening = cast.member_a.reopenings.get()
+    assert (reopening.period, reopening.state, reopening.requested_by) == (world.closed, "requested", cast.focal_a)
+    assert "waiting for the secretariat" in response.content.decode()
