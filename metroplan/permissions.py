@@ -62,6 +62,15 @@ def can_edit_update(user, update) -> bool:
     return can_write_update_for(user, update.member)
 
 
+def can_read_update_history(user, update) -> bool:
+    """Staff and the member's own focal points read an update's versions."""
+    return can_write_update_for(user, update.member)
+
+
+def can_manage_focal_points(user) -> bool:
+    return is_secretariat(user)
+
+
 def token_scope(request) -> str | None:
     """The scope of the API token that authenticated this request, if any."""
     auth = getattr(request, "auth", None)

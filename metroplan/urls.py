@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("actions.urls")),
     path("plan/", include("actions.urls_plan")),
     path("", include("members.urls")),
+    path("", include("members.urls_focal_points")),
     path("", include("reporting.urls")),
     path("api/", include("metroplan.api.urls")),
     path("accounts/", include("django.contrib.auth.urls")),

@@ -19,17 +19,22 @@ functions, so each rule exists once:
   and bumps `version`; notifications are queued after commit.
 """
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation
+from pathlib import PurePath
 
+from django.conf import settings
 from django.db import transaction
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from actions.models import Action
 from metroplan.permissions import can_review, can_write_update_for, is_secretariat
 from metroplan.services import PermissionDenied, ServiceError, ValidationError, check_version
-from reporting.models import IndicatorValue, PeriodReopening, ProgressUpdate
+from reporting.models import Evidence, IndicatorValue, PeriodReopening, ProgressUpdate
 
 
 @dataclass(frozen=True)
@@ -99,7 +104,7 @@ def _require_editable(user, update: ProgressUpdate) -> None:
         )
 
 
-def _write_values(update: ProgressUpdate, values: dict[int, IndicatorEntry]) -> None:
+def _write_values(update: ProgressUpdate, values: dict[int, IndicatorEntry], user=None) -> None:
     indicators = {indicator.pk: indicator for indicator in update.action.indicators.filter(retired=False)}
     errors = {}
     for indicator_id in values:
@@ -109,19 +114,21 @@ def _write_values(update: ProgressUpdate, values: dict[int, IndicatorEntry]) -> 
             }]
     if errors:
         raise ValidationError(errors)
+    existing = {value.indicator_id: value for value in IndicatorValue.objects.filter(update=update)}
     for indicator_id, entry in values.items():
+        row = existing.get(indicator_id)
         if entry.value is None and not entry.not_available:
-            IndicatorValue.objects.filter(update=update, indicator_id=indicator_id).delete()
+            if row is not None:
+                row._history_user = user
+                row.delete()
             continue
-        IndicatorValue.objects.update_or_create(
-            update=update,
-            indicator_id=indicator_id,
-            defaults={
-                "value": entry.value,
-                "not_available": entry.not_available,
-                "not_available_reason": entry.reason if entry.not_available else "",
-            },
-        )
+        row = row or IndicatorValue(update=update, indicator_id=indicator_id)
+        new = (entry.value, entry.not_available, entry.reason if entry.not_available else "")
+        if row.pk and (row.value, row.not_available, row.not_available_reason) == new:
+            continue  # unchanged: no new version in the history
+        row.value, row.not_available, row.not_available_reason = new
+        row._history_user = user
+        row.save()
 
 
 def update_prefill(*, member, action, period) -> dict:
@@ -191,9 +198,10 @@ def update_save(
     update.narrative = narrative or ""
     update.status = status or ""
     update.no_change = no_change
+    update._history_user = user
     update.save()
     if values:
-        _write_values(update, values)
+        _write_values(update, values, user=user)
     return update
 
 
@@ -236,6 +244,7 @@ def update_submit(*, user, update: ProgressUpdate, expected_version: int | None 
     update.submitted_by = user
     update.first_submitted_at = update.first_submitted_at or now
     update.version += 1
+    update._history_user = user
     update.save()
     _notify(update, "submitted")
     return update
@@ -262,6 +271,7 @@ def update_approve(*, user, update: ProgressUpdate, expected_version: int | None
     update.reviewed_at = timezone.now()
     update.reviewed_by = user
     update.version += 1
+    update._history_user = user
     update.save()
     _notify(update, "approved")
     return update
@@ -281,9 +291,202 @@ def update_return(
     update.reviewed_at = timezone.now()
     update.reviewed_by = user
     update.version += 1
+    update._history_user = user
     update.save()
     _notify(update, "returned")
     return update
+
+
+@dataclass
+class BulkApproveResult:
+    """Which updates a bulk approval approved, and which it left, with why."""
+
+    approved: list[ProgressUpdate] = field(default_factory=list)
+    skipped: list[tuple[int, str]] = field(default_factory=list)
+
+
+def update_bulk_approve(
+    *, user, update_ids: Iterable[int], expected_versions: dict[int, int] | None = None
+) -> BulkApproveResult:
+    """Approve each of `update_ids` that is still submitted (staff).
+
+    Each approval is its own transaction through update_approve, so one update
+    that changed under the reviewer (returned, or edited since the queue was
+    shown: a stale `expected_versions` entry) is skipped with its reason and does
+    not hold back the others.
+    """
+    if not can_review(user):
+        raise PermissionDenied(_("Only secretariat staff review updates."))
+    expected_versions = expected_versions or {}
+    result = BulkApproveResult()
+    for update in ProgressUpdate.objects.filter(pk__in=list(update_ids)).order_by("submitted_at", "pk"):
+        try:
+            result.approved.append(
+                update_approve(user=user, update=update, expected_version=expected_versions.get(update.pk))
+            )
+        except ServiceError as exc:
+            result.skipped.append((update.pk, exc.message))
+    return result
+
+
+def update_previous(*, member, action, period) -> ProgressUpdate | None:
+    """The member's latest update on `action` in a period before `period`."""
+    return (
+        ProgressUpdate.objects.filter(member=member, action=action, period__start__lt=period.start)
+        .order_by("-period__start")
+        .first()
+    )
+
+
+@transaction.atomic
+def update_submit_no_change(
+    *, user, member, action, period, expected_version: int | None = None
+) -> ProgressUpdate:
+    """"No change since last period": copy the member's previous update on the
+    action (narrative, status, indicator values) into this period's update,
+    mark it `no_change`, and submit it — a fresh submission with its own time."""
+    _require_writer(user, member)
+    prefill = update_prefill(member=member, action=action, period=period)
+    if prefill["previous"] is None:
+        raise ServiceError(
+            _("There is no earlier update on action %(code)s to carry over; fill in the form instead.")
+            % {"code": action.code},
+            code="no_previous",
+        )
+    current_ids = set(action.indicators.filter(retired=False).values_list("pk", flat=True))
+    values = {pk: entry for pk, entry in prefill["values"].items() if pk in current_ids}
+    update = update_save(
+        user=user, member=member, action=action, period=period, narrative=prefill["narrative"],
+        status=prefill["status"], values=values, expected_version=expected_version, no_change=True,
+    )
+    return update_submit(user=user, update=update, expected_version=update.version)
+
+
+# Evidence ---------------------------------------------------------------------
+
+
+def evidence_check_file(uploaded) -> None:
+    """Refuse a file over EVIDENCE_MAX_BYTES or whose extension is not in
+    EVIDENCE_ALLOWED_EXTENSIONS (ValidationError on the "file" field)."""
+    allowed = [ext.lower() for ext in settings.EVIDENCE_ALLOWED_EXTENSIONS]
+    extension = PurePath(uploaded.name or "").suffix.lower().lstrip(".")
+    if extension not in allowed:
+        raise ValidationError({"file": [
+            _("Files of type “%(ext)s” are not accepted. Allowed: %(allowed)s.")
+            % {"ext": extension or _("none"), "allowed": ", ".join(allowed)}
+        ]})
+    if uploaded.size > settings.EVIDENCE_MAX_BYTES:
+        raise ValidationError({"file": [
+            _("This file is %(size)s; the limit is %(limit)s.")
+            % {"size": filesizeformat(uploaded.size), "limit": filesizeformat(settings.EVIDENCE_MAX_BYTES)}
+        ]})
+
+
+@transaction.atomic
+def evidence_add(*, user, update: ProgressUpdate, file=None, url: str = "", title: str = "") -> Evidence:
+    """Attach a file or a link (exactly one) to an update its writer may edit."""
+    update = ProgressUpdate.objects.select_for_update().get(pk=update.pk)
+    _require_editable(user, update)
+    url = (url or "").strip()
+    if bool(file) == bool(url):
+        raise ValidationError({"file": [_("Give either a file or a link.")]})
+    if file:
+        evidence_check_file(file)
+    else:
+        from django.core.validators import URLValidator
+
+        try:
+            URLValidator(schemes=["http", "https"])(url)
+        except ValidationError as exc:
+            raise ValidationError({"url": [_("Enter a full web address starting with https://.")]}) from exc
+    evidence = Evidence(update=update, title=(title or "").strip()[:200], url=url, added_by=user)
+    if file:
+        evidence.file.save(PurePath(file.name).name, file, save=False)
+    evidence.save()
+    return evidence
+
+
+@transaction.atomic
+def evidence_remove(*, user, evidence: Evidence) -> None:
+    """Remove a file or link from an update its writer may edit."""
+    update = ProgressUpdate.objects.select_for_update().get(pk=evidence.update_id)
+    _require_editable(user, update)
+    stored = evidence.file.name
+    storage = evidence.file.storage
+    evidence.delete()
+    if stored:
+        transaction.on_commit(lambda: storage.delete(stored))
+
+
+# Reopening a closed period ----------------------------------------------------------------
+
+
+@transaction.atomic
+def reopening_request(*, user, member, period, reason: str) -> PeriodReopening:
+    """A focal point asks to report late in a closed period."""
+    _require_writer(user, member)
+    if not (reason or "").strip():
+        raise ValidationError({"reason": [_("Say why you need to report late.")]})
+    if period_lock_reason(period=period, member=member) is None:
+        raise ServiceError(_("Period %(period)s is open to you: you can submit now.") % {"period": period.code},
+                           code="not_locked")
+    pending = PeriodReopening.objects.filter(period=period, member=member, state=PeriodReopening.State.REQUESTED)
+    if pending.exists():
+        raise ServiceError(_("You already asked to reopen %(period)s; the secretariat has not answered yet.")
+                           % {"period": period.code}, code="already_requested")
+    reopening = PeriodReopening.objects.create(
+        period=period, member=member, reason=reason.strip(), requested_by=user
+    )
+    _notify_reopening(reopening, "requested")
+    return reopening
+
+
+def _require_pending(user, reopening: PeriodReopening) -> PeriodReopening:
+    if not can_review(user):
+        raise PermissionDenied(_("Only secretariat staff answer reopening requests."))
+    reopening = PeriodReopening.objects.select_for_update().get(pk=reopening.pk)
+    if reopening.state != PeriodReopening.State.REQUESTED:
+        raise ServiceError(_("This request was already answered (%(state)s).")
+                           % {"state": reopening.get_state_display().lower()}, code="invalid_transition")
+    return reopening
+
+
+@transaction.atomic
+def reopening_grant(*, user, reopening: PeriodReopening, days: int, today=None) -> PeriodReopening:
+    """Staff let the member submit in the closed period for `days` days."""
+    reopening = _require_pending(user, reopening)
+    try:
+        days = int(days)
+    except (TypeError, ValueError):
+        days = 0
+    if not 1 <= days <= 365:
+        raise ValidationError({"days": [_("Grant between 1 and 365 days.")]})
+    today = today or timezone.localdate()
+    reopening.state = PeriodReopening.State.GRANTED
+    reopening.until = today + timedelta(days=days)
+    reopening.decided_by = user
+    reopening.decided_at = timezone.now()
+    reopening.save()
+    _notify_reopening(reopening, "granted")
+    return reopening
+
+
+@transaction.atomic
+def reopening_refuse(*, user, reopening: PeriodReopening) -> PeriodReopening:
+    """Staff say no to a reopening request."""
+    reopening = _require_pending(user, reopening)
+    reopening.state = PeriodReopening.State.REFUSED
+    reopening.decided_by = user
+    reopening.decided_at = timezone.now()
+    reopening.save()
+    _notify_reopening(reopening, "refused")
+    return reopening
+
+
+def _notify_reopening(reopening: PeriodReopening, event: str) -> None:
+    from reporting.notifications import queue_reopening_notification
+
+    transaction.on_commit(lambda: queue_reopening_notification(reopening_id=reopening.pk, event=event))
 
 
 def _notify(update: ProgressUpdate, event: str) -> None:

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from reporting.notifications import send_update_notification
+from reporting.notifications import send_reopening_notification, send_update_notification
 
 
 @shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
@@ -18,3 +18,8 @@ def build_report(report_id: int) -> None:
     builder = getattr(report_services, "report_build", None)
     if builder is not None:
         builder(report_id=report_id)
+
+
+@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def notify_reopening(reopening_id: int, event: str) -> int:
+    return send_reopening_notification(reopening_id=reopening_id, event=event)

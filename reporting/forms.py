@@ -1,0 +1,144 @@
+"""Forms for the update pages. They turn input into what the services take;
+the rules themselves (completeness, transitions, locks) live in services."""
+
+import re
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from actions.models import Action
+from metroplan.services import ValidationError
+from reporting.services import IndicatorEntry, evidence_check_file, parse_indicator_entry
+
+INDICATOR_FIELD = re.compile(r"^ind_(\d+)_(value|na|reason)$")
+
+
+class UpdateForm(forms.Form):
+    """Narrative, status, one number (or "not available" with a reason) per
+    indicator of the action, and optionally one piece of evidence.
+
+    `version` is the update's version when the form was opened (0 for a new
+    update); the service refuses the save if it has moved on.
+    """
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+    narrative = forms.CharField(
+        label=gettext_lazy("Narrative"), required=False, widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=gettext_lazy("What was done this period, what changed, what is blocking."),
+    )
+    status = forms.ChoiceField(
+        label=gettext_lazy("Status of the action, as you see it"), required=False,
+        choices=[("", gettext_lazy("— choose —")), *Action.Status.choices],
+    )
+    evidence_file = forms.FileField(label=gettext_lazy("Attach a file"), required=False)
+    evidence_url = forms.URLField(label=gettext_lazy("…or a link"), required=False, assume_scheme="https")
+    evidence_title = forms.CharField(label=gettext_lazy("Title of the evidence"), required=False, max_length=200)
+
+    def __init__(self, *args, indicators, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.indicators = list(indicators)
+        self.fields["evidence_file"].help_text = _("Up to %(size)s MB; %(types)s.") % {
+            "size": settings.EVIDENCE_MAX_BYTES // (1024 * 1024),
+            "types": ", ".join(settings.EVIDENCE_ALLOWED_EXTENSIONS),
+        }
+        self.fields["evidence_file"].widget.attrs["accept"] = ",".join(
+            f".{ext}" for ext in settings.EVIDENCE_ALLOWED_EXTENSIONS
+        )
+        for indicator in self.indicators:
+            self.fields[f"ind_{indicator.pk}_value"] = forms.CharField(
+                label=indicator.name, required=False,
+                widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+            )
+            self.fields[f"ind_{indicator.pk}_na"] = forms.BooleanField(
+                label=gettext_lazy("Not available"), required=False
+            )
+            self.fields[f"ind_{indicator.pk}_reason"] = forms.CharField(
+                label=gettext_lazy("Why not available"), required=False, max_length=500
+            )
+
+    def indicator_rows(self):
+        """For the template: each indicator with its three bound fields."""
+        for indicator in self.indicators:
+            yield {
+                "indicator": indicator,
+                "value": self[f"ind_{indicator.pk}_value"],
+                "na": self[f"ind_{indicator.pk}_na"],
+                "reason": self[f"ind_{indicator.pk}_reason"],
+            }
+
+    def clean_evidence_file(self):
+        uploaded = self.cleaned_data.get("evidence_file")
+        if uploaded:
+            try:
+                evidence_check_file(uploaded)
+            except ValidationError as exc:
+                raise forms.ValidationError(exc.message_dict["file"]) from exc
+        return uploaded
+
+    def clean(self):
+        data = super().clean()
+        known = {indicator.pk for indicator in self.indicators}
+        foreign = sorted({int(m.group(1)) for key in self.data if (m := INDICATOR_FIELD.match(key))} - known)
+        if foreign:
+            raise forms.ValidationError(
+                _("The form carried values for indicators that are not part of this action (%(ids)s); "
+                  "nothing was saved. Reload the page and try again.") % {"ids": ", ".join(map(str, foreign))}
+            )
+        values: dict[int, IndicatorEntry] = {}
+        for indicator in self.indicators:
+            prefix = f"ind_{indicator.pk}_"
+            not_available = data.get(prefix + "na", False)
+            raw = self.data.get(prefix + "value", "")
+            if not_available and str(raw).strip():
+                self.add_error(prefix + "value", _("Give a number or mark it as not available, not both."))
+                continue
+            try:
+                values[indicator.pk] = parse_indicator_entry(raw, not_available, data.get(prefix + "reason", ""))
+            except ValidationError as exc:
+                self.add_error(prefix + ("reason" if not_available else "value"), exc.messages)
+        data["values"] = values
+        if data.get("evidence_file") and data.get("evidence_url"):
+            self.add_error("evidence_url", _("Give either a file or a link, not both."))
+        return data
+
+    @classmethod
+    def initial_from(cls, *, narrative: str, status: str, values: dict, version: int) -> dict:
+        """Initial data from stored (or carried-over) content."""
+        initial = {"version": version, "narrative": narrative, "status": status}
+        for indicator_id, entry in values.items():
+            value = getattr(entry, "value", None)
+            not_available = getattr(entry, "not_available", False)
+            reason = getattr(entry, "reason", None)
+            if reason is None:
+                reason = getattr(entry, "not_available_reason", "")
+            initial[f"ind_{indicator_id}_value"] = "" if value is None else f"{value.normalize():f}"
+            initial[f"ind_{indicator_id}_na"] = not_available
+            initial[f"ind_{indicator_id}_reason"] = reason
+        return initial
+
+
+class ReturnForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    comment = forms.CharField(
+        label=gettext_lazy("What should change"), widget=forms.Textarea(attrs={"rows": 4}), required=False
+    )
+
+
+class ReopeningRequestForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Why do you need to report late?"), widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+    )
+
+
+class ReopeningGrantForm(forms.Form):
+    days = forms.IntegerField(label=gettext_lazy("Open for (days)"), min_value=1, max_value=365, initial=14)
+
+
+class SpreadsheetUploadForm(forms.Form):
+    file = forms.FileField(
+        label=gettext_lazy("Filled-in spreadsheet (.xlsx)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}),
+    )

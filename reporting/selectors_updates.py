@@ -1,0 +1,183 @@
+"""Read paths for the update pages: what a member owes, the review queue, an
+update's history. Each composes querysets so a page costs a fixed number of
+queries whatever the number of rows."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import OuterRef, Q, Subquery
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from reporting.filtersets import ProgressUpdateFilterSet
+from reporting.models import IndicatorValue, PeriodReopening, ProgressUpdate, ReportingPeriod
+from reporting.querysets import expected_slots
+
+MISSING = "missing"
+NEEDS_ACTION = {MISSING, ProgressUpdate.State.DRAFT, ProgressUpdate.State.RETURNED}
+
+
+@dataclass
+class DueSlot:
+    """One (action, period) the member is expected to report on, and where it stands."""
+
+    period: ReportingPeriod
+    action: object
+    state: str  # "missing" or a ProgressUpdate.State value
+    update_id: int | None
+    is_demo: bool
+    overdue: bool
+
+    @property
+    def needs_action(self) -> bool:
+        return self.state in NEEDS_ACTION
+
+
+def periods_taking_updates(member, today: date | None = None):
+    """Open periods, and closed ones staff reopened for `member` until today or later."""
+    today = today or timezone.localdate()
+    reopened = PeriodReopening.objects.filter(
+        member=member, state=PeriodReopening.State.GRANTED, until__gte=today
+    ).values("period_id")
+    return ReportingPeriod.objects.filter(Q(is_open=True) | Q(pk__in=reopened)).select_related("plan")
+
+
+def due_slots(member, today: date | None = None) -> list[DueSlot]:
+    """What `member` owes: the actions it takes part in × the periods taking
+    updates (expected_slots decides who is expected), with each slot's state.
+
+    Overdue (past the deadline and not yet submitted) first, then what needs
+    action by deadline, then what is submitted or approved.
+    """
+    today = today or timezone.localdate()
+    slots: list[DueSlot] = []
+    for period in periods_taking_updates(member, today):
+        updates = ProgressUpdate.objects.filter(member=member, period=period, action=OuterRef("action_id"))
+        rows = (
+            expected_slots(period, today=today)
+            .filter(member=member)
+            .select_related("action")
+            .annotate(
+                update_id=Subquery(updates.values("pk")[:1]),
+                update_state=Subquery(updates.values("state")[:1]),
+                update_is_demo=Subquery(updates.values("is_demo")[:1]),
+            )
+        )
+        for row in rows:
+            state = row.update_state or MISSING
+            slots.append(DueSlot(
+                period=period,
+                action=row.action,
+                state=state,
+                update_id=row.update_id,
+                is_demo=bool(row.update_is_demo),
+                overdue=state in (MISSING, ProgressUpdate.State.DRAFT) and today > period.deadline,
+            ))
+    order = {MISSING: 0, ProgressUpdate.State.RETURNED: 0, ProgressUpdate.State.DRAFT: 0}
+    slots.sort(key=lambda s: (not s.overdue, order.get(s.state, 1), s.period.deadline, s.action.code))
+    return slots
+
+
+def past_updates(member, exclude_period_ids=()):
+    """The member's updates outside the periods now taking updates, newest first."""
+    return (
+        ProgressUpdate.objects.filter(member=member)
+        .exclude(period_id__in=list(exclude_period_ids))
+        .select_related("action", "period")
+        .order_by("-period__start", "action__goal__order", "action__order", "action__code")
+    )
+
+
+def review_queue(params, user):
+    """Submitted updates, oldest submission first, filtered by the shared FilterSet."""
+    base = (
+        ProgressUpdate.objects.visible_to(user)
+        .filter(state=ProgressUpdate.State.SUBMITTED)
+        .select_related("member", "member__region", "action", "period", "submitted_by")
+        .order_by("submitted_at", "pk")
+    )
+    return ProgressUpdateFilterSet(params, queryset=base)
+
+
+def pending_reopenings():
+    return (
+        PeriodReopening.objects.filter(state=PeriodReopening.State.REQUESTED)
+        .select_related("member", "period", "requested_by")
+        .order_by("requested_at")
+    )
+
+
+def update_values_by_indicator(update: ProgressUpdate | None) -> dict[int, IndicatorValue]:
+    if update is None or update.pk is None:
+        return {}
+    return {value.indicator_id: value for value in update.values.all()}
+
+
+@dataclass
+class HistoryEntry:
+    when: object
+    who: object
+    what: str  # "created", "changed", "deleted"
+    changes: list[tuple[str, object, object]]  # (label, old, new)
+    subject: str  # "update" or the indicator's name
+
+
+UPDATE_FIELDS = ["state", "status", "narrative", "no_change", "reviewer_comment"]
+VALUE_FIELDS = ["value", "not_available", "not_available_reason"]
+
+
+def _readable(value):
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    return value
+
+
+def _display(record, field_name):
+    value = getattr(record, field_name)
+    display = getattr(record, f"get_{field_name}_display", None)
+    return display() if display and value else _readable(value)
+
+
+def update_history(update: ProgressUpdate) -> list[HistoryEntry]:
+    """Every saved version of the update and of its indicator values, oldest
+    first, each with who, when and what changed."""
+    entries: list[HistoryEntry] = []
+    records = list(update.history.select_related("history_user").order_by("history_date", "history_id"))
+    previous = None
+    for record in records:
+        changes = []
+        for name in UPDATE_FIELDS:
+            old = _display(previous, name) if previous is not None else None
+            new = _display(record, name)
+            if previous is None and new in ("", None, False):
+                continue
+            if previous is None or getattr(previous, name) != getattr(record, name):
+                changes.append((str(ProgressUpdate._meta.get_field(name).verbose_name), old, new))
+        what = {"+": "created", "~": "changed", "-": "deleted"}[record.history_type]
+        if changes or previous is None:
+            entries.append(HistoryEntry(record.history_date, record.history_user, what, changes, "update"))
+        previous = record
+    value_records = list(
+        IndicatorValue.history.filter(update_id=update.pk)
+        .select_related("history_user", "indicator")
+        .order_by("indicator_id", "history_date", "history_id")
+    )
+    last_by_indicator = {}
+    for record in value_records:
+        before = last_by_indicator.get(record.indicator_id)
+        what = {"+": "created", "~": "changed", "-": "deleted"}[record.history_type]
+        changes = []
+        for name in VALUE_FIELDS:
+            old = getattr(before, name) if before is not None else None
+            new = getattr(record, name) if what != "deleted" else None
+            unset_at_creation = before is None and new in ("", None, False)
+            unchanged = before is not None and old == new and what != "deleted"
+            if unset_at_creation or unchanged:
+                continue
+            changes.append((str(IndicatorValue._meta.get_field(name).verbose_name), _readable(old), _readable(new)))
+        if changes or what != "changed":
+            entries.append(HistoryEntry(record.history_date, record.history_user, what, changes,
+                                        f"{record.indicator.code} {record.indicator.name}"))
+        last_by_indicator[record.indicator_id] = record
+    entries.sort(key=lambda e: e.when)
+    return entries
