@@ -4,6 +4,7 @@ the database, so every format holds the same figures."""
 
 import csv
 import io
+import logging
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -14,6 +15,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 PERCENT_FORMAT = "0.0%"
+# WeasyPrint logs every layout step at INFO; a worker's log needs only its warnings.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 
 def _context(snapshot: dict) -> dict:
