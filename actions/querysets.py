@@ -76,8 +76,14 @@ class IndicatorQuerySet(models.QuerySet):
             / (Cast(F("target"), FloatField()) - Cast(F("baseline"), FloatField())),
             output_field=FloatField(),
         )
+        # PostgreSQL's GREATEST/LEAST skip NULLs (LEAST(1, NULL) is 1), SQLite's
+        # return NULL: test for "no value" explicitly so both give 0.
         return self.with_latest_value(as_of).annotate(
-            progress=Coalesce(Greatest(Value(0.0), Least(Value(1.0), ratio)), Value(0.0), output_field=FloatField()),
+            progress=Case(
+                When(latest_value__isnull=True, then=Value(0.0)),
+                default=Greatest(Value(0.0), Least(Value(1.0), ratio)),
+                output_field=FloatField(),
+            ),
         )
 
 
