@@ -159,6 +159,8 @@ def build_in_child(report_id: int) -> None:
 
 def run(scale: int) -> bool:
     old_name = connection.settings_dict["NAME"]
+    # Its own scratch database, so that a test run on the same server is not disturbed.
+    connection.settings_dict.setdefault("TEST", {})["NAME"] = f"bench_{old_name}"
     connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
     try:
         started = time.perf_counter()
