@@ -1,12 +1,16 @@
+# One image for web, worker and beat (docker-compose.yml). WeasyPrint needs
+# Pango and fonts; nothing else is fetched at run time.
 FROM python:3.11-slim
-# WeasyPrint needs Pango; fonts for the PDF reports.
-RUN apt-get update && apt-get install -y --no-install-recommends \
-        libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core \
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b fonts-dejavu-core \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY pyproject.toml README.md ./
 RUN pip install --no-cache-dir .
 COPY . .
-ENV PYTHONUNBUFFERED=1 DJANGO_SETTINGS_MODULE=metroplan.settings
+RUN SECRET_KEY=build-only python manage.py collectstatic --no-input --verbosity 0
+RUN useradd --create-home metroplan && mkdir -p /app/var && chown metroplan /app/var
+USER metroplan
 EXPOSE 8000
-CMD ["gunicorn", "metroplan.wsgi:application", "--bind", "0.0.0.0:8000"]
+CMD ["gunicorn", "metroplan.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3"]

@@ -394,3 +394,29 @@ def changes_since(obj, version: int | None) -> ChangeSummary:
 
 def sdg_choices() -> list[tuple[int, str]]:
     return [(s.number, f"{s.number}. {s.name}") for s in SustainableDevelopmentGoal.objects.order_by("number")]
+
+
+def indicators_progress(plan: Plan, as_of: date | None = None):
+    """The plan's live indicators with `latest_value`, `latest_period_end`,
+    `progress` (as in plan_progress) and `latest_members`: how many members'
+    approved values the latest value is the mean of. One query."""
+    from django.db.models import Count, IntegerField, OuterRef, Subquery
+
+    from actions.querysets import latest_approved_values
+
+    members_in_mean = Subquery(
+        latest_approved_values(as_of)
+        .filter(indicator=OuterRef("pk"), update__period__end=OuterRef("latest_period_end"))
+        .order_by()
+        .values("indicator")
+        .annotate(n=Count("update__member", distinct=True))
+        .values("n")[:1],
+        output_field=IntegerField(),
+    )
+    return (
+        Indicator.objects.filter(action__goal__plan=plan, action__retired=False, retired=False)
+        .with_progress(as_of)
+        .annotate(latest_members=members_in_mean)
+        .select_related("action")
+        .order_by("action__goal__order", "action__order", "action__code", "order", "code")
+    )

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("members.urls")),
     path("", include("members.urls_focal_points")),
     path("", include("reporting.urls")),
+    path("", include("reporting.urls_reports")),
     path("api/", include("metroplan.api.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

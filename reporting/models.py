@@ -4,11 +4,12 @@ and evidence, period reopenings, and generated reports."""
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from actions.models import Action
-from reporting.querysets import ProgressUpdateQuerySet, ReportingPeriodQuerySet
+from reporting.querysets import ProgressUpdateQuerySet, ReportingPeriodQuerySet, ReportQuerySet
 
 
 class ReportingPeriod(models.Model):
@@ -243,8 +244,14 @@ class Report(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created = models.DateTimeField(auto_now_add=True)
+    queued_at = models.DateTimeField(
+        _("queued at"), default=timezone.now, help_text=_("When the build was last put on the task queue.")
+    )
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    notified_at = models.DateTimeField(_("staff told"), null=True, blank=True)
+
+    objects = ReportQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created"]
@@ -263,3 +270,31 @@ class Report(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plan.code} {self.get_kind_display()} {self.period.code} ({self.as_of})"
+
+
+class ReminderSent(models.Model):
+    """A reminder e-mailed to a member's focal points about one period's
+    deadline. At most one per (member, period, kind): the record is what makes
+    the daily reminder run safe to repeat."""
+
+    class Kind(models.TextChoices):
+        DUE_SOON = "due_soon", _("Due soon")
+        OVERDUE = "overdue", _("Overdue")
+
+    member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="reminders")
+    period = models.ForeignKey(ReportingPeriod, on_delete=models.CASCADE, related_name="reminders")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    sent_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+    recipients = models.TextField(_("recipients"))
+    actions = models.TextField(_("actions reminded of"))
+
+    class Meta:
+        ordering = ["-sent_at"]
+        verbose_name = _("reminder sent")
+        verbose_name_plural = _("reminders sent")
+        constraints = [
+            models.UniqueConstraint(fields=["member", "period", "kind"], name="one_reminder_per_member_period_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.member} {self.period}"

@@ -21,6 +21,17 @@ class ReportingPeriodQuerySet(models.QuerySet):
         return self.filter(start__lte=day, end__gte=day)
 
 
+class ReportQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Staff see every report in every state; other signed-in users see the
+        finished ones (they hold network-wide figures of approved data)."""
+        if is_secretariat(user):
+            return self
+        if user is None or not user.is_authenticated:
+            return self.none()
+        return self.filter(state="done")
+
+
 class ProgressUpdateQuerySet(models.QuerySet):
     def approved(self):
         return self.filter(state="approved")

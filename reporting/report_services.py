@@ -1,22 +1,46 @@
-"""Reports: asking for one, and recording how its build went.
+"""Reports: asking for one, building it, correcting it, recovering stuck builds
+and telling staff when it is ready.
 
 A report is identified by (plan, kind, period, as_of): asking twice returns the
 first. The build task is queued only after the row is committed; if the broker
 is down, the row is not kept and the caller gets a clear ServiceError.
+
+A build claims its row with a conditional update (queued → running), so a task
+delivered twice builds once. A build whose worker died leaves a row "running"
+with an old `started_at`; `reports_recover_stale` (every few minutes, from beat)
+puts it back in the queue, and a redelivered message may also take it over.
+A finished report is never rebuilt: a correction is a new report.
 """
 
 import logging
-from datetime import date
+from datetime import date, timedelta
 
-from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
+from django.core.mail import send_mail
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from metroplan.permissions import is_secretariat
+from actions.models import Plan
+from metroplan.permissions import SECRETARIAT_GROUP, is_secretariat
 from metroplan.services import PermissionDenied, ServiceError
-from reporting.models import Report
+from reporting.models import Report, ReportingPeriod
 
 logger = logging.getLogger(__name__)
+
+# A build takes seconds; the task's hard time limit (reporting.tasks) is well
+# below this, so a row "running" for longer than this has lost its worker.
+STALE_RUNNING_AFTER = timedelta(minutes=getattr(settings, "REPORTS_STALE_RUNNING_MINUTES", 15))
+# A queued row nobody picked up for this long lost its message (broker down when
+# it was published, or broker restarted without persistence): publish it again.
+STALE_QUEUED_AFTER = timedelta(minutes=getattr(settings, "REPORTS_STALE_QUEUED_MINUTES", 10))
+MAX_ATTEMPTS = 5
+# Errors worth another try: the database or a file system hiccupped.
+TRANSIENT_ERRORS = (OperationalError, InterfaceError, OSError)
 
 
 def broker_available() -> bool:
@@ -32,9 +56,17 @@ def broker_available() -> bool:
         return False
 
 
+def _broker_unavailable() -> ServiceError:
+    return ServiceError(
+        _("The report could not be queued because the task queue is unavailable. Nothing was saved; "
+          "please try again in a few minutes."),
+        code="broker_unavailable",
+    )
+
+
 def _queue_build(report_id: int) -> None:
     """Runs after commit. If publishing fails now, the report stays queued and
-    the recovery task (reporting.tasks) queues it again later."""
+    the recovery task queues it again later."""
     from reporting.tasks import build_report
 
     try:
@@ -43,11 +75,21 @@ def _queue_build(report_id: int) -> None:
         logger.exception("Could not queue the build of report %s; recovery will retry", report_id)
 
 
+def _queue_notify(report_id: int) -> None:
+    from reporting.tasks import notify_report_ready
+
+    try:
+        notify_report_ready.delay(report_id)
+    except Exception:  # noqa: BLE001
+        logger.exception("Could not queue the ready e-mail of report %s", report_id)
+
+
 def report_request(*, user, plan, kind: str, period, as_of: date | None = None) -> tuple[Report, bool]:
     """Ask for a report; returns (report, created).
 
     `user` None means the scheduler; otherwise staff only. If the broker is down
     nothing is written and ServiceError(code="broker_unavailable") is raised.
+    Asking again for a report whose build failed queues it again.
     """
     if user is not None and not is_secretariat(user):
         raise PermissionDenied(_("Only secretariat staff can ask for a report."))
@@ -58,13 +100,11 @@ def report_request(*, user, plan, kind: str, period, as_of: date | None = None) 
     as_of = as_of or (period.end if kind == Report.Kind.PERIOD else timezone.localdate())
     existing = Report.objects.filter(plan=plan, kind=kind, period=period, as_of=as_of, corrects__isnull=True).first()
     if existing is not None:
+        if existing.state == Report.State.FAILED and user is not None:
+            _requeue_failed(existing)
         return existing, False
     if not broker_available():
-        raise ServiceError(
-            _("The report could not be queued because the task queue is unavailable. Nothing was saved; "
-              "please try again in a few minutes."),
-            code="broker_unavailable",
-        )
+        raise _broker_unavailable()
     try:
         with transaction.atomic():
             report = Report.objects.create(
@@ -74,3 +114,275 @@ def report_request(*, user, plan, kind: str, period, as_of: date | None = None) 
         return Report.objects.get(plan=plan, kind=kind, period=period, as_of=as_of, corrects__isnull=True), False
     transaction.on_commit(lambda: _queue_build(report.pk))
     return report, True
+
+
+def _requeue_failed(report: Report) -> None:
+    if not broker_available():
+        raise _broker_unavailable()
+    now = timezone.now()
+    if Report.objects.filter(pk=report.pk, state=Report.State.FAILED).update(
+        state=Report.State.QUEUED, queued_at=now, attempts=0,
+        failure_reason=_("Asked for again after: %(reason)s") % {"reason": report.failure_reason},
+    ):
+        report.refresh_from_db()
+        transaction.on_commit(lambda: _queue_build(report.pk))
+
+
+def report_correct(*, user, report: Report, note: str) -> Report:
+    """A correction of a finished report: a new report of the same plan, kind,
+    period and as_of, built from today's data, that names the report it
+    corrects and says why (`note`); its snapshot lists the figures that changed.
+    The corrected report stays as it was."""
+    if not is_secretariat(user):
+        raise PermissionDenied(_("Only secretariat staff can correct a report."))
+    note = (note or "").strip()
+    if not note:
+        raise ServiceError(_("Say what changed and why."), code="correction_needs_note")
+    if report.state != Report.State.DONE:
+        raise ServiceError(_("Only a finished report can be corrected."), code="not_done")
+    if report.corrections.filter(state__in=[Report.State.QUEUED, Report.State.RUNNING]).exists():
+        raise ServiceError(_("A correction of this report is already being built."), code="correction_pending")
+    if not broker_available():
+        raise _broker_unavailable()
+    with transaction.atomic():
+        correction = Report.objects.create(
+            plan=report.plan, kind=report.kind, period=report.period, as_of=report.as_of, corrects=report,
+            correction_note=note, requested_by=user, state=Report.State.QUEUED,
+        )
+    transaction.on_commit(lambda: _queue_build(correction.pk))
+    return correction
+
+
+def _claim(report_id: int, now) -> bool:
+    """queued → running (or take over a running row whose worker was lost)."""
+    claimable = Q(state=Report.State.QUEUED) | Q(state=Report.State.RUNNING, started_at__lt=now - STALE_RUNNING_AFTER)
+    return bool(
+        Report.objects.filter(claimable, pk=report_id).update(
+            state=Report.State.RUNNING, started_at=now, finished_at=None, attempts=F("attempts") + 1
+        )
+    )
+
+
+def _previous_of_kind(report: Report) -> Report | None:
+    """The last finished report of the same plan and kind before this one's as_of
+    (its latest correction, if it was corrected)."""
+    return (
+        Report.objects.filter(plan=report.plan, kind=report.kind, state=Report.State.DONE, as_of__lt=report.as_of)
+        .exclude(snapshot=None)
+        .order_by("-as_of", "-finished_at")
+        .first()
+    )
+
+
+def _reference(report: Report) -> dict:
+    return {"id": report.pk, "period": report.period.code, "as_of": report.as_of.isoformat()}
+
+
+def report_snapshot(report: Report) -> dict:
+    """The full snapshot of `report` with what changed since the previous
+    report of its kind and, for a correction, since the report it corrects."""
+    from reporting.snapshot import snapshot_build, snapshot_diff
+
+    snapshot = snapshot_build(report)
+    previous = _previous_of_kind(report)
+    snapshot["changes"] = {
+        "previous": _reference(previous) if previous else None,
+        "items": snapshot_diff(previous.snapshot, snapshot) if previous else [],
+    }
+    if report.corrects_id:
+        corrected = report.corrects
+        snapshot["correction"] = {
+            "corrects": corrected.pk,
+            "note": report.correction_note,
+            "items": snapshot_diff(corrected.snapshot, snapshot) if corrected.snapshot else [],
+        }
+    return snapshot
+
+
+def _file_name(report: Report, extension: str) -> str:
+    return f"report-{report.plan.code}-{report.kind}-{report.period.code}-{report.as_of}-{report.pk}.{extension}"
+
+
+def report_build(*, report_id: int, may_retry: bool = False) -> Report | None:
+    """Build one report: claim it, take the snapshot, render every format, save,
+    mark it done and queue the e-mail to staff. Returns None when there was
+    nothing to do (already built, or being built by a live worker).
+
+    On an error the row records the reason: it goes back to "queued" when the
+    error is transient and `may_retry` (the task retries with backoff), and to
+    "failed" otherwise. The error is raised again for the task to see.
+    """
+    from reporting.rendering import render_csv, render_html, render_pdf, render_xlsx
+
+    now = timezone.now()
+    if not _claim(report_id, now):
+        logger.info("Report %s: nothing to build (done, failed, or running elsewhere)", report_id)
+        return None
+    report = Report.objects.select_related("plan", "period", "corrects").get(pk=report_id)
+    try:
+        with translation.override(settings.LANGUAGE_CODE):
+            snapshot = report_snapshot(report)
+            html = render_html(snapshot)
+            files = {
+                "pdf": render_pdf(snapshot, html),
+                "xlsx": render_xlsx(snapshot),
+                "csv": render_csv(snapshot).encode("utf-8"),
+            }
+        with transaction.atomic():
+            current = Report.objects.select_for_update().get(pk=report_id)
+            if current.state != Report.State.RUNNING or current.started_at != now:
+                logger.warning("Report %s was taken over by another build; discarding this one", report_id)
+                return None
+            for field, content in files.items():
+                getattr(current, field).save(_file_name(current, field), ContentFile(content), save=False)
+            current.snapshot = snapshot
+            current.html = html
+            current.state = Report.State.DONE
+            current.failure_reason = ""
+            current.finished_at = timezone.now()
+            current.save()
+            transaction.on_commit(lambda: _queue_notify(report_id))
+        return current
+    except Exception as exc:
+        retry = may_retry and isinstance(exc, TRANSIENT_ERRORS)
+        reason = f"{type(exc).__name__}: {exc}"
+        Report.objects.filter(pk=report_id, state=Report.State.RUNNING, started_at=now).update(
+            state=Report.State.QUEUED if retry else Report.State.FAILED,
+            failure_reason=(
+                _("Attempt %(n)s failed and will be retried: %(reason)s") % {"n": report.attempts, "reason": reason}
+                if retry else reason
+            ),
+            queued_at=timezone.now(),
+            finished_at=None if retry else timezone.now(),
+        )
+        raise
+
+
+def reports_recover_stale(*, now=None) -> list[int]:
+    """Queue again the builds that died or were never picked up; returns the
+    ids queued. A row that used up MAX_ATTEMPTS is marked failed instead.
+
+    - running for longer than STALE_RUNNING_AFTER: its worker was lost (killed,
+      out of memory, machine gone) after it claimed the row;
+    - queued for longer than STALE_QUEUED_AFTER: its message never arrived.
+    Safe to run twice at once: each row changes with a conditional update.
+    """
+    now = now or timezone.now()
+    queued = []
+    for report in Report.objects.filter(state=Report.State.RUNNING, started_at__lt=now - STALE_RUNNING_AFTER):
+        same_run = Report.objects.filter(pk=report.pk, state=Report.State.RUNNING, started_at=report.started_at)
+        if report.attempts >= MAX_ATTEMPTS:
+            same_run.update(
+                state=Report.State.FAILED, finished_at=now,
+                failure_reason=_("Gave up after %(n)s attempts; the last one, started %(at)s, stopped without "
+                                 "finishing (its worker was lost).") % {"n": report.attempts, "at": report.started_at},
+            )
+        elif same_run.update(
+            state=Report.State.QUEUED, queued_at=now,
+            failure_reason=_("The build started %(at)s stopped without finishing (its worker was lost); "
+                             "queued again.") % {"at": report.started_at},
+        ):
+            queued.append(report.pk)
+    for report in Report.objects.filter(state=Report.State.QUEUED, queued_at__lt=now - STALE_QUEUED_AFTER):
+        if Report.objects.filter(pk=report.pk, state=Report.State.QUEUED, queued_at=report.queued_at).update(
+            queued_at=now
+        ):
+            queued.append(report.pk)
+    for report_id in queued:
+        transaction.on_commit(lambda report_id=report_id: _queue_build(report_id))
+    if queued:
+        logger.warning("Queued again stale report builds: %s", queued)
+    return queued
+
+
+def _staff_recipients(report: Report) -> list[str]:
+    requester = report.requested_by
+    if requester is not None and requester.email:
+        return [requester.email]
+    users = (
+        get_user_model().objects.filter(Q(groups__name=SECRETARIAT_GROUP) | Q(is_superuser=True), is_active=True)
+        .exclude(email="")
+        .distinct()
+        .order_by("email")
+    )
+    return list(users.values_list("email", flat=True))
+
+
+def report_notify_ready(*, report_id: int) -> int:
+    """E-mail staff that a report is ready (the requester, or every secretariat
+    member for a scheduled report). Once per report: the row is claimed by
+    setting `notified_at`; a failed send releases it for the task's retry."""
+    now = timezone.now()
+    if not Report.objects.filter(pk=report_id, state=Report.State.DONE, notified_at__isnull=True).update(
+        notified_at=now
+    ):
+        return 0
+    report = Report.objects.select_related("plan", "period", "requested_by").get(pk=report_id)
+    recipients = _staff_recipients(report)
+    if not recipients:
+        return 0
+    base = getattr(settings, "SITE_URL", "").rstrip("/")
+    subject = _("Report ready: %(report)s") % {"report": report}
+    lines = [
+        _("The %(kind)s progress report %(period)s (as of %(as_of)s) of %(plan)s is ready.") % {
+            "kind": report.get_kind_display().lower(), "period": report.period.code, "as_of": report.as_of,
+            "plan": report.plan.name,
+        },
+        f"{base}{reverse('report-detail', args=[report.pk])}",
+    ]
+    if report.corrects_id:
+        lines.append(_("It corrects report #%(id)s: %(note)s") % {"id": report.corrects_id,
+                                                                  "note": report.correction_note})
+    try:
+        return send_mail(subject, "\n\n".join(lines), settings.DEFAULT_FROM_EMAIL, recipients)
+    except Exception:
+        Report.objects.filter(pk=report_id, notified_at=now).update(notified_at=None)
+        raise
+
+
+# Scheduled requests -----------------------------------------------------------------------------
+
+
+def _scheduled_plans():
+    return Plan.objects.filter(Q(is_current=True) | Q(status=Plan.Status.ACTIVE))
+
+
+def period_close_reports_request(*, today: date | None = None) -> list[Report]:
+    """The period-close report of every period of an active or current plan
+    whose submission deadline has passed and that has none yet.
+
+    A period closes for reporting at its deadline: before that, its updates are
+    "not yet due" and the report would have no compliance to show.
+    """
+    today = today or timezone.localdate()
+    periods = (
+        ReportingPeriod.objects.filter(plan__in=_scheduled_plans(), deadline__lt=today)
+        .exclude(reports__kind=Report.Kind.PERIOD)
+        .select_related("plan")
+        .order_by("start")
+    )
+    requested = []
+    for period in periods:
+        report, created = report_request(user=None, plan=period.plan, kind=Report.Kind.PERIOD, period=period)
+        if created:
+            requested.append(report)
+    return requested
+
+
+def monthly_report_request(*, today: date | None = None) -> Report | None:
+    """The monthly report of the current plan, as of the last day of the
+    previous month, on the latest period that ended by then."""
+    today = today or timezone.localdate()
+    plan = Plan.objects.current()
+    if plan is None or plan.status == Plan.Status.CLOSED:
+        return None
+    as_of = today.replace(day=1) - timedelta(days=1)
+    periods = ReportingPeriod.objects.filter(plan=plan)
+    period = (
+        periods.filter(end__lte=as_of).order_by("-end").first()
+        or periods.filter(start__lte=as_of).order_by("-start").first()
+    )
+    if period is None:
+        return None
+    report, _created = report_request(user=None, plan=plan, kind=Report.Kind.MONTHLY, period=period, as_of=as_of)
+    return report

@@ -103,3 +103,65 @@ def cell_outcome(counts: dict | None) -> str:
     return ""
 
 
+
+
+def update_gaps(period: ReportingPeriod, *, today: date | None = None):
+    """The data gaps behind the progress and compliance figures of `period`:
+    every expected (member, action) whose update is not approved, with its
+    outcome (missing, not yet due, or submitted on time/late but not approved).
+    One query; rows are dicts ordered by member name and action code."""
+    from django.db.models import Exists, OuterRef
+
+    from reporting.models import ProgressUpdate
+
+    approved = ProgressUpdate.objects.filter(
+        member=OuterRef("member_id"), action=OuterRef("action_id"), period=period, state="approved"
+    )
+    return list(
+        expected_slots(period, today=today)
+        .annotate(approved=Exists(approved))
+        .filter(approved=False)
+        .order_by("member__name", "action__code")
+        .values("member_id", "member__name", "member__slug", "member__region_id", "action_id", "action__code",
+                "outcome")
+    )
+
+
+def indicator_gaps(period: ReportingPeriod, *, today: date | None = None):
+    """For each live indicator, the expected members of `period` that gave no
+    approved number for it: no approved update, or "not available" (with the
+    member's reason). One query; rows are dicts ordered by indicator and member."""
+    from django.db.models import Exists, F, OuterRef, Subquery
+
+    from reporting.models import IndicatorValue, ProgressUpdate
+
+    values = IndicatorValue.objects.filter(
+        update__member=OuterRef("member_id"), update__period=period, update__state="approved",
+        indicator=OuterRef("indicator_id"),
+    )
+    approved = ProgressUpdate.objects.filter(
+        member=OuterRef("member_id"), action=OuterRef("action_id"), period=period, state="approved"
+    )
+    return list(
+        expected_slots(period, today=today)
+        .annotate(
+            indicator_id=F("action__indicators__id"),
+            indicator_code=F("action__indicators__code"),
+            indicator_retired=F("action__indicators__retired"),
+        )
+        .filter(indicator_retired=False)
+        .annotate(
+            has_number=Exists(values.filter(value__isnull=False)),
+            not_available_reason=Subquery(values.filter(not_available=True).values("not_available_reason")[:1]),
+            update_approved=Exists(approved),
+        )
+        .filter(has_number=False)
+        .order_by("indicator_code", "member__name")
+        .values("indicator_id", "indicator_code", "member_id", "member__name", "outcome", "not_available_reason",
+                "update_approved")
+    )
+
+
+def expected_counts_by_action(period: ReportingPeriod, *, today: date | None = None) -> dict[int, dict]:
+    """{action_id: outcome counts} for `period` (one query)."""
+    return compliance_summary(period, "action_id", slots=expected_slots(period, today=today))

@@ -1,8 +1,20 @@
-"""Celery tasks: they take ids and call a service, nothing else."""
+"""Celery tasks: they take ids and call a service, nothing else.
+
+Every task is safe to run twice (services claim their rows with conditional
+updates) and is acknowledged late: a worker that dies mid-task leaves the
+message to be delivered again, and the stale-report recovery covers the rest.
+"""
+
+import logging
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 
 from reporting.notifications import send_reopening_notification, send_update_notification
+
+logger = logging.getLogger(__name__)
+
+BUILD_MAX_RETRIES = 3
 
 
 @shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
@@ -10,14 +22,63 @@ def notify_update(update_id: int, event: str) -> int:
     return send_update_notification(update_id=update_id, event=event)
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True)
-def build_report(report_id: int) -> None:
-    """Build one report (filled in by the reports work: snapshot and rendering)."""
+def _backoff(retries: int) -> int:
+    """30 s, 60 s, 120 s: well inside the recovery's "queued too long" window."""
+    return min(30 * 2**retries, 300)
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=BUILD_MAX_RETRIES,
+             soft_time_limit=8 * 60, time_limit=10 * 60)
+def build_report(self, report_id: int) -> None:
+    """Build one report; transient errors are retried with backoff."""
     from reporting import report_services
 
-    builder = getattr(report_services, "report_build", None)
-    if builder is not None:
-        builder(report_id=report_id)
+    may_retry = self.request.retries < self.max_retries
+    try:
+        report_services.report_build(report_id=report_id, may_retry=may_retry)
+    except report_services.TRANSIENT_ERRORS as exc:
+        if not may_retry:
+            raise
+        raise self.retry(exc=exc, countdown=_backoff(self.request.retries)) from exc
+    except SoftTimeLimitExceeded:
+        logger.error("Report %s took too long to build", report_id)
+        raise
+
+
+@shared_task(acks_late=True)
+def recover_stale_reports() -> list[int]:
+    from reporting.report_services import reports_recover_stale
+
+    return reports_recover_stale()
+
+
+@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def notify_report_ready(report_id: int) -> int:
+    from reporting.report_services import report_notify_ready
+
+    return report_notify_ready(report_id=report_id)
+
+
+@shared_task(acks_late=True)
+def build_period_close_reports() -> list[int]:
+    from reporting.report_services import period_close_reports_request
+
+    return [report.pk for report in period_close_reports_request()]
+
+
+@shared_task(acks_late=True)
+def build_monthly_report() -> int | None:
+    from reporting.report_services import monthly_report_request
+
+    report = monthly_report_request()
+    return report.pk if report else None
+
+
+@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=3)
+def send_reminders() -> int:
+    from reporting.reminders import reminders_send
+
+    return reminders_send()
 
 
 @shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)

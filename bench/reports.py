@@ -1,0 +1,196 @@
+"""Benchmark: build the full progress report (snapshot, HTML, PDF, XLSX, CSV).
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/metroplan python -m bench.reports [--scale 1 10]
+
+For each scale it creates a scratch database (Django's test database, removed
+afterwards), loads the plan, its 141 members and 12 quarterly periods, makes
+every member take part in every action (scale 10: ten times the members, so
+ten times the updates), writes three years of quarterly updates (about 85%
+sent, most approved, each with its indicator values), then builds one
+period-close report in a forked child process and prints its wall time and
+peak memory. Targets: scale 1 under 5 s, scale 10 under 30 s, memory under
+500 MB. Never part of the test suite.
+"""
+
+import argparse
+import os
+import random
+import resource
+import sys
+import time
+from datetime import datetime, timedelta
+from datetime import time as clock
+from decimal import Decimal
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "metroplan.settings")
+os.environ.setdefault("SECRET_KEY", "benchmark-only-not-secret")
+os.environ.setdefault("ALLOWED_HOSTS", "localhost")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from actions.models import Action, Indicator, Participation, Plan  # noqa: E402
+from members.models import Member, Membership  # noqa: E402
+from reporting.models import IndicatorValue, ProgressUpdate, Report, ReportingPeriod  # noqa: E402
+
+BATCH = 5000
+TARGETS = {1: 5.0, 10: 30.0}
+MEMORY_TARGET_MB = 500
+
+
+def _at(day):
+    return timezone.make_aware(datetime.combine(day, clock(10)))
+
+
+def seed(scale: int) -> tuple[Plan, ReportingPeriod]:
+    call_command("load_plan", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+    plan = Plan.objects.current()
+    originals = list(Member.objects.order_by("slug"))
+    for copy in range(1, scale):
+        clones = Member.objects.bulk_create([
+            Member(slug=f"{m.slug}-x{copy}", name=f"{m.name} ({copy})", country=m.country,
+                   country_code=m.country_code, region_id=m.region_id, latitude=m.latitude,
+                   longitude=m.longitude, confidence=m.confidence)
+            for m in originals
+        ], batch_size=BATCH)
+        Membership.objects.bulk_create(
+            [Membership(member=m, start=plan.start_date) for m in clones], batch_size=BATCH
+        )
+    members = list(Member.objects.values_list("pk", flat=True))
+    actions = list(Action.objects.filter(goal__plan=plan).values_list("pk", flat=True))
+    Participation.objects.bulk_create(
+        [Participation(action_id=a, member_id=m) for a in actions for m in members],
+        batch_size=BATCH, ignore_conflicts=True,
+    )
+    indicators: dict[int, list[tuple[int, Decimal, Decimal]]] = {}
+    for pk, action_id, baseline, target in Indicator.objects.filter(action__goal__plan=plan).values_list(
+        "pk", "action_id", "baseline", "target"
+    ):
+        indicators.setdefault(action_id, []).append((pk, baseline, target))
+    periods = list(ReportingPeriod.objects.filter(plan=plan).order_by("start"))
+    rng = random.Random(2021)
+    for index, period in enumerate(periods):
+        updates = []
+        for action_id in actions:
+            for member_id in members:
+                roll = rng.random()
+                if roll < 0.15:
+                    continue
+                state = "approved" if roll < 0.9 else "submitted"
+                submitted = period.end + timedelta(days=rng.randint(1, 45))
+                updates.append(ProgressUpdate(
+                    member_id=member_id, action_id=action_id, period=period, state=state, status="on_track",
+                    first_submitted_at=_at(submitted), submitted_at=_at(submitted),
+                    reviewed_at=_at(submitted + timedelta(days=5)) if state == "approved" else None,
+                ))
+        created = ProgressUpdate.objects.bulk_create(updates, batch_size=BATCH)
+        values = []
+        for update in created:
+            for indicator_id, baseline, target in indicators.get(update.action_id, []):
+                share = Decimal(min(1.0, (index + 1) / len(periods) * rng.uniform(0.5, 1.3)))
+                values.append(IndicatorValue(update_id=update.pk, indicator_id=indicator_id,
+                                             value=(baseline + (target - baseline) * share).quantize(Decimal("0.01"))))
+        IndicatorValue.objects.bulk_create(values, batch_size=BATCH)
+    return plan, periods[-1]
+
+
+def _phases(report_id: int) -> None:
+    """Time each part of a build (BENCH_PHASES=1), to see where the time goes."""
+    from actions import selectors as a
+    from reporting import rendering, snapshot
+    from reporting import selectors as r
+
+    report = Report.objects.select_related("plan", "period").get(pk=report_id)
+    plan, period, as_of = report.plan, report.period, report.as_of
+    steps = {
+        "plan_progress": lambda: a.plan_progress(plan, as_of),
+        "goals": lambda: a.goals_progress(plan, as_of),
+        "actions": lambda: list(a.actions_progress(plan, as_of)),
+        "indicators": lambda: list(a.indicators_progress(plan, as_of)),
+        "early_warnings": lambda: a.early_warnings(plan, as_of),
+        "update_gaps": lambda: r.update_gaps(period),
+        "indicator_gaps": lambda: r.indicator_gaps(period),
+        "by_action": lambda: r.expected_counts_by_action(period),
+        "compliance_period": lambda: r.compliance_for_period(period),
+        "by_region": lambda: r.compliance_by_region(period),
+        "by_member": lambda: r.compliance_by_member(period),
+        "by_period": lambda: r.compliance_by_period(plan, up_to=period.end),
+    }
+    for name, step in steps.items():
+        started = time.perf_counter()
+        step()
+        print(f"  {name}: {time.perf_counter() - started:.2f} s", flush=True)
+    started = time.perf_counter()
+    snap = snapshot.snapshot_build(report)
+    print(f"  snapshot total: {time.perf_counter() - started:.2f} s", flush=True)
+    for name, render in [("html", rendering.render_html), ("pdf", rendering.render_pdf),
+                         ("xlsx", rendering.render_xlsx), ("csv", rendering.render_csv)]:
+        started = time.perf_counter()
+        render(snap)
+        print(f"  render {name}: {time.perf_counter() - started:.2f} s", flush=True)
+
+
+def build_in_child(report_id: int) -> None:
+    """Fork, build, and report the child's own time and peak memory."""
+    connection.close()
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # child
+        os.close(read)
+        from reporting.report_services import report_build
+
+        if os.environ.get("BENCH_PHASES"):
+            _phases(report_id)
+        started = time.perf_counter()
+        report = report_build(report_id=report_id)
+        elapsed = time.perf_counter() - started
+        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        os.write(write, f"{elapsed} {peak_mb} {report.state} {report.pdf.size} {report.xlsx.size}".encode())
+        os._exit(0)
+    os.close(write)
+    os.waitpid(pid, 0)
+    return os.read(read, 1000).decode().split()
+
+
+def run(scale: int) -> bool:
+    old_name = connection.settings_dict["NAME"]
+    # Its own scratch database, so that a test run on the same server is not disturbed.
+    connection.settings_dict.setdefault("TEST", {})["NAME"] = f"bench_{old_name}"
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+    try:
+        started = time.perf_counter()
+        plan, period = seed(scale)
+        seeded = time.perf_counter() - started
+        updates = ProgressUpdate.objects.count()
+        report = Report.objects.create(plan=plan, kind=Report.Kind.PERIOD, period=period, as_of=period.end)
+        elapsed, peak_mb, state, pdf_bytes, xlsx_bytes = build_in_child(report.pk)
+        elapsed, peak_mb = float(elapsed), float(peak_mb)
+        ok = state == "done" and elapsed < TARGETS.get(scale, 30.0) and peak_mb < MEMORY_TARGET_MB
+        print(
+            f"scale {scale:>2}: {Member.objects.count()} members, {updates} updates, "
+            f"{IndicatorValue.objects.count()} values (seeded in {seeded:.0f} s) | build {elapsed:.2f} s "
+            f"(target {TARGETS.get(scale, 30.0):.0f} s), peak RSS {peak_mb:.0f} MB (target {MEMORY_TARGET_MB}), "
+            f"PDF {int(pdf_bytes) // 1024} KB, XLSX {int(xlsx_bytes) // 1024} KB: {'OK' if ok else 'OVER'}",
+            flush=True,
+        )
+        return ok
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=int, nargs="+", default=[1, 10])
+    args = parser.parse_args()
+    print(f"database: {connection.vendor}", flush=True)
+    results = [run(scale) for scale in args.scale]
+    sys.exit(0 if all(results) else 1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,102 @@
+"""Reminders to focal points: updates due soon and updates overdue.
+
+Once per (member, period, kind of reminder): a ReminderSent row is written in
+the same transaction as the e-mail is sent, and its unique constraint makes a
+second run (or two runs at once) skip what was already sent.
+"""
+
+import logging
+from collections import defaultdict
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from actions.models import Plan
+from members.models import FocalPoint
+from reporting.models import ReminderSent, ReportingPeriod
+from reporting.querysets import Outcome, expected_slots
+
+logger = logging.getLogger(__name__)
+
+DUE_SOON_DAYS = getattr(settings, "REMINDERS_DUE_SOON_DAYS", 7)
+OVERDUE_WINDOW_DAYS = getattr(settings, "REMINDERS_OVERDUE_WINDOW_DAYS", 30)
+
+
+def _periods(today: date):
+    """(period, kind, outcome of the slots to remind about), for open periods of
+    active or current plans whose deadline is close or recently passed."""
+    periods = ReportingPeriod.objects.filter(
+        Q(plan__is_current=True) | Q(plan__status=Plan.Status.ACTIVE), is_open=True
+    ).select_related("plan").order_by("deadline")
+    for period in periods.filter(deadline__gte=today, deadline__lte=today + timedelta(days=DUE_SOON_DAYS)):
+        yield period, ReminderSent.Kind.DUE_SOON, Outcome.DUE
+    for period in periods.filter(deadline__lt=today, deadline__gte=today - timedelta(days=OVERDUE_WINDOW_DAYS)):
+        yield period, ReminderSent.Kind.OVERDUE, Outcome.MISSING
+
+
+def _message(kind: str, period: ReportingPeriod, member_name: str, actions: list[tuple[str, str]]) -> tuple[str, str]:
+    listing = "\n".join(f"- {code} {title}" for code, title in actions)
+    link = f"{getattr(settings, 'SITE_URL', '').rstrip('/')}/updates/"
+    values = {"period": period.code, "deadline": period.deadline, "member": member_name}
+    if kind == ReminderSent.Kind.DUE_SOON:
+        subject = _("Reminder: %(member)s's updates for %(period)s are due by %(deadline)s") % values
+        intro = _("The following progress updates of %(member)s for %(period)s are due by %(deadline)s "
+                  "and have not been submitted yet:") % values
+    else:
+        subject = _("Overdue: %(member)s's updates for %(period)s (deadline %(deadline)s)") % values
+        intro = _("The deadline for %(period)s was %(deadline)s; these progress updates of %(member)s have "
+                  "not been submitted:") % values
+    return subject, f"{intro}\n\n{listing}\n\n{_('Submit them at')} {link}\n"
+
+
+def reminders_send(*, today: date | None = None) -> int:
+    """Send the due-soon and overdue reminders of `today`; returns how many
+    e-mails went out. Members without a focal point with an e-mail address are
+    skipped (and reminded on a later run if one is added before the window ends)."""
+    today = today or timezone.localdate()
+    sent = 0
+    for period, kind, outcome in _periods(today):
+        pending: dict[int, list[tuple[str, str]]] = defaultdict(list)
+        names: dict[int, str] = {}
+        rows = (
+            expected_slots(period, today=today)
+            .filter(outcome=outcome)
+            .order_by("member__name", "action__code")
+            .values_list("member_id", "member__name", "action__code", "action__title")
+        )
+        for member_id, member_name, code, title in rows:
+            pending[member_id].append((code, title))
+            names[member_id] = member_name
+        already = set(
+            ReminderSent.objects.filter(period=period, kind=kind, member_id__in=pending).values_list(
+                "member_id", flat=True
+            )
+        )
+        addresses: dict[int, list[str]] = defaultdict(list)
+        for member_id, email in (
+            FocalPoint.objects.filter(member_id__in=set(pending) - already, user__is_active=True)
+            .exclude(user__email="")
+            .order_by("user__email")
+            .values_list("member_id", "user__email")
+        ):
+            addresses[member_id].append(email)
+        for member_id, recipients in addresses.items():
+            subject, body = _message(kind, period, names[member_id], pending[member_id])
+            try:
+                with transaction.atomic():
+                    ReminderSent.objects.create(
+                        member_id=member_id, period=period, kind=kind, recipients=", ".join(recipients),
+                        actions=", ".join(code for code, _title in pending[member_id]),
+                    )
+                    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
+            except IntegrityError:
+                continue  # another run sent it a moment ago
+            sent += 1
+    if sent:
+        logger.info("Sent %s reminders", sent)
+    return sent
