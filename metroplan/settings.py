@@ -230,6 +230,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "PlanStatusEnum": "actions.models.Plan.Status",
+        "ActionStatusEnum": "actions.models.Action.Status",
+        "UpdateStateEnum": "reporting.models.ProgressUpdate.State",
+        "ReportStateEnum": "reporting.models.Report.State",
+        "ReportKindEnum": "reporting.models.Report.Kind",
+    },
 }
 
 # Uploaded evidence

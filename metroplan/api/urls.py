@@ -1,14 +1,29 @@
-"""The API's root: /api/v1/ (router), /api/schema/ and /api/docs/."""
+"""The API's root: /api/v1/ (router), /api/schema/ and /api/docs/.
+
+The schema and the docs are public (they hold no data), so that a client that
+knows only /api/schema/ can find its way; the docs' assets are served by the
+site (drf-spectacular-sidecar), not fetched from the internet."""
 
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
 
+from actions.api.urls import register as register_actions
+from members.api.urls import register as register_members
+from reporting.api.urls import register as register_reporting
+
 router = DefaultRouter()
-# Each app registers its viewsets in its api/urls.py through register(router).
+register_actions(router)
+register_members(router)
+register_reporting(router)
 
 urlpatterns = [
     path("v1/", include(router.urls)),
-    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="api-schema"),
+    path(
+        "docs/",
+        SpectacularSwaggerView.as_view(url_name="api-schema", permission_classes=[AllowAny]),
+        name="api-docs",
+    ),
 ]
