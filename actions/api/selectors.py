@@ -2,16 +2,14 @@
 the database, so that a list is a fixed number of queries whatever its length."""
 
 from django.db.models import Count, ExpressionWrapper, F, FloatField, OuterRef, Prefetch, Subquery, Sum
-from django.db.models.functions import Cast
+from django.db.models.functions import Cast, Coalesce
 
 from actions.models import Action, Goal, Indicator, Milestone, Plan
 from members.models import Member
 
 
 def _count(queryset, group_field: str):
-    return Subquery(
-        queryset.order_by().values(group_field).annotate(n=Count("pk")).values("n")[:1]
-    )
+    return Coalesce(Subquery(queryset.order_by().values(group_field).annotate(n=Count("pk")).values("n")[:1]), 0)
 
 
 def plans_with_progress():

@@ -14,8 +14,8 @@ def progress_field(**kwargs):
 
 class PlanSerializer(serializers.ModelSerializer):
     progress = progress_field()
-    goal_count = serializers.IntegerField(read_only=True, allow_null=True)
-    action_count = serializers.IntegerField(read_only=True, allow_null=True)
+    goal_count = serializers.IntegerField(read_only=True)
+    action_count = serializers.IntegerField(read_only=True)
 
     class Meta:
         model = Plan
@@ -61,7 +61,7 @@ class ActionSerializer(serializers.ModelSerializer):
     lead = serializers.CharField(source="lead.username", read_only=True, allow_null=True, default=None)
     sdgs = SdgNumbersField(read_only=True)
     members = MemberSlugsField(source="participants", read_only=True, help_text="Slugs of the taking-part members.")
-    indicator_count = serializers.IntegerField(read_only=True, allow_null=True)
+    indicator_count = serializers.IntegerField(read_only=True)
     progress = progress_field()
 
     class Meta:

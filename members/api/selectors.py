@@ -2,6 +2,7 @@
 come from one grouped query (reporting.querysets.expected_slots)."""
 
 from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from actions.models import Plan
@@ -16,7 +17,7 @@ def members_for_api():
 
 def regions_for_api():
     members = Member.objects.filter(region=OuterRef("pk")).order_by().values("region").annotate(n=Count("pk"))
-    return Region.objects.annotate(member_count=Subquery(members.values("n")[:1]))
+    return Region.objects.annotate(member_count=Coalesce(Subquery(members.values("n")[:1]), 0))
 
 
 def latest_due_period(plan: Plan | None = None):

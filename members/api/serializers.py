@@ -19,7 +19,7 @@ class ComplianceSerializer(serializers.Serializer):
 
 
 class RegionSerializer(serializers.ModelSerializer):
-    member_count = serializers.IntegerField(read_only=True, allow_null=True)
+    member_count = serializers.IntegerField(read_only=True)
     compliance = ComplianceSerializer(
         read_only=True, allow_null=True, help_text="In the newest period whose deadline has passed."
     )

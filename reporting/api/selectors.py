@@ -15,7 +15,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import TruncDate
+from django.db.models.functions import Coalesce, TruncDate
 
 from reporting.models import IndicatorValue, PeriodReopening, ProgressUpdate, Report, ReportingPeriod
 
@@ -24,7 +24,7 @@ def periods_for_api(user):
     visible = ProgressUpdate.objects.visible_to(user).filter(period=OuterRef("pk")).order_by().values("period")
 
     def count(queryset):
-        return Subquery(queryset.annotate(n=Count("pk")).values("n")[:1])
+        return Coalesce(Subquery(queryset.annotate(n=Count("pk")).values("n")[:1]), 0)
 
     return ReportingPeriod.objects.select_related("plan").annotate(
         update_count=count(visible),

@@ -15,9 +15,9 @@ from reporting.models import Evidence, IndicatorValue, ProgressUpdate, Report, R
 
 class PeriodSerializer(serializers.ModelSerializer):
     plan = serializers.CharField(source="plan.code", read_only=True)
-    update_count = serializers.IntegerField(read_only=True, allow_null=True, help_text="Updates you can see.")
-    submitted_count = serializers.IntegerField(read_only=True, allow_null=True)
-    approved_count = serializers.IntegerField(read_only=True, allow_null=True)
+    update_count = serializers.IntegerField(read_only=True, help_text="Updates you can see.")
+    submitted_count = serializers.IntegerField(read_only=True)
+    approved_count = serializers.IntegerField(read_only=True)
     compliance = ComplianceSerializer(
         read_only=True, allow_null=True, default=None, help_text="Network-wide; given on the detail only."
     )

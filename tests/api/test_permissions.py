@@ -42,9 +42,8 @@ def _read_rows():
         if name not in ("updates", "reports"):
             rows.append((f"create {name}", "post", lambda w, n=name: f"/api/v1/{n}/", {}, READ_ONLY_WRITE))
             for method in ("put", "patch", "delete"):
-                rows.append(
-                    (f"{method} {name}", method, lambda w, n=name, d=detail: f"/api/v1/{n}/{d(w)}/", {}, READ_ONLY_WRITE)
-                )
+                url = lambda w, n=name, d=detail: f"/api/v1/{n}/{d(w)}/"  # noqa: E731
+                rows.append((f"{method} {name}", method, url, {}, READ_ONLY_WRITE))
     return rows
 
 
