@@ -24,6 +24,7 @@ class MemberViewSet(ComplianceMixin, ApiViewSet):
     serializer_class = MemberSerializer
     filterset_class = MemberFilterSet
     lookup_field = "slug"
+    lookup_value_regex = r"[-a-zA-Z0-9_]+"
     search_fields = ["slug", "name", "country"]
     ordering_fields = ["name", "slug", "country_code"]
     compliance_group_field = "member_id"
@@ -38,6 +39,7 @@ class RegionViewSet(ComplianceMixin, ApiViewSet):
     serializer_class = RegionSerializer
     filterset_class = RegionFilterSet
     lookup_field = "slug"
+    lookup_value_regex = r"[-a-zA-Z0-9_]+"
     search_fields = ["slug", "name"]
     ordering_fields = ["order", "name", "member_count"]
     compliance_group_field = "member__region_id"

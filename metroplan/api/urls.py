@@ -4,7 +4,11 @@ The schema and the docs are public (they hold no data), so that a client that
 knows only /api/schema/ can find its way; the docs' assets are served by the
 site (drf-spectacular-sidecar), not fetched from the internet."""
 
-from django.urls import include, path
+from django.db import transaction
+from django.http import JsonResponse
+from django.urls import include, path, re_path
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
@@ -18,12 +22,26 @@ register_actions(router)
 register_members(router)
 register_reporting(router)
 
+
+
+@csrf_exempt
+def not_found(request, *args, **kwargs):
+    """Any other path under /api/: a 404 in the API's error shape, not HTML."""
+    return JsonResponse({"code": "not_found", "message": _("Not found."), "field_errors": {}}, status=404)
+
+
 urlpatterns = [
     path("v1/", include(router.urls)),
-    path("schema/", SpectacularAPIView.as_view(permission_classes=[AllowAny]), name="api-schema"),
+    # The schema reads no data: no transaction around it.
+    path(
+        "schema/",
+        transaction.non_atomic_requests(SpectacularAPIView.as_view(permission_classes=[AllowAny])),
+        name="api-schema",
+    ),
     path(
         "docs/",
         SpectacularSwaggerView.as_view(url_name="api-schema", permission_classes=[AllowAny]),
         name="api-docs",
     ),
+    re_path(r"^.*$", not_found),
 ]

@@ -63,6 +63,7 @@ class ApiViewSet(viewsets.GenericViewSet):
     parser_classes = [JSONParser]
     filter_backends = [StrictFilterBackend, StrictSearchFilter, StrictOrderingFilter]
     schema = ApiAutoSchema()
+    lookup_value_regex = r"[0-9]+"  # ids; views looked up by code or slug say so
     # Query parameters a view takes besides its filters, search, ordering and pages.
     list_query_params: tuple[str, ...] = ()
     detail_query_params: tuple[str, ...] = ()
