@@ -8,7 +8,6 @@ from django.core.cache import cache
 from django.utils import timezone
 from rest_framework.throttling import SimpleRateThrottle
 
-from members.models import ApiToken
 from metroplan.testing import factories as f
 
 

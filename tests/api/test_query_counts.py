@@ -9,7 +9,6 @@ from django.test.utils import CaptureQueriesContext
 
 from actions.models import Action, Goal, Indicator, Participation
 from members.models import Member, Membership, Region
-from metroplan.testing import factories as f
 from reporting.models import IndicatorValue, ProgressUpdate, Report, ReportingPeriod
 
 
@@ -31,7 +30,8 @@ def grow(world, cast, n: int) -> None:
         [Indicator(action=actions[i % len(actions)] if actions else world.action1, code=f"9.{i}.x", name=f"I{i}",
                    unit="u", baseline=Decimal(0), target=Decimal(10)) for i in range(existing, n)]
     )
-    Region.objects.bulk_create([Region(slug=f"qc-{i}", name=f"QC region {i}") for i in range(Region.objects.count(), n)])
+    regions = range(Region.objects.count(), n)
+    Region.objects.bulk_create([Region(slug=f"qc-{i}", name=f"QC region {i}") for i in regions])
     members = Member.objects.bulk_create(
         [Member(slug=f"m-{i}", name=f"M {i}", country="Spain", country_code="ES", region=region,
                 latitude=Decimal(1), longitude=Decimal(1)) for i in range(Member.objects.count(), n)]
