@@ -62,7 +62,12 @@ class IndicatorQuerySet(models.QuerySet):
         )
         return self.annotate(
             latest_value=latest,
-            progress=Coalesce(Greatest(Value(0.0), Least(Value(1.0), ratio)), Value(0.0), output_field=FloatField()),
+            # Coalesce first: PostgreSQL's GREATEST/LEAST skip NULLs (LEAST(1, NULL) = 1),
+            # which would count an indicator with no approved value as complete.
+            progress=Greatest(
+                Value(0.0), Least(Value(1.0), Coalesce(ratio, Value(0.0), output_field=FloatField())),
+                output_field=FloatField(),
+            ),
         )
 
 

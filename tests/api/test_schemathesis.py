@@ -30,8 +30,18 @@ schema = schemathesis.openapi.from_wsgi("/api/schema/", application, headers={"H
 
 
 @pytest.fixture(autouse=True)
-def _hosts(settings):
+def _in_process(settings):
+    """As Django's test client does: keep the test's database connection (and
+    its transaction) open across in-process requests."""
+    from django.core import signals
+    from django.db import close_old_connections
+
     settings.ALLOWED_HOSTS = ["localhost", "testserver"]
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 @schema.parametrize()
