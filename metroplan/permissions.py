@@ -77,12 +77,28 @@ def token_scope(request) -> str | None:
     return getattr(auth, "scope", None)
 
 
+# Who may write through an API view. A view names its rule in `write_rule` (and,
+# per viewset action, in `write_rules`); ApiAccess enforces it the same way in
+# every view.
+WRITE_STAFF = "staff"  # the plan, members, periods, reports: secretariat only
+WRITE_REPORTERS = "reporters"  # progress updates: staff, or the member's focal points
+WRITE_REVIEWERS = "reviewers"  # approving and returning updates
+
+
+def api_write_rule(view) -> str:
+    rules = getattr(view, "write_rules", None) or {}
+    default = WRITE_REPORTERS if getattr(view, "focal_points_may_write", False) else WRITE_STAFF
+    return rules.get(getattr(view, "action", None), getattr(view, "write_rule", default))
+
+
 class ApiAccess(permissions.BasePermission):
     """The API's rule, in every view: authenticated; a read token never writes;
-    plan, members, periods and reviews are written by secretariat staff only.
+    plan, members, periods, reports and reviews are written by secretariat staff
+    only; progress updates by staff and by the member's own focal points, and
+    never once approved (can_edit_update).
 
-    Views whose writes are open to focal points (updates) set
-    `focal_points_may_write = True`; the object-level rule is can_edit_update.
+    What a user may *see* is drawn by the querysets' `visible_to`, so that an
+    object outside a user's reach is a 404, not a 403.
     """
 
     message = "You do not have permission to perform this action."
@@ -95,9 +111,35 @@ class ApiAccess(permissions.BasePermission):
         if token_scope(request) == "read":
             self.message = "This token has the read scope and cannot write."
             return False
-        if getattr(view, "focal_points_may_write", False):
-            return is_secretariat(request.user) or member_of(request.user) is not None
-        return is_secretariat(request.user)
+        rule = api_write_rule(view)
+        if rule == WRITE_REPORTERS:
+            if is_secretariat(request.user) or member_of(request.user) is not None:
+                return True
+            self.message = "Only secretariat staff and members' focal points write progress updates."
+            return False
+        if rule == WRITE_REVIEWERS:
+            if can_review(request.user):
+                return True
+            self.message = "Only secretariat staff review updates."
+            return False
+        if is_secretariat(request.user):
+            return True
+        self.message = "Only secretariat staff can change this."
+        return False
+
+    def has_object_permission(self, request, view, obj) -> bool:
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        if api_write_rule(view) == WRITE_REPORTERS:
+            if can_edit_update(request.user, obj):
+                return True
+            self.message = (
+                "This update is approved and can no longer be changed."
+                if getattr(obj, "state", None) == "approved"
+                else "You can only report for your own member."
+            )
+            return False
+        return self.has_permission(request, view)
 
 
 def plan_editor_required(view):

@@ -227,9 +227,18 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
+    # validatorUrl None: the docs never call the public Swagger validator.
+    "SWAGGER_UI_SETTINGS": {"deepLinking": True, "persistAuthorization": True, "validatorUrl": None},
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "PlanStatusEnum": "actions.models.Plan.Status",
+        "ActionStatusEnum": "actions.models.Action.Status",
+        "UpdateStateEnum": "reporting.models.ProgressUpdate.State",
+        "ReportStateEnum": "reporting.models.Report.State",
+        "ReportKindEnum": "reporting.models.Report.Kind",
+    },
 }
 
 # Uploaded evidence

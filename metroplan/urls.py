@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("reporting.urls")),
     path("", include("reporting.urls_reports")),
     path("api/", include("metroplan.api.urls")),
+    path("tokens/", include("members.urls_tokens")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -1,14 +1,47 @@
-"""The API's root: /api/v1/ (router), /api/schema/ and /api/docs/."""
+"""The API's root: /api/v1/ (router), /api/schema/ and /api/docs/.
 
-from django.urls import include, path
+The schema and the docs are public (they hold no data), so that a client that
+knows only /api/schema/ can find its way; the docs' assets are served by the
+site (drf-spectacular-sidecar), not fetched from the internet."""
+
+from django.db import transaction
+from django.http import JsonResponse
+from django.urls import include, path, re_path
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
 
+from actions.api.urls import register as register_actions
+from members.api.urls import register as register_members
+from reporting.api.urls import register as register_reporting
+
 router = DefaultRouter()
-# Each app registers its viewsets in its api/urls.py through register(router).
+register_actions(router)
+register_members(router)
+register_reporting(router)
+
+
+
+@csrf_exempt
+def not_found(request, *args, **kwargs):
+    """Any other path under /api/: a 404 in the API's error shape, not HTML."""
+    return JsonResponse({"code": "not_found", "message": _("Not found."), "field_errors": {}}, status=404)
+
 
 urlpatterns = [
     path("v1/", include(router.urls)),
-    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The schema reads no data: no transaction around it.
+    path(
+        "schema/",
+        transaction.non_atomic_requests(SpectacularAPIView.as_view(permission_classes=[AllowAny])),
+        name="api-schema",
+    ),
+    path(
+        "docs/",
+        SpectacularSwaggerView.as_view(url_name="api-schema", permission_classes=[AllowAny]),
+        name="api-docs",
+    ),
+    re_path(r"^.*$", not_found),
 ]

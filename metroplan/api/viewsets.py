@@ -1,0 +1,224 @@
+"""What every API view shares, so that each resource's view only declares its
+queryset, serializers, filterset and write rule:
+
+- throttling before permissions (an anonymous client is throttled too), then
+  ApiAccess (metroplan/permissions.py);
+- a strict query string: a parameter the view does not know is a 400 naming it;
+- JSON, the browsable API, and CSV (`?format=csv`, every row, same filters);
+- an ETag on every detail response, `If-None-Match` → 304, and preconditions
+  on writes: `If-Match` (stale → 412) or the body's `version` (stale → 409);
+  a write with neither is refused with 428;
+- resources of a plan are those of the current plan unless `?plan=<code>`.
+"""
+
+import hashlib
+import re
+from contextlib import contextmanager
+
+from django.http import Http404
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, status, viewsets
+from rest_framework.parsers import JSONParser
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+from rest_framework.response import Response
+
+from actions.models import Plan
+from metroplan.api.errors import Conflict, PreconditionFailed, PreconditionRequired
+from metroplan.api.filters import StrictFilterBackend, StrictOrderingFilter, StrictSearchFilter
+from metroplan.api.renderers import CSVRenderer
+from metroplan.api.schema import ApiAutoSchema
+from metroplan.services import ConflictError
+
+ANY = object()
+ETAG_LIST = re.compile(r'^\s*(?:W/)?"[\x21\x23-\x7e]*"\s*(?:,\s*(?:W/)?"[\x21\x23-\x7e]*"\s*)*$')
+ETAG_ITEM = re.compile(r'(?:W/)?("[\x21\x23-\x7e]*")')
+
+
+def etag_for(obj) -> str:
+    """A strong ETag: the row's version where it has one, otherwise a digest
+    of its stored fields (not of the representation, which holds figures that
+    move with other rows)."""
+    label = obj._meta.model_name
+    version = getattr(obj, "version", None)
+    if version is not None:
+        return f'"{label}-{obj.pk}-v{version}"'
+    stored = repr([(field.attname, getattr(obj, field.attname)) for field in obj._meta.concrete_fields])
+    return f'"{label}-{obj.pk}-{hashlib.sha256(stored.encode()).hexdigest()[:20]}"'
+
+
+def parse_etags(header: str, name: str):
+    """The entity tags of an If-Match / If-None-Match header, or ANY for `*`.
+    A malformed header is a 400 naming it."""
+    if header.strip() == "*":
+        return ANY
+    if not ETAG_LIST.match(header):
+        raise exceptions.ValidationError(
+            {name: [_('Give one or more entity tags in double quotes, as sent in ETag (e.g. "update-1-v2"), or *.')]}
+        )
+    return {tag for tag in ETAG_ITEM.findall(header)}
+
+
+class ApiViewSet(viewsets.GenericViewSet):
+    renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
+    parser_classes = [JSONParser]
+    filter_backends = [StrictFilterBackend, StrictSearchFilter, StrictOrderingFilter]
+    schema = ApiAutoSchema()
+    lookup_value_regex = r"[0-9]+"  # ids; views looked up by code or slug say so
+    # Query parameters a view takes besides its filters, search, ordering and pages.
+    list_query_params: tuple[str, ...] = ()
+    detail_query_params: tuple[str, ...] = ()
+    # Path from the model to its Plan, for resources of a plan (None: not plan-bound).
+    plan_path: str | None = None
+    plan_scoped_detail = False
+
+    # --- request checks -------------------------------------------------------
+
+    def initial(self, request, *args, **kwargs):
+        self.format_kwarg = self.get_format_suffix(**kwargs)
+        neg = self.perform_content_negotiation(request)
+        request.accepted_renderer, request.accepted_media_type = neg
+        version, scheme = self.determine_version(request, *args, **kwargs)
+        request.version, request.versioning_scheme = version, scheme
+        self.perform_authentication(request)
+        self.check_throttles(request)
+        self.check_permissions(request)
+        self.check_query_params(request)
+
+    def perform_content_negotiation(self, request, force=False):
+        try:
+            return super().perform_content_negotiation(request, force=force)
+        except Http404:
+            raise exceptions.ValidationError({"format": [_("Choose json or csv.")]}) from None
+
+    def allowed_query_params(self) -> set[str]:
+        allowed = {"format"}
+        if self.action == "list":
+            allowed |= {"page", "page_size", *self.list_query_params}
+            if getattr(self, "filterset_class", None) is not None:
+                allowed |= set(self.filterset_class.base_filters)
+            if getattr(self, "search_fields", None):
+                allowed.add("search")
+            if getattr(self, "ordering_fields", None):
+                allowed.add("ordering")
+            if self.plan_path:
+                allowed.add("plan")
+        else:
+            allowed |= set(self.detail_query_params)
+            if self.plan_path and self.plan_scoped_detail:
+                allowed.add("plan")
+        return allowed
+
+    def check_query_params(self, request) -> None:
+        unknown = sorted(set(request.query_params) - self.allowed_query_params())
+        if unknown:
+            raise exceptions.ValidationError(
+                {name: [_("Unknown query parameter for this endpoint.")] for name in unknown}
+            )
+
+    # --- plan scope -----------------------------------------------------------
+
+    def request_plan(self):
+        """The plan named by `?plan=<code>`, or the current plan."""
+        if not hasattr(self, "_request_plan"):
+            codes = self.request.query_params.getlist("plan")
+            if len(codes) > 1:
+                raise exceptions.ValidationError({"plan": [_("Give this parameter once.")]})
+            if codes:
+                plan = Plan.objects.filter(code=codes[0]).first()
+                if plan is None:
+                    message = _("No plan has the code %(code)s.") % {"code": codes[0]}
+                    raise exceptions.ValidationError({"plan": [message]})
+            else:
+                plan = Plan.objects.current()
+            self._request_plan = plan
+        return self._request_plan
+
+    def scope_to_plan(self, queryset):
+        if not self.plan_path or (self.action != "list" and not self.plan_scoped_detail):
+            return queryset
+        if getattr(self, "swagger_fake_view", False):
+            return queryset.none()
+        plan = self.request_plan()
+        return queryset.filter(**{self.plan_path: plan}) if plan else queryset.none()
+
+    # --- responses ------------------------------------------------------------
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        # Errors are JSON whatever format was asked for.
+        if response.status_code >= 400 and getattr(request, "accepted_renderer", None) is not None:
+            if isinstance(request.accepted_renderer, CSVRenderer):
+                request.accepted_renderer, request.accepted_media_type = JSONRenderer(), "application/json"
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if isinstance(getattr(request, "accepted_renderer", None), CSVRenderer) and response.status_code == 200:
+            response["Content-Disposition"] = f'attachment; filename="{self.basename}.csv"'
+        return response
+
+    def wants_csv(self) -> bool:
+        return isinstance(getattr(self.request, "accepted_renderer", None), CSVRenderer)
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        # A CSV download holds every row unless a page is asked for.
+        if self.wants_csv() and not ({"page", "page_size"} & set(request.query_params)):
+            rows = list(queryset)
+            self.annotate_objects(rows, detail=False)
+            return Response(self.get_serializer(rows, many=True).data)
+        page = self.paginate_queryset(queryset)
+        self.annotate_objects(page, detail=False)
+        serializer = self.get_serializer(page, many=True)
+        return self.get_paginated_response(serializer.data)
+
+    def retrieve(self, request, *args, **kwargs):
+        instance = self.get_object()
+        self.annotate_objects([instance], detail=True)
+        etag = etag_for(instance)
+        if_none_match = request.headers.get("If-None-Match")
+        if if_none_match is not None:
+            tags = parse_etags(if_none_match, "If-None-Match")
+            if tags is ANY or etag in tags:
+                return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
+        return Response(self.get_serializer(instance).data, headers={"ETag": etag})
+
+    def annotate_objects(self, objects, *, detail: bool) -> None:
+        """Attach figures that come from one grouped query for the whole page
+        (never one query per row). Views override it."""
+
+    def detail_response(self, pk, *, http_status=status.HTTP_200_OK, serializer_class=None):
+        """The object as a fresh read shows it (with its figures), with its ETag."""
+        instance = self.get_queryset().get(pk=pk)
+        self.annotate_objects([instance], detail=True)
+        serializer_class = serializer_class or self.get_response_serializer_class()
+        data = serializer_class(instance, context=self.get_serializer_context()).data
+        return Response(data, status=http_status, headers={"ETag": etag_for(instance)})
+
+    def get_response_serializer_class(self):
+        return getattr(self, "response_serializer_class", None) or self.serializer_class
+
+    # --- preconditions on writes ----------------------------------------------
+
+    def write_precondition(self, instance, body_version: int | None) -> tuple[int | None, str]:
+        """The version the client says it is changing, and where it said so.
+
+        If-Match wins over the body's `version`. A stale If-Match is a 412 here;
+        a stale `version` is a 409 from the service (which compares under lock).
+        """
+        header = self.request.headers.get("If-Match")
+        version = getattr(instance, "version", None)
+        if header is not None:
+            tags = parse_etags(header, "If-Match")
+            if tags is not ANY and etag_for(instance) not in tags:
+                raise PreconditionFailed()
+            return version, "if-match"
+        if body_version is not None:
+            return body_version, "version"
+        raise PreconditionRequired()
+
+    @contextmanager
+    def conflicts_from(self, source: str):
+        """A service's ConflictError as 412 (If-Match) or 409 (`version`)."""
+        try:
+            yield
+        except ConflictError as exc:
+            if source == "if-match":
+                raise PreconditionFailed(exc.message) from exc
+            raise Conflict(exc.message) from exc

@@ -1,0 +1,231 @@
+"""Reporting as integrators read and write it. Writes are validated here for
+shape only; every rule is in reporting.services (update_save, update_submit,
+update_approve, update_return) and reporting.report_services.report_request."""
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from actions.models import Action, Plan
+from members.api.serializers import ComplianceSerializer
+from members.models import Member
+from metroplan.permissions import member_of
+from reporting.models import Evidence, IndicatorValue, ProgressUpdate, Report, ReportingPeriod
+
+
+class PeriodSerializer(serializers.ModelSerializer):
+    plan = serializers.CharField(source="plan.code", read_only=True)
+    update_count = serializers.IntegerField(read_only=True, help_text="Updates you can see.")
+    submitted_count = serializers.IntegerField(read_only=True)
+    approved_count = serializers.IntegerField(read_only=True)
+    compliance = ComplianceSerializer(
+        read_only=True, allow_null=True, default=None, help_text="Network-wide; given on the detail only."
+    )
+
+    class Meta:
+        model = ReportingPeriod
+        fields = [
+            "code", "plan", "start", "end", "deadline", "is_open",
+            "update_count", "submitted_count", "approved_count", "compliance",
+        ]
+        read_only_fields = fields
+
+
+class IndicatorValueSerializer(serializers.ModelSerializer):
+    indicator_code = serializers.CharField(source="indicator.code", read_only=True)
+    reason = serializers.CharField(source="not_available_reason", read_only=True)
+
+    class Meta:
+        model = IndicatorValue
+        fields = ["indicator", "indicator_code", "value", "not_available", "reason"]
+        read_only_fields = fields
+
+
+class EvidenceSerializer(serializers.ModelSerializer):
+    file = serializers.FileField(read_only=True, allow_null=True, use_url=True)
+
+    class Meta:
+        model = Evidence
+        fields = ["id", "title", "url", "file", "added_at"]
+        read_only_fields = fields
+
+
+class UpdateSerializer(serializers.ModelSerializer):
+    member = serializers.CharField(source="member.slug", read_only=True)
+    action = serializers.CharField(source="action.code", read_only=True)
+    period = serializers.CharField(source="period.code", read_only=True)
+    plan = serializers.CharField(source="period.plan.code", read_only=True)
+    status = serializers.ChoiceField(choices=Action.Status.choices, allow_blank=True, read_only=True)
+    values = IndicatorValueSerializer(many=True, read_only=True)
+    evidence = EvidenceSerializer(many=True, read_only=True)
+    submitted_by = serializers.CharField(source="submitted_by.username", read_only=True, allow_null=True, default=None)
+    reviewed_by = serializers.CharField(source="reviewed_by.username", read_only=True, allow_null=True, default=None)
+    timeliness = serializers.ChoiceField(
+        choices=["on_time", "excused", "late"], read_only=True, allow_null=True,
+        help_text="The first submission against the period's deadline; null until submitted.",
+    )
+
+    class Meta:
+        model = ProgressUpdate
+        fields = [
+            "id", "member", "action", "period", "plan", "state", "status", "narrative", "no_change",
+            "values", "evidence", "reviewer_comment", "created", "modified", "first_submitted_at",
+            "submitted_at", "submitted_by", "reviewed_at", "reviewed_by", "timeliness", "version", "is_demo",
+        ]
+        read_only_fields = fields
+
+
+class IndicatorEntrySerializer(serializers.Serializer):
+    """One indicator's value: a number, or not available with a reason."""
+
+    indicator = serializers.IntegerField(min_value=1, help_text="The indicator's id.")
+    value = serializers.DecimalField(
+        max_digits=14, decimal_places=2, required=False, allow_null=True,
+        help_text="A number; null (with not_available false) clears the value.",
+    )
+    not_available = serializers.BooleanField(default=False)
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
+
+    def validate(self, attrs):
+        if attrs.get("not_available"):
+            if attrs.get("value") is not None:
+                raise serializers.ValidationError({"value": [_("Give a number or mark it not available, not both.")]})
+            if not attrs.get("reason", "").strip():
+                raise serializers.ValidationError({"reason": [_("Say why the value is not available.")]})
+        return attrs
+
+
+class UpdateWriteSerializer(serializers.Serializer):
+    """What a focal point (or staff) writes on an update; all optional on PATCH."""
+
+    narrative = serializers.CharField(allow_blank=True, max_length=20000)
+    status = serializers.ChoiceField(choices=Action.Status.choices, allow_blank=True)
+    no_change = serializers.BooleanField()
+    values = IndicatorEntrySerializer(many=True, help_text="Values per indicator; on PUT, the complete set.")
+    version = serializers.IntegerField(
+        min_value=1, required=False, help_text="The version you read; or send its ETag in If-Match."
+    )
+
+    def validate_values(self, entries):
+        seen = set()
+        for entry in entries:
+            if entry["indicator"] in seen:
+                raise serializers.ValidationError(_("Indicator %(id)s is given twice.") % {"id": entry["indicator"]})
+            seen.add(entry["indicator"])
+        return entries
+
+
+class UpdateCreateSerializer(UpdateWriteSerializer):
+    """A new update for (member, action, period) of a plan: a draft."""
+
+    plan = serializers.SlugRelatedField(
+        slug_field="code", queryset=Plan.objects.all(), required=False,
+        help_text="Code of the plan; the current plan when not given.",
+    )
+    member = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Member.objects.all(), required=False,
+        help_text="Slug of the member; a focal point's own member when not given.",
+    )
+    action = serializers.CharField(max_length=10, help_text="Code of the action, e.g. 1.2.")
+    period = serializers.CharField(max_length=20, help_text="Code of the period, e.g. 2022-Q3.")
+    narrative = serializers.CharField(allow_blank=True, max_length=20000, required=False, default="")
+    status = serializers.ChoiceField(choices=Action.Status.choices, allow_blank=True, required=False, default="")
+    no_change = serializers.BooleanField(required=False, default=False)
+    values = IndicatorEntrySerializer(many=True, required=False, default=list)
+    version = None
+
+    def validate(self, attrs):
+        user = self.context["request"].user
+        plan = attrs.get("plan") or Plan.objects.current()
+        errors = {}
+        if plan is None:
+            errors["plan"] = [_("There is no current plan; name one.")]
+        member = attrs.get("member") or member_of(user)
+        if member is None:
+            errors["member"] = [_("Name the member this update is for.")]
+        action = period = None
+        if plan is not None:
+            action = Action.objects.filter(goal__plan=plan, code=attrs["action"]).select_related("goal").first()
+            if action is None:
+                errors["action"] = [
+                    _("Plan %(plan)s has no action %(code)s.") % {"plan": plan.code, "code": attrs["action"]}
+                ]
+            period = ReportingPeriod.objects.filter(plan=plan, code=attrs["period"]).first()
+            if period is None:
+                errors["period"] = [
+                    _("Plan %(plan)s has no period %(code)s.") % {"plan": plan.code, "code": attrs["period"]}
+                ]
+        if errors:
+            raise serializers.ValidationError(errors)
+        return {**attrs, "member": member, "action": action, "period": period}
+
+
+class TransitionSerializer(serializers.Serializer):
+    version = serializers.IntegerField(
+        min_value=1, required=False, help_text="The version you read; or send its ETag in If-Match."
+    )
+
+
+class ReturnSerializer(TransitionSerializer):
+    comment = serializers.CharField(max_length=5000, help_text="What should change; required.")
+
+
+class ReportFilesSerializer(serializers.Serializer):
+    html = serializers.BooleanField(help_text="Whether an HTML rendering exists.")
+    pdf = serializers.URLField(allow_null=True)
+    xlsx = serializers.URLField(allow_null=True)
+    csv = serializers.URLField(allow_null=True)
+
+
+class ReportSerializer(serializers.ModelSerializer):
+    plan = serializers.CharField(source="plan.code", read_only=True)
+    period = serializers.CharField(source="period.code", read_only=True)
+    requested_by = serializers.CharField(source="requested_by.username", read_only=True, allow_null=True, default=None)
+    files = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Report
+        fields = [
+            "id", "plan", "kind", "period", "as_of", "state", "failure_reason", "attempts", "corrects",
+            "correction_note", "requested_by", "created", "started_at", "finished_at", "files",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(ReportFilesSerializer)
+    def get_files(self, report):
+        # Plain attributes of the row: no query.
+        request = self.context.get("request")
+
+        def url(field):
+            if not field:
+                return None
+            return request.build_absolute_uri(field.url) if request else field.url
+
+        return {"html": bool(report.html), "pdf": url(report.pdf), "xlsx": url(report.xlsx), "csv": url(report.csv)}
+
+
+class ReportDetailSerializer(ReportSerializer):
+    class Meta(ReportSerializer.Meta):
+        fields = [*ReportSerializer.Meta.fields, "snapshot"]
+        read_only_fields = fields
+
+
+class ReportRequestSerializer(serializers.Serializer):
+    plan = serializers.SlugRelatedField(
+        slug_field="code", queryset=Plan.objects.all(), required=False,
+        help_text="Code of the plan; the current plan when not given.",
+    )
+    kind = serializers.ChoiceField(choices=Report.Kind.choices)
+    period = serializers.CharField(max_length=20, help_text="Code of the period, e.g. 2022-Q3.")
+    as_of = serializers.DateField(required=False, allow_null=True, default=None)
+
+    def validate(self, attrs):
+        plan = attrs.get("plan") or Plan.objects.current()
+        if plan is None:
+            raise serializers.ValidationError({"plan": [_("There is no current plan; name one.")]})
+        period = ReportingPeriod.objects.filter(plan=plan, code=attrs["period"]).first()
+        if period is None:
+            raise serializers.ValidationError(
+                {"period": [_("Plan %(plan)s has no period %(code)s.") % {"plan": plan.code, "code": attrs["period"]}]}
+            )
+        return {**attrs, "plan": plan, "period": period}

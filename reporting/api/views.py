@@ -1,0 +1,254 @@
+"""Reporting through the API: periods, progress updates (with the workflow:
+save a draft, submit, approve, return) and reports.
+
+Views are thin: they resolve the object through `visible_to(user)` (so another
+member's draft is a 404), check the write precondition (If-Match or
+`version`), and call reporting.services; service errors become the API's error
+shape in metroplan/api/errors.py.
+"""
+
+import django_filters
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status
+from rest_framework.decorators import action as viewset_action
+
+from actions.models import Action, Plan
+from metroplan.api.errors import api_exception_for
+from metroplan.api.filters import in_request_plan
+from metroplan.api.viewsets import ApiViewSet
+from metroplan.permissions import WRITE_REPORTERS, WRITE_REVIEWERS, WRITE_STAFF
+from metroplan.services import ConflictError
+from reporting import services
+from reporting.api import selectors
+from reporting.api.serializers import (
+    PeriodSerializer,
+    ReportDetailSerializer,
+    ReportRequestSerializer,
+    ReportSerializer,
+    ReturnSerializer,
+    TransitionSerializer,
+    UpdateCreateSerializer,
+    UpdateSerializer,
+    UpdateWriteSerializer,
+)
+from reporting.filtersets import ProgressUpdateFilterSet, ReportFilterSet, ReportingPeriodFilterSet
+from reporting.models import ReportingPeriod
+from reporting.querysets import compliance_summary
+
+CODE_REGEX = r"[^/]+"
+
+
+class ProgressUpdateApiFilterSet(ProgressUpdateFilterSet):
+    action = django_filters.ModelChoiceFilter(
+        field_name="action", to_field_name="code", queryset=in_request_plan(Action, "goal__plan"),
+        label="Action code",
+    )
+    period = django_filters.ModelChoiceFilter(
+        field_name="period", to_field_name="code", queryset=in_request_plan(ReportingPeriod, "plan"),
+        label="Period code",
+    )
+    plan = django_filters.ModelChoiceFilter(
+        field_name="period__plan", to_field_name="code", queryset=Plan.objects.all(), label="Plan code"
+    )
+
+
+class ReportApiFilterSet(ReportFilterSet):
+    period = django_filters.ModelChoiceFilter(
+        field_name="period", to_field_name="code", queryset=in_request_plan(ReportingPeriod, "plan"),
+        label="Period code",
+    )
+    plan = django_filters.ModelChoiceFilter(
+        field_name="plan", to_field_name="code", queryset=Plan.objects.all(), label="Plan code"
+    )
+
+
+class PeriodViewSet(ApiViewSet):
+    """Reporting periods of a plan (the current plan unless `plan` is given),
+    looked up by code. Counts are of the updates you can see; the detail adds
+    the period's network-wide compliance."""
+
+    serializer_class = PeriodSerializer
+    filterset_class = ReportingPeriodFilterSet
+    lookup_field = "code"
+    lookup_value_regex = CODE_REGEX
+    plan_path = "plan"
+    plan_scoped_detail = True
+    search_fields = ["code"]
+    ordering_fields = ["start", "deadline", "code"]
+
+    def get_queryset(self):
+        return self.scope_to_plan(selectors.periods_for_api(self.request.user))
+
+    def annotate_objects(self, objects, *, detail: bool) -> None:
+        if detail:
+            for period in objects:
+                period.compliance = {"period": period.code, **compliance_summary(period)}
+
+
+@extend_schema_view(
+    create=extend_schema(request=UpdateCreateSerializer, responses={201: UpdateSerializer}),
+    update=extend_schema(request=UpdateWriteSerializer, responses={200: UpdateSerializer}),
+    partial_update=extend_schema(request=UpdateWriteSerializer, responses={200: UpdateSerializer}),
+)
+class UpdateViewSet(ApiViewSet, mixins.CreateModelMixin, mixins.UpdateModelMixin):
+    """Members' progress updates: approved ones for everyone, plus a focal
+    point's own member's drafts; staff see all. Focal points write their own
+    member's updates until approved; staff approve or return them."""
+
+    serializer_class = UpdateSerializer
+    filterset_class = ProgressUpdateApiFilterSet
+    plan_path = "period__plan"
+    search_fields = ["narrative", "member__name", "action__code"]
+    ordering_fields = ["submitted_at", "modified", "created", "state"]
+    write_rule = WRITE_REPORTERS
+    write_rules = {"approve": WRITE_REVIEWERS, "return_update": WRITE_REVIEWERS}
+
+    def get_queryset(self):
+        return self.scope_to_plan(selectors.updates_for_api(self.request.user))
+
+    def get_serializer_class(self):
+        return {
+            "create": UpdateCreateSerializer,
+            "update": UpdateWriteSerializer,
+            "partial_update": UpdateWriteSerializer,
+            "submit": TransitionSerializer,
+            "approve": TransitionSerializer,
+            "return_update": ReturnSerializer,
+        }.get(self.action, UpdateSerializer)
+
+    @staticmethod
+    def _entries(entries) -> dict:
+        return {
+            entry["indicator"]: services.IndicatorEntry(
+                value=None if entry.get("not_available") else entry.get("value"),
+                not_available=entry.get("not_available", False),
+                reason=(entry.get("reason") or "").strip(),
+            )
+            for entry in entries
+        }
+
+    def create(self, request, *args, **kwargs):
+        serializer = UpdateCreateSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        try:
+            update = services.update_save(
+                user=request.user,
+                member=data["member"],
+                action=data["action"],
+                period=data["period"],
+                narrative=data["narrative"],
+                status=data["status"],
+                no_change=data["no_change"],
+                values=self._entries(data["values"]),
+                expected_version=0,  # create only: an existing update is a conflict
+            )
+        except ConflictError as exc:
+            raise api_exception_for(
+                services.ServiceError(
+                    "An update for this member, action and period already exists; read it and change it with "
+                    "PATCH.", code="exists",
+                )
+            ) from exc
+        return self.detail_response(update.pk, http_status=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        partial = kwargs.pop("partial", False)
+        instance = self.get_object()
+        serializer = UpdateWriteSerializer(data=request.data, partial=partial)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        expected_version, source = self.write_precondition(instance, data.get("version"))
+        values = self._entries(data.get("values", []))
+        if not partial:
+            # PUT gives the complete set: indicators left out are cleared.
+            for indicator_id in instance.action.indicators.filter(retired=False).values_list("pk", flat=True):
+                values.setdefault(indicator_id, services.IndicatorEntry())
+        with self.conflicts_from(source):
+            services.update_save(
+                user=request.user,
+                member=instance.member,
+                action=instance.action,
+                period=instance.period,
+                narrative=data.get("narrative", instance.narrative),
+                status=data.get("status", instance.status),
+                no_change=data.get("no_change", instance.no_change),
+                values=values,
+                expected_version=expected_version,
+            )
+        return self.detail_response(instance.pk)
+
+    def _transition(self, request, service, **extra):
+        instance = self.get_object()
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        expected_version, source = self.write_precondition(instance, serializer.validated_data.get("version"))
+        with self.conflicts_from(source):
+            service(user=request.user, update=instance, expected_version=expected_version, **extra)
+        return self.detail_response(instance.pk)
+
+    @extend_schema(request=TransitionSerializer, responses={200: UpdateSerializer})
+    @viewset_action(detail=True, methods=["post"])
+    def submit(self, request, pk=None):
+        """Submit a draft or returned update for review (complete: narrative,
+        status and every indicator's value)."""
+        return self._transition(request, services.update_submit)
+
+    @extend_schema(request=TransitionSerializer, responses={200: UpdateSerializer})
+    @viewset_action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        """Approve a submitted update (secretariat staff)."""
+        return self._transition(request, services.update_approve)
+
+    @extend_schema(request=ReturnSerializer, responses={200: UpdateSerializer})
+    @viewset_action(detail=True, methods=["post"], url_path="return", url_name="return")
+    def return_update(self, request, pk=None):
+        """Return a submitted update to its member with a comment saying what
+        should change (secretariat staff)."""
+        comment = request.data.get("comment", "") if hasattr(request.data, "get") else ""
+        return self._transition(request, services.update_return, comment=comment)
+
+
+@extend_schema_view(
+    create=extend_schema(
+        request=ReportRequestSerializer,
+        responses={
+            201: OpenApiResponse(ReportSerializer, description="Queued: it is built in the background."),
+            200: OpenApiResponse(ReportSerializer, description="That report already exists."),
+        },
+    ),
+    retrieve=extend_schema(responses={200: ReportDetailSerializer}),
+)
+class ReportViewSet(ApiViewSet, mixins.CreateModelMixin):
+    """Progress reports of a plan (the current plan unless `plan` is given);
+    staff ask for a new one, built in the background."""
+
+    serializer_class = ReportSerializer
+    filterset_class = ReportApiFilterSet
+    plan_path = "plan"
+    ordering_fields = ["created", "as_of"]
+    write_rule = WRITE_STAFF
+    extra_error_statuses = {"create": ["503"]}
+
+    def get_queryset(self):
+        return self.scope_to_plan(selectors.reports_for_api(self.request.user))
+
+    def get_serializer_class(self):
+        return {"retrieve": ReportDetailSerializer, "create": ReportRequestSerializer}.get(
+            self.action, ReportSerializer
+        )
+
+    def create(self, request, *args, **kwargs):
+        from reporting.report_services import report_request
+
+        serializer = ReportRequestSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        report, created = report_request(
+            user=request.user, plan=data["plan"], kind=data["kind"], period=data["period"], as_of=data["as_of"]
+        )
+        return self.detail_response(
+            report.pk,
+            http_status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+            serializer_class=ReportSerializer,
+        )
