@@ -23,7 +23,6 @@ register_members(router)
 register_reporting(router)
 
 
-
 @csrf_exempt
 def not_found(request, *args, **kwargs):
     """Any other path under /api/: a 404 in the API's error shape, not HTML."""
@@ -31,7 +30,8 @@ def not_found(request, *args, **kwargs):
 
 
 urlpatterns = [
-    path("v1/", include(router.urls)),
+    # Namespaced, so that the router's names (update-detail, ...) never shadow the pages'.
+    path("v1/", include((router.urls, "api"))),
     # The schema reads no data: no transaction around it.
     path(
         "schema/",
