@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("actions.urls")),
     path("", include("members.urls")),
     path("", include("reporting.urls")),
+    path("", include("reporting.urls_compliance")),
     path("api/", include("metroplan.api.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

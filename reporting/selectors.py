@@ -2,6 +2,9 @@
 
 from datetime import date
 
+from django.db.models import Case, Count, F, FloatField, IntegerField, OuterRef, Q, Subquery, When
+from django.db.models.functions import Cast, Coalesce
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from members.models import Member, Region
@@ -40,12 +43,15 @@ def compliance_figure(counts: dict) -> Figure:
 
 
 def slots_for(period: ReportingPeriod, *, goal: str | None = None, action: str | None = None,
-              today: date | None = None):
+              today: date | None = None, member=None):
+    """Expected slots of a period, optionally of one goal, action (codes) or member (instance or id)."""
     slots = expected_slots(period, today=today)
     if goal:
         slots = slots.filter(action__goal__code=goal)
     if action:
         slots = slots.filter(action__code=action)
+    if member is not None:
+        slots = slots.filter(member_id=getattr(member, "pk", member))
     return slots
 
 
@@ -102,3 +108,49 @@ def cell_outcome(counts: dict | None) -> str:
     return ""
 
 
+
+
+# --- Dashboards: the reference period, compliance per member as an annotation --------------------
+
+
+def reference_period(plan, today: date | None = None) -> ReportingPeriod | None:
+    """The period dashboards show compliance for by default: the latest whose
+    deadline has passed (so that nothing in it is still due), else the first."""
+    today = today or timezone.localdate()
+    periods = ReportingPeriod.objects.filter(plan=plan)
+    return (
+        periods.filter(deadline__lt=today).order_by("-start").first()
+        or periods.order_by("start").first()
+    )
+
+
+def with_compliance(members, period: ReportingPeriod, **filters):
+    """Annotate a Member queryset with its compliance in `period`:
+    `slots_expected`, `slots_on_time`, `slots_late`, `slots_missing`,
+    `slots_excused`, `slots_due` and `compliance` (0..1, None where nothing
+    counts), each a correlated aggregate over the expected slots, so the list
+    can be filtered and sorted by compliance in the database."""
+    slots = slots_for(period, **filters).filter(member_id=OuterRef("pk")).order_by().values("member_id")
+
+    def count(outcome: str | None = None):
+        aggregate = Count("pk", filter=Q(outcome=outcome)) if outcome else Count("pk")
+        return Coalesce(Subquery(slots.annotate(n=aggregate).values("n")[:1], output_field=IntegerField()), 0)
+
+    annotated = members.annotate(
+        slots_expected=count(), slots_on_time=count(Outcome.ON_TIME), slots_late=count(Outcome.LATE),
+        slots_missing=count(Outcome.MISSING), slots_excused=count(Outcome.EXCUSED), slots_due=count(Outcome.DUE),
+    )
+    denominator = F("slots_expected") - F("slots_due") - F("slots_excused")
+    return annotated.annotate(
+        compliance=Case(
+            When(slots_expected__gt=F("slots_due") + F("slots_excused"),
+                 then=Cast(F("slots_on_time"), FloatField()) / Cast(denominator, FloatField())),
+            default=None,
+            output_field=FloatField(),
+        )
+    )
+
+
+def member_compliance_by_period(plan, member, *, up_to: date | None = None) -> list[tuple[ReportingPeriod, Figure]]:
+    """One member's compliance in every period of the plan (one query per period)."""
+    return compliance_by_period(plan, up_to=up_to, member=member)
