@@ -62,9 +62,8 @@ def overview(request):
         .select_related("member", "action", "period")
         .order_by("-reviewed_at", "-pk")[:LATEST_UPDATES]
     )
-    context["demo"] = any(u.is_demo for u in context["latest_updates"]) or Participation.objects.filter(
-        action__goal__plan=plan, is_demo=True
-    ).exists()
+    demo_participations = Participation.objects.filter(action__goal__plan=plan, is_demo=True).exists()
+    context["demo"] = demo_participations or any(u.is_demo for u in context["latest_updates"])
     return render(request, "overview.html", context)
 
 
