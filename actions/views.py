@@ -81,6 +81,14 @@ def _indicator_charts(indicators, periods: list[ReportingPeriod], warnings) -> l
                  "color": "#1e7b3a"},
             ],
         }
+        warning = projected.get(indicator.pk)
+        if warning is not None and points:
+            # The trend, from the last approved mean to the projection at the action's end.
+            end_code = next((p.code for p in periods if p.end >= warning.action.end_date), labels[-1])
+            last_code = [c for c in labels if c in points][-1]
+            trend = {last_code: round(points[last_code].value, 2), end_code: round(warning.projected, 2)}
+            spec["series"].append({"label": _("Trend to the action's end"), "data": [trend.get(c) for c in labels],
+                                   "style": "projection", "color": "#b3261e"})
         if milestones:
             spec["series"].append({"label": _("Milestones"), "data": [milestones.get(c) for c in labels],
                                    "style": "points", "color": "#a15c00"})
@@ -90,7 +98,7 @@ def _indicator_charts(indicators, periods: list[ReportingPeriod], warnings) -> l
             "chart_id": f"indicator-{indicator.pk}",
             "points": [points[c] for c in labels if c in points],
             "milestones": list(indicator.milestones.all()),
-            "warning": projected.get(indicator.pk),
+            "warning": warning,
         })
     return charts
 

@@ -11,7 +11,7 @@ from actions.selectors import early_warnings, goal_figures, plan_elapsed, plan_p
 from members.models import Member
 from metroplan.dashboards import chosen_period, dashboard_access, figures_chart, percent, series_chart
 from reporting.models import ProgressUpdate, ReportingPeriod
-from reporting.selectors import compliance_by_period, compliance_by_region, with_compliance
+from reporting.selectors import compliance_by_member, compliance_by_region, compliance_per_period
 
 LATEST_UPDATES = 8
 STATUS_COLORS = {
@@ -45,7 +45,7 @@ def overview(request):
     context["warnings"] = early_warnings(plan)
 
     if period is not None:
-        by_period = compliance_by_period(plan)
+        by_period = compliance_per_period(plan)
         context["by_period"] = by_period
         context["period_figure"] = next((f for p, f in by_period if p.pk == period.pk), None)
         context["period_chart"] = figures_chart([(p.code, f) for p, f in by_period], _("Compliance"))
@@ -68,28 +68,28 @@ def overview(request):
 
 
 def _map_members(request, period) -> list[dict]:
-    """Every member with its coordinates and compliance in `period` (one query)."""
+    """Every member with its coordinates and compliance in `period`: the members
+    (one query) joined to the per-member compliance counts (one grouped query)."""
     linked = request.user.is_authenticated
-    rows = (
-        with_compliance(Member.objects.all(), period)
-        .order_by("region__order", "region__name", "name")
-        .values("slug", "name", "latitude", "longitude", "region__name", "slots_expected", "slots_on_time",
-                "compliance")
+    compliance = compliance_by_member(period)
+    rows = Member.objects.order_by("region__order", "region__name", "name").values(
+        "pk", "slug", "name", "latitude", "longitude", "region__name"
     )
-    return [
-        {
+    members = []
+    for row in rows:
+        counts = compliance.get(row["pk"], {})
+        members.append({
             "slug": row["slug"],
             "name": row["name"],
             "region": row["region__name"],
             "lat": float(row["latitude"]),
             "lon": float(row["longitude"]),
-            "expected": row["slots_expected"],
-            "on_time": row["slots_on_time"],
-            "compliance": percent(row["compliance"]),
+            "expected": counts.get("expected", 0),
+            "on_time": counts.get("on_time", 0),
+            "compliance": percent(counts.get("rate")),
             "url": reverse("member-detail", args=[row["slug"]]) if linked else None,
-        }
-        for row in rows
-    ]
+        })
+    return members
 
 
 def healthz(request):

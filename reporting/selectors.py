@@ -152,5 +152,30 @@ def with_compliance(members, period: ReportingPeriod, **filters):
 
 
 def member_compliance_by_period(plan, member, *, up_to: date | None = None) -> list[tuple[ReportingPeriod, Figure]]:
-    """One member's compliance in every period of the plan (one query per period)."""
-    return compliance_by_period(plan, up_to=up_to, member=member)
+    """One member's compliance in every period of the plan (two queries)."""
+    return compliance_per_period(plan, up_to=up_to, member=member)
+
+
+def compliance_per_period(plan, *, up_to: date | None = None, goal: str | None = None, action: str | None = None,
+                          member=None, today: date | None = None) -> list[tuple[ReportingPeriod, Figure]]:
+    """What compliance_by_period gives (one Figure per period), in two queries
+    whatever the number of periods: the slots of all periods grouped by period."""
+    from reporting.querysets import expected_slots_all_periods
+
+    periods = ReportingPeriod.objects.filter(plan=plan).order_by("start")
+    if up_to is not None:
+        periods = periods.filter(start__lte=up_to)
+    slots = expected_slots_all_periods(plan, today=today)
+    if goal:
+        slots = slots.filter(action__goal__code=goal)
+    if action:
+        slots = slots.filter(action__code=action)
+    if member is not None:
+        slots = slots.filter(member_id=getattr(member, "pk", member))
+    counts: dict[int, dict] = {}
+    for row in slots.order_by().values("period_id", "outcome").annotate(n=Count("pk")):
+        cell = counts.setdefault(row["period_id"], {"expected": 0, **{outcome.value: 0 for outcome in Outcome}})
+        cell[row["outcome"]] = row["n"]
+        cell["expected"] += row["n"]
+    empty = {"expected": 0, **{outcome.value: 0 for outcome in Outcome}}
+    return [(period, compliance_figure(counts.get(period.pk, empty))) for period in periods]

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from actions.models import Action, Goal, Participation, Plan
 from reporting.querysets import Outcome
-from reporting.selectors import cell_outcome, compliance_by_period, compliance_matrix
+from reporting.selectors import cell_outcome, compliance_matrix, compliance_per_period
 
 SYMBOLS = {
     Outcome.ON_TIME: "✓", Outcome.LATE: "L", Outcome.MISSING: "✕", Outcome.EXCUSED: "E", Outcome.DUE: "…",
@@ -62,7 +62,7 @@ def compliance_heatmap(request):
         {"region": region, "rows": list(group)}
         for region, group in groupby(rows, key=lambda row: row["member"].region)
     ]
-    totals = compliance_by_period(plan, goal=goal, action=action)
+    totals = compliance_per_period(plan, goal=goal, action=action)
     context = {
         "plan": plan,
         "goals": goals,

@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 from actions.models import Plan
 from actions.selectors import early_warnings, goal_figures, plan_progress
 from reporting.models import ReportingPeriod
-from reporting.selectors import compliance_by_period, compliance_by_region, reference_period
+from reporting.selectors import compliance_by_region, compliance_per_period, reference_period
 
 
 def _plan_progress(plan, period):
@@ -29,7 +29,7 @@ def _goal_progress(plan, period):
 
 
 def _compliance_by_period(plan, period):
-    return [{"period": p.code, "figure": figure.as_dict()} for p, figure in compliance_by_period(plan)]
+    return [{"period": p.code, "figure": figure.as_dict()} for p, figure in compliance_per_period(plan)]
 
 
 def _compliance_by_region(plan, period):

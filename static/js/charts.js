@@ -27,6 +27,10 @@
       ds.borderDash = [6, 4];
       ds.pointRadius = 0;
       ds.borderWidth = 1.5;
+    } else if (series.style === "projection") {
+      ds.borderDash = [3, 3];
+      ds.pointRadius = 4;
+      ds.pointStyle = "triangle";
     } else if (series.style === "points") {
       ds.showLine = false;
       ds.pointRadius = 6;

@@ -57,7 +57,7 @@ def test_figures_are_the_same_for_everyone_and_ignore_drafts(client, cast, small
     for user in (cast.staff, cast.focal_a, cast.focal_b):
         client.force_login(user)
         response = client.get(reverse("overview"), {"period": "2022-Q1"})
-        # the draft's value 90 would lift 1.1's progress; the draft is not a submission
+        # member A's draft is neither a submission (compliance) nor an approved value (progress)
         assert response.context["progress"].value == pytest.approx(0.58)
         assert response.context["period_figure"].value == pytest.approx(0.6)
 

@@ -98,6 +98,8 @@ def test_goal_and_action_pages(client, cast, small):
     spec = response.context["indicator_charts"][0]["spec"]
     assert spec["labels"] == ["2022-Q1", "2022-Q2"]
     assert spec["series"][0]["data"] == [10.0, 12.0]
+    trend = [s for s in spec["series"] if s.get("style") == "projection"][0]
+    assert trend["data"] == [None, 24.07]  # the projection at the plan's last period
     response = client.get(reverse("action-detail", args=["1.1"]))
     chart = response.context["indicator_charts"][0]
     assert chart["spec"]["series"][0]["data"] == [40.0, 70.0]
@@ -139,3 +141,33 @@ def test_heatmap_cells(client, cast, small):
     assert [g["region"].slug for g in response.context["regions"]] == ["north", "south"]
     html = response.content.decode()
     assert f'href="{reverse("member-detail", args=["m2"])}?period=2022-Q1#updates-h"' in html
+
+
+def test_one_query_compliance_per_period_agrees_with_the_per_period_rule(small):
+    from datetime import date
+
+    from reporting.models import PeriodReopening
+    from reporting.selectors import compliance_per_period
+
+    def both(**filters):
+        slow = [(p.code, f.as_dict()) for p, f in compliance_by_period(small.plan, **filters)]
+        fast = [(p.code, f.as_dict()) for p, f in compliance_per_period(small.plan, **filters)]
+        return slow, fast
+
+    for filters in ({}, {"goal": "1"}, {"action": "2.2"}, {"member": small.members["m2"]}):
+        slow, fast = both(**filters)
+        assert slow == fast, filters
+    # m2's late Q1 update (2022-05-15) becomes excused under a reopening granted until 2022-05-20
+    PeriodReopening.objects.create(
+        period=small.periods["2022-Q1"], member=small.members["m2"], state="granted", reason="flood",
+        until=date(2022, 5, 20),
+    )
+    slow, fast = both()
+    assert slow == fast
+    assert fast[0][1]["inputs"][0].startswith("3 on time, 0 late")
+    assert fast[0][1]["value"] == pytest.approx(3 / 4)  # excused left out of the denominator
+    # not yet due: a period whose deadline is after `today`
+    early = [(p.code, f.as_dict()) for p, f in compliance_per_period(small.plan, today=date(2022, 7, 1))]
+    late = [(p.code, f.as_dict()) for p, f in compliance_by_period(small.plan)]
+    assert early[1][1]["left_out"] and early[1][1]["value"] == pytest.approx(1.0)  # only on-time ones count
+    assert late[1][1]["value"] == pytest.approx(2 / 6)
