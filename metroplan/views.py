@@ -11,7 +11,7 @@ from actions.selectors import early_warnings, goal_figures, plan_elapsed, plan_p
 from members.models import Member
 from metroplan.dashboards import chosen_period, dashboard_access, figures_chart, percent, series_chart
 from reporting.models import ProgressUpdate, ReportingPeriod
-from reporting.selectors import compliance_by_member, compliance_by_region, compliance_per_period
+from reporting.selectors import compliance_per_member, compliance_per_period, compliance_per_region
 
 LATEST_UPDATES = 8
 STATUS_COLORS = {
@@ -49,7 +49,7 @@ def overview(request):
         context["by_period"] = by_period
         context["period_figure"] = next((f for p, f in by_period if p.pk == period.pk), None)
         context["period_chart"] = figures_chart([(p.code, f) for p, f in by_period], _("Compliance"))
-        by_region = compliance_by_region(period)
+        by_region = compliance_per_region(period)
         context["by_region"] = by_region
         context["region_chart"] = figures_chart(
             [(str(r), f) for r, f in by_region], _("Compliance"), kind="bar", horizontal=True
@@ -71,7 +71,7 @@ def _map_members(request, period) -> list[dict]:
     """Every member with its coordinates and compliance in `period`: the members
     (one query) joined to the per-member compliance counts (one grouped query)."""
     linked = request.user.is_authenticated
-    compliance = compliance_by_member(period)
+    compliance = compliance_per_member(period)
     rows = Member.objects.order_by("region__order", "region__name", "name").values(
         "pk", "slug", "name", "latitude", "longitude", "region__name"
     )

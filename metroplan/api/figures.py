@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 from actions.models import Plan
 from actions.selectors import early_warnings, goal_figures, plan_progress
 from reporting.models import ReportingPeriod
-from reporting.selectors import compliance_by_region, compliance_per_period, reference_period
+from reporting.selectors import compliance_per_period, compliance_per_region, reference_period
 
 
 def _plan_progress(plan, period):
@@ -39,7 +39,7 @@ def _compliance_by_region(plan, period):
         "period": period.code,
         "regions": [
             {"region": region.slug, "name": region.name, "figure": figure.as_dict()}
-            for region, figure in compliance_by_region(period)
+            for region, figure in compliance_per_region(period)
         ],
     }
 

@@ -171,3 +171,21 @@ def test_one_query_compliance_per_period_agrees_with_the_per_period_rule(small):
     late = [(p.code, f.as_dict()) for p, f in compliance_by_period(small.plan)]
     assert early[1][1]["left_out"] and early[1][1]["value"] == pytest.approx(1.0)  # only on-time ones count
     assert late[1][1]["value"] == pytest.approx(2 / 6)
+
+
+def test_one_query_compliance_per_region_and_member_agree_with_the_rule(small):
+    from reporting.selectors import (
+        compliance_by_member,
+        compliance_by_region,
+        compliance_per_member,
+        compliance_per_region,
+    )
+
+    for period in small.periods.values():
+        for filters in ({}, {"goal": "1"}, {"action": "2.1"}):
+            slow = [(r.slug, f.as_dict()) for r, f in compliance_by_region(period, **filters)]
+            fast = [(r.slug, f.as_dict()) for r, f in compliance_per_region(period, **filters)]
+            assert slow == fast
+            slow = {k: {key: v[key] for key in ("expected", "on_time", "late", "missing", "excused", "due", "rate")}
+                    for k, v in compliance_by_member(period, **filters).items()}
+            assert slow == compliance_per_member(period, **filters)
