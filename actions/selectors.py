@@ -12,13 +12,13 @@ from datetime import date, datetime, timedelta
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.db.models import Avg, Count, Prefetch, Q
+from django.db.models import Avg, Count, Exists, OuterRef, Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from actions.models import Action, Goal, Indicator, Participation, Plan, SustainableDevelopmentGoal
-from actions.querysets import elapsed_fraction
+from actions.querysets import elapsed_fraction, latest_approved_values
 from metroplan.figures import Figure
 
 PROGRESS_RULE = gettext_lazy(
@@ -355,6 +355,89 @@ def action_history(action: Action) -> list[HistoryRow]:
     for p in participations[position:]:
         rows.append(_participation_row(p))
     rows.sort(key=lambda row: row.when, reverse=True)
+
+
+# --- Dashboards: per-goal and per-action figures, indicator series -----------------------------
+
+
+def _progress_figure(value: float | None, actions_qs, as_of: date | None, *, action_count: int | None = None) -> Figure:
+    """A progress Figure for a set of counted actions (the rule of plan_progress)."""
+    with_data, total, missing = _indicator_gaps(actions_qs, as_of)
+    left_out = []
+    if missing:
+        left_out.append(_("Indicators without approved values (counted as 0%%): %(codes)s") % {
+            "codes": ", ".join(missing)
+        })
+    inputs = [_("%(n)s indicators") % {"n": total}]
+    if action_count is not None:
+        inputs.insert(0, _("%(n)s actions") % {"n": action_count})
+    return Figure(
+        value=value, rule=PROGRESS_RULE, inputs=inputs, left_out=left_out,
+        covered=with_data, expected=total, coverage_label=_("approved data for indicators"),
+    )
+
+
+def goal_progress(goal: Goal, as_of: date | None = None) -> Figure:
+    """The progress of one goal, with its math (a few queries)."""
+    actions = Action.objects.filter(goal=goal)
+    counted = actions.counted()
+    figure = _progress_figure(counted.progress_mean(as_of), counted, as_of, action_count=counted.count())
+    left = actions.count() - counted.count()
+    if left:
+        figure.left_out.insert(0, _("%(n)s cancelled or retired actions") % {"n": left})
+    return figure
+
+
+def action_progress(action: Action, as_of: date | None = None) -> Figure:
+    """The progress of one action, with its math."""
+    annotated = Action.objects.filter(pk=action.pk).with_progress(as_of).values_list("progress", flat=True).first()
+    figure = _progress_figure(annotated, Action.objects.filter(pk=action.pk), as_of)
+    if not Indicator.objects.filter(action=action, retired=False).exists():
+        figure.inputs = [_("No indicators: progress from the status (%(status)s)") % {
+            "status": action.get_status_display()
+        }]
+        figure.expected = figure.covered = None
+    if action.status == Action.Status.CANCELLED or action.retired:
+        figure.left_out.insert(0, _("This action is cancelled or retired: it does not count in its goal's progress."))
+    return figure
+
+
+def goals_coverage(plan: Plan, as_of: date | None = None) -> dict[int, dict]:
+    """{goal_id: {"actions", "indicators", "with_data"}} for the plan's counted
+    actions, aggregated in the database (two queries)."""
+    indicators = (
+        Indicator.objects.filter(action__in=Action.objects.in_plan(plan).counted(), retired=False)
+        .annotate(has_value=Exists(latest_approved_values(as_of).filter(indicator=OuterRef("pk"))))
+        .order_by()
+        .values("action__goal_id")
+        .annotate(indicators=Count("pk"), with_data=Count("pk", filter=Q(has_value=True)))
+    )
+    result: dict[int, dict] = {
+        row["goal_id"]: {"actions": row["n"], "indicators": 0, "with_data": 0}
+        for row in Action.objects.in_plan(plan).counted().order_by().values("goal_id").annotate(n=Count("pk"))
+    }
+    for row in indicators:
+        result.setdefault(row["action__goal_id"], {"actions": 0})
+        result[row["action__goal_id"]].update(indicators=row["indicators"], with_data=row["with_data"])
+    return result
+
+
+def goal_figures(plan: Plan, as_of: date | None = None) -> list[tuple[Goal, Figure]]:
+    """Every live goal of the plan with its progress Figure, in a constant number
+    of queries (for the overview: the math per goal without a query per goal)."""
+    coverage = goals_coverage(plan, as_of)
+    rows = []
+    for goal in goals_progress(plan, as_of):
+        cov = coverage.get(goal.pk, {"actions": 0, "indicators": 0, "with_data": 0})
+        missing = cov["indicators"] - cov["with_data"]
+        rows.append((goal, Figure(
+            value=goal.progress,
+            rule=PROGRESS_RULE,
+            inputs=[_("%(n)s actions") % {"n": cov["actions"]}, _("%(n)s indicators") % {"n": cov["indicators"]}],
+            left_out=[_("%(n)s indicators without approved values (counted as 0%%)") % {"n": missing}]
+            if missing else [],
+            covered=cov["with_data"], expected=cov["indicators"], coverage_label=_("approved data for indicators"),
+        )))
     return rows
 
 
@@ -420,3 +503,29 @@ def indicators_progress(plan: Plan, as_of: date | None = None):
         .select_related("action")
         .order_by("action__goal__order", "action__order", "action__code", "order", "code")
     )
+class SeriesPoint:
+    period_code: str
+    period_end: date
+    value: float
+    members: int
+
+
+def indicator_series(indicators, as_of: date | None = None) -> dict[int, list[SeriesPoint]]:
+    """Per indicator, the mean of the members' approved values in each period
+    (the same values progress is computed from). One aggregate query."""
+    IndicatorValue = apps.get_model("reporting", "IndicatorValue")
+    values = IndicatorValue.objects.filter(update__state="approved", value__isnull=False, indicator__in=indicators)
+    if as_of is not None:
+        values = values.filter(update__period__end__lte=as_of)
+    series: dict[int, list[SeriesPoint]] = {}
+    rows = (
+        values.order_by()
+        .values("indicator_id", "update__period__code", "update__period__end")
+        .annotate(mean=Avg("value"), members=Count("update__member", distinct=True))
+        .order_by("indicator_id", "update__period__end")
+    )
+    for row in rows:
+        series.setdefault(row["indicator_id"], []).append(
+            SeriesPoint(row["update__period__code"], row["update__period__end"], float(row["mean"]), row["members"])
+        )
+    return series

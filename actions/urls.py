@@ -1,3 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from actions import views
+
+urlpatterns = [
+    path("goals/<str:code>/", views.goal_detail, name="goal-detail"),
+    path("actions/<str:code>/", views.action_detail, name="action-detail"),
+]

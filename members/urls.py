@@ -1,3 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from members import views
+
+urlpatterns = [
+    path("members/", views.member_list, name="member-list"),
+    path("members/<slug:slug>/", views.member_detail, name="member-detail"),
+]

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("members.urls_focal_points")),
     path("", include("reporting.urls")),
     path("", include("reporting.urls_reports")),
+    path("", include("reporting.urls_compliance")),
     path("api/", include("metroplan.api.urls")),
     path("tokens/", include("members.urls_tokens")),
     path("accounts/", include("django.contrib.auth.urls")),

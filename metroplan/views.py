@@ -1,16 +1,94 @@
 """Site-wide views: the overview and the health check."""
 
-from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
 
-from actions.models import Plan
+from actions.models import Participation, Plan
+from actions.selectors import early_warnings, goal_figures, plan_elapsed, plan_progress, status_mix
+from members.models import Member
+from metroplan.dashboards import chosen_period, dashboard_access, figures_chart, percent, series_chart
+from reporting.models import ProgressUpdate, ReportingPeriod
+from reporting.selectors import compliance_per_member, compliance_per_period, compliance_per_region
+
+LATEST_UPDATES = 8
+STATUS_COLORS = {
+    "not_started": "#8a93a3", "on_track": "#1e7b3a", "at_risk": "#d08a00", "off_track": "#b3261e",
+    "completed": "#0b5cad", "cancelled": "#c9ced8",
+}
 
 
-@login_required
+@dashboard_access
 def overview(request):
+    """Where the plan stands: progress against time, status mix, compliance per
+    period and region, members on a map, latest approved updates, early warnings.
+    A constant number of queries, whatever the number of members and updates."""
     plan = Plan.objects.current()
-    return render(request, "overview.html", {"plan": plan})
+    if plan is None:
+        return render(request, "overview.html", {"plan": None})
+    periods = list(ReportingPeriod.objects.filter(plan=plan).order_by("start"))
+    period = chosen_period(plan, periods, request.GET.get("period"))
+    context = {"plan": plan, "periods": periods, "period": period}
+
+    context["progress"] = plan_progress(plan)
+    context["elapsed"] = plan_elapsed(plan)
+    context["goals"] = goal_figures(plan)
+    mix = status_mix(plan)
+    context["status_mix"] = mix
+    context["status_chart"] = series_chart(
+        [label for _value, label, _n in mix], [(_("Actions"), [n for _v, _l, n in mix])],
+        kind="doughnut", unit="", max_value=None,
+    )
+    context["status_chart"]["colors"] = [STATUS_COLORS.get(value, "#8a93a3") for value, _l, _n in mix]
+    context["warnings"] = early_warnings(plan)
+
+    if period is not None:
+        by_period = compliance_per_period(plan)
+        context["by_period"] = by_period
+        context["period_figure"] = next((f for p, f in by_period if p.pk == period.pk), None)
+        context["period_chart"] = figures_chart([(p.code, f) for p, f in by_period], _("Compliance"))
+        by_region = compliance_per_region(period)
+        context["by_region"] = by_region
+        context["region_chart"] = figures_chart(
+            [(str(r), f) for r, f in by_region], _("Compliance"), kind="bar", horizontal=True
+        )
+        context["map_members"] = _map_members(request, period)
+
+    context["latest_updates"] = list(
+        ProgressUpdate.objects.visible_to(request.user).approved()
+        .filter(period__plan=plan)
+        .select_related("member", "action", "period")
+        .order_by("-reviewed_at", "-pk")[:LATEST_UPDATES]
+    )
+    demo_participations = Participation.objects.filter(action__goal__plan=plan, is_demo=True).exists()
+    context["demo"] = demo_participations or any(u.is_demo for u in context["latest_updates"])
+    return render(request, "overview.html", context)
+
+
+def _map_members(request, period) -> list[dict]:
+    """Every member with its coordinates and compliance in `period`: the members
+    (one query) joined to the per-member compliance counts (one grouped query)."""
+    linked = request.user.is_authenticated
+    compliance = compliance_per_member(period)
+    rows = Member.objects.order_by("region__order", "region__name", "name").values(
+        "pk", "slug", "name", "latitude", "longitude", "region__name"
+    )
+    members = []
+    for row in rows:
+        counts = compliance.get(row["pk"], {})
+        members.append({
+            "slug": row["slug"],
+            "name": row["name"],
+            "region": row["region__name"],
+            "lat": float(row["latitude"]),
+            "lon": float(row["longitude"]),
+            "expected": counts.get("expected", 0),
+            "on_time": counts.get("on_time", 0),
+            "compliance": percent(counts.get("rate")),
+            "url": reverse("member-detail", args=[row["slug"]]) if linked else None,
+        })
+    return members
 
 
 def healthz(request):

@@ -1,0 +1,191 @@
+"""The figures on each page against values computed by hand for the small plan
+(see conftest.py for the data and the arithmetic's inputs)."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from actions.selectors import action_progress, goal_figures, goal_progress, indicator_series, plan_progress
+from members.models import Member
+from reporting.selectors import compliance_by_period, member_compliance_by_period, reference_period, with_compliance
+
+pytestmark = pytest.mark.django_db
+
+
+def text(response) -> str:
+    """The page as text, whitespace collapsed, without tags."""
+    html = response.content.decode()
+    html = re.sub(r"<script.*?</script>", " ", html, flags=re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_progress_figures_match_hand_computation(small):
+    # 1.1: latest approved period Q2, mean 70 → 70%; 1.2 completed, no indicator → 100%
+    # 2.1: (15 − 10) / (20 − 10) = 50%; 2.2: 12 / 100 = 12%
+    assert goal_progress(small.goals["1"]).value == pytest.approx(0.85)
+    assert goal_progress(small.goals["2"]).value == pytest.approx(0.31)
+    assert plan_progress(small.plan).value == pytest.approx(0.58)
+    assert action_progress(small.actions["2.1"]).value == pytest.approx(0.5)
+    figure = action_progress(small.actions["1.2"])
+    assert figure.value == pytest.approx(1.0)
+    assert "Completed" in figure.inputs[0]
+    by_goal = {goal.code: figure for goal, figure in goal_figures(small.plan)}
+    assert by_goal["1"].value == pytest.approx(0.85)
+    assert by_goal["2"].coverage.endswith("from 2 of 2")
+
+
+def test_indicator_series_is_the_mean_of_approved_values_only(small):
+    series = indicator_series([small.indicators["1.1.a"]])[small.indicators["1.1.a"].pk]
+    # Q1: (50 + 30) / 2, member A's draft value 90 left out; Q2: 70
+    assert [(p.period_code, p.value, p.members) for p in series] == [("2022-Q1", 40.0, 2), ("2022-Q2", 70.0, 1)]
+
+
+def test_compliance_counts_only_expected_members(small):
+    rows = {period.code: figure for period, figure in compliance_by_period(small.plan)}
+    # Q1: 5 expected (m4 not yet a member, m5 exempted), 3 on time, m2 late, member A's draft missing
+    assert rows["2022-Q1"].value == pytest.approx(3 / 5)
+    assert rows["2022-Q1"].expected == 5
+    assert "3 on time, 1 late, 1 missing" in rows["2022-Q1"].inputs[0]
+    # Q2: 6 expected (m4 joined), 2 on time
+    assert rows["2022-Q2"].value == pytest.approx(2 / 6)
+    assert rows["2022-Q2"].expected == 6
+    assert reference_period(small.plan).code == "2022-Q2"
+
+
+def test_member_compliance_annotation_and_over_time(small):
+    q1 = small.periods["2022-Q1"]
+    members = {m.slug: m for m in with_compliance(Member.objects.all(), q1)}
+    assert members["m1"].compliance == pytest.approx(1.0)
+    assert (members["m2"].slots_expected, members["m2"].slots_late, members["m2"].compliance) == (1, 1, 0.0)
+    assert members["m4"].slots_expected == 0 and members["m4"].compliance is None
+    assert members["m5"].slots_expected == 0
+    over_time = [(p.code, f.value) for p, f in member_compliance_by_period(small.plan, small.members["m1"])]
+    assert over_time == [("2022-Q1", pytest.approx(1.0)), ("2022-Q2", pytest.approx(2 / 3))]
+
+
+def test_overview_shows_hand_computed_figures(client, cast, small):
+    client.force_login(cast.staff)
+    response = client.get(reverse("overview"), {"period": "2022-Q1"})
+    assert response.status_code == 200
+    page = text(response)
+    assert "58%" in page  # plan progress
+    assert re.search(r"First goal 85%", page)
+    assert re.search(r"Second goal 31%", page)
+    assert re.search(r"60% of expected updates for 2022-Q1", page)
+    assert re.search(r"North 75%", page)
+    assert re.search(r"South 0%", page)
+    # Early warning on 2.2: a line through 10 (2022-03-31) and 12 (2022-06-30) reaches 24.1 by 2023-12-31
+    assert "2.2" in page and "projected 24.1 / 100.0 papers" in page
+    # Status mix: 3 on track, 1 completed
+    mix = {value: n for value, _label, n in response.context["status_mix"]}
+    assert mix["on_track"] == 3 and mix["completed"] == 1
+    # The map's data: every member with its compliance in the chosen period
+    by_slug = {m["slug"]: m for m in response.context["map_members"]}
+    assert by_slug["m1"]["compliance"] == 100.0
+    assert by_slug["member-a"]["compliance"] == 0.0
+    assert by_slug["m4"]["compliance"] is None
+    assert "Show the math" in page and "approved data for indicators from 3 of 3" in page
+
+
+def test_goal_and_action_pages(client, cast, small):
+    client.force_login(cast.staff)
+    page = text(client.get(reverse("goal-detail", args=["2"])))
+    assert "31%" in page and "50%" in page and "12%" in page
+    response = client.get(reverse("action-detail", args=["2.2"]))
+    page = text(response)
+    assert "12%" in page and "Early warning" in page and "24.1" in page
+    spec = response.context["indicator_charts"][0]["spec"]
+    assert spec["labels"] == ["2022-Q1", "2022-Q2"]
+    assert spec["series"][0]["data"] == [10.0, 12.0]
+    trend = [s for s in spec["series"] if s.get("style") == "projection"][0]
+    assert trend["data"] == [None, 24.07]  # the projection at the plan's last period
+    response = client.get(reverse("action-detail", args=["1.1"]))
+    chart = response.context["indicator_charts"][0]
+    assert chart["spec"]["series"][0]["data"] == [40.0, 70.0]
+    milestones = [s for s in chart["spec"]["series"] if s.get("style") == "points"][0]
+    assert milestones["data"] == [None, 60.0]  # 2022's milestone at the year's last period
+    latest = {p.member.slug: (p.latest_period, p.latest_state) for p in response.context["participations"]}
+    assert latest["m1"] == ("2022-Q2", "approved")
+    assert latest["m4"] == (None, None)
+    assert client.get(reverse("action-detail", args=["9.9"])).status_code == 404
+    assert client.get(reverse("goal-detail", args=["9"])).status_code == 404
+
+
+def test_member_pages(client, cast, small):
+    client.force_login(cast.staff)
+    response = client.get(reverse("member-list"), {"period": "2022-Q1", "sort": "-compliance"})
+    names = [m.slug for m in response.context["page"]]
+    assert names[0] == "m1"
+    assert names[-3:] == ["m4", "m5", "member-b"]  # nothing expected: last, by name
+    page = text(client.get(reverse("member-detail", args=["m1"])))
+    assert "1.1" in page and "2.2" in page
+    response = client.get(reverse("member-detail", args=["m1"]))
+    assert [f.value for _p, f in response.context["compliance"]] == [pytest.approx(1.0), pytest.approx(2 / 3)]
+
+
+def test_heatmap_cells(client, cast, small):
+    client.force_login(cast.staff)
+    response = client.get(reverse("compliance"))
+    cells = {
+        (row["member"].slug, cell["period"].code): cell["outcome"]
+        for group in response.context["regions"] for row in group["rows"] for cell in row["cells"]
+    }
+    assert cells[("m1", "2022-Q1")] == "on_time"
+    assert cells[("m2", "2022-Q1")] == "late"
+    assert cells[("member-a", "2022-Q1")] == "missing"
+    assert cells[("m4", "2022-Q1")] == ""  # not a member yet
+    assert cells[("m4", "2022-Q2")] == "missing"
+    assert cells[("m1", "2022-Q2")] == "missing"  # 2.1 missing: the worst outcome colours the cell
+    assert not any(slug == "m5" for slug, _ in cells)  # exempted: no row
+    assert [g["region"].slug for g in response.context["regions"]] == ["north", "south"]
+    html = response.content.decode()
+    assert f'href="{reverse("member-detail", args=["m2"])}?period=2022-Q1#updates-h"' in html
+
+
+def test_one_query_compliance_per_period_agrees_with_the_per_period_rule(small):
+    from datetime import date
+
+    from reporting.models import PeriodReopening
+    from reporting.selectors import compliance_per_period
+
+    def both(**filters):
+        slow = [(p.code, f.as_dict()) for p, f in compliance_by_period(small.plan, **filters)]
+        fast = [(p.code, f.as_dict()) for p, f in compliance_per_period(small.plan, **filters)]
+        return slow, fast
+
+    for filters in ({}, {"goal": "1"}, {"action": "2.2"}, {"member": small.members["m2"]}):
+        slow, fast = both(**filters)
+        assert slow == fast, filters
+    # m2's late Q1 update (2022-05-15) becomes excused under a reopening granted until 2022-05-20
+    PeriodReopening.objects.create(
+        period=small.periods["2022-Q1"], member=small.members["m2"], state="granted", reason="flood",
+        until=date(2022, 5, 20),
+    )
+    slow, fast = both()
+    assert slow == fast
+    assert fast[0][1]["inputs"][0].startswith("3 on time, 0 late")
+    assert fast[0][1]["value"] == pytest.approx(3 / 4)  # excused left out of the denominator
+    # not yet due: a period whose deadline is after `today`
+    early = [(p.code, f.as_dict()) for p, f in compliance_per_period(small.plan, today=date(2022, 7, 1))]
+    late = [(p.code, f.as_dict()) for p, f in compliance_by_period(small.plan)]
+    assert early[1][1]["left_out"] and early[1][1]["value"] == pytest.approx(1.0)  # only on-time ones count
+    assert late[1][1]["value"] == pytest.approx(2 / 6)
+
+
+def test_one_query_compliance_per_region_and_member_agree_with_the_rule(small):
+    from reporting.selectors import (
+        compliance_by_member,
+        compliance_by_region,
+        compliance_per_member,
+        compliance_per_region,
+    )
+
+    for period in small.periods.values():
+        for filters in ({}, {"goal": "1"}, {"action": "2.1"}):
+            slow = [(r.slug, f.as_dict()) for r, f in compliance_by_region(period, **filters)]
+            fast = [(r.slug, f.as_dict()) for r, f in compliance_per_region(period, **filters)]
+            assert slow == fast
+            slow = {k: {key: v[key] for key in ("expected", "on_time", "late", "missing", "excused", "due", "rate")}
+                    for k, v in compliance_by_member(period, **filters).items()}
+            assert slow == compliance_per_member(period, **filters)

@@ -1,0 +1,43 @@
+"""The number of queries of each dashboard page and of the figures API does not
+grow with the number of members, actions or updates."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from tests.dashboards.conftest import grow
+
+pytestmark = pytest.mark.django_db
+
+PAGES = [
+    ("overview", [], {}),
+    ("overview", [], {"period": "2022-Q1"}),
+    ("goal-detail", ["1"], {}),
+    ("action-detail", ["1.1"], {}),
+    ("member-list", [], {"sort": "-compliance"}),
+    ("member-list", [], {"region": "north", "period": "2022-Q1"}),
+    ("member-detail", ["m1"], {}),
+    ("member-detail", ["m1"], {"period": "2022-Q1"}),
+    ("compliance", [], {}),
+    ("compliance", [], {"goal": "1", "action": "1.1"}),
+    ("api-figures", [], {}),
+]
+
+
+def count_queries(client, name, args, params) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(reverse(name, args=args), params)
+    assert response.status_code == 200, (name, response.status_code)
+    return len(queries)
+
+
+@pytest.mark.parametrize("user", ["staff", "focal_a"])
+def test_query_count_is_constant_between_small_and_large_data(client, cast, small, user):
+    client.force_login(getattr(cast, user))
+    before = {(name, tuple(args), tuple(params.items())): count_queries(client, name, args, params)
+              for name, args, params in PAGES}
+    grow(small, n=15)
+    after = {(name, tuple(args), tuple(params.items())): count_queries(client, name, args, params)
+             for name, args, params in PAGES}
+    assert after == before
