@@ -355,9 +355,71 @@ def action_history(action: Action) -> list[HistoryRow]:
     for p in participations[position:]:
         rows.append(_participation_row(p))
     rows.sort(key=lambda row: row.when, reverse=True)
+    return rows
 
 
-# --- Dashboards: per-goal and per-action figures, indicator series -----------------------------
+@dataclass
+class ChangeSummary:
+    """What changed in an object between the version a form was opened on and now."""
+
+    who: object
+    when: datetime | None
+    version: int
+    changes: list[FieldChange]
+
+
+def changes_since(obj, version: int | None) -> ChangeSummary:
+    model = type(obj)
+    history = obj.history.select_related("history_user").order_by("-history_date", "-history_id")
+    if model is Action:
+        history = history.prefetch_related(SDG_ROWS)
+    latest = history.first()
+    old = history.filter(version=version).first() if version is not None else None
+    if latest is None:
+        return ChangeSummary(None, None, obj.version, [])
+    changes: list[FieldChange] = []
+    if old is not None:
+        lookups = _lookups(model, [old, latest])
+        changes = _field_changes(model, old, latest, lookups)
+        if model is Action:
+            changes += _sdg_change(old, latest)
+            moved = list(
+                Participation.history.model.objects.filter(action_id=obj.pk, history_date__gt=old.history_date)
+                .select_related("member")
+            )
+            if moved:
+                changes.append(_participation_change(moved))
+    return ChangeSummary(latest.history_user, latest.history_date, obj.version, changes)
+
+
+def sdg_choices() -> list[tuple[int, str]]:
+    return [(s.number, f"{s.number}. {s.name}") for s in SustainableDevelopmentGoal.objects.order_by("number")]
+
+
+def indicators_progress(plan: Plan, as_of: date | None = None):
+    """The plan's live indicators with `latest_value`, `latest_period_end`,
+    `progress` (as in plan_progress) and `latest_members`: how many members'
+    approved values the latest value is the mean of. One query."""
+    from django.db.models import Count, IntegerField, OuterRef, Subquery
+
+    from actions.querysets import latest_approved_values
+
+    members_in_mean = Subquery(
+        latest_approved_values(as_of)
+        .filter(indicator=OuterRef("pk"), update__period__end=OuterRef("latest_period_end"))
+        .order_by()
+        .values("indicator")
+        .annotate(n=Count("update__member", distinct=True))
+        .values("n")[:1],
+        output_field=IntegerField(),
+    )
+    return (
+        Indicator.objects.filter(action__goal__plan=plan, action__retired=False, retired=False)
+        .with_progress(as_of)
+        .annotate(latest_members=members_in_mean)
+        .select_related("action")
+        .order_by("action__goal__order", "action__order", "action__code", "order", "code")
+    )
 
 
 def _progress_figure(value: float | None, actions_qs, as_of: date | None, *, action_count: int | None = None) -> Figure:
@@ -442,67 +504,6 @@ def goal_figures(plan: Plan, as_of: date | None = None) -> list[tuple[Goal, Figu
 
 
 @dataclass
-class ChangeSummary:
-    """What changed in an object between the version a form was opened on and now."""
-
-    who: object
-    when: datetime | None
-    version: int
-    changes: list[FieldChange]
-
-
-def changes_since(obj, version: int | None) -> ChangeSummary:
-    model = type(obj)
-    history = obj.history.select_related("history_user").order_by("-history_date", "-history_id")
-    if model is Action:
-        history = history.prefetch_related(SDG_ROWS)
-    latest = history.first()
-    old = history.filter(version=version).first() if version is not None else None
-    if latest is None:
-        return ChangeSummary(None, None, obj.version, [])
-    changes: list[FieldChange] = []
-    if old is not None:
-        lookups = _lookups(model, [old, latest])
-        changes = _field_changes(model, old, latest, lookups)
-        if model is Action:
-            changes += _sdg_change(old, latest)
-            moved = list(
-                Participation.history.model.objects.filter(action_id=obj.pk, history_date__gt=old.history_date)
-                .select_related("member")
-            )
-            if moved:
-                changes.append(_participation_change(moved))
-    return ChangeSummary(latest.history_user, latest.history_date, obj.version, changes)
-
-
-def sdg_choices() -> list[tuple[int, str]]:
-    return [(s.number, f"{s.number}. {s.name}") for s in SustainableDevelopmentGoal.objects.order_by("number")]
-
-
-def indicators_progress(plan: Plan, as_of: date | None = None):
-    """The plan's live indicators with `latest_value`, `latest_period_end`,
-    `progress` (as in plan_progress) and `latest_members`: how many members'
-    approved values the latest value is the mean of. One query."""
-    from django.db.models import Count, IntegerField, OuterRef, Subquery
-
-    from actions.querysets import latest_approved_values
-
-    members_in_mean = Subquery(
-        latest_approved_values(as_of)
-        .filter(indicator=OuterRef("pk"), update__period__end=OuterRef("latest_period_end"))
-        .order_by()
-        .values("indicator")
-        .annotate(n=Count("update__member", distinct=True))
-        .values("n")[:1],
-        output_field=IntegerField(),
-    )
-    return (
-        Indicator.objects.filter(action__goal__plan=plan, action__retired=False, retired=False)
-        .with_progress(as_of)
-        .annotate(latest_members=members_in_mean)
-        .select_related("action")
-        .order_by("action__goal__order", "action__order", "action__code", "order", "code")
-    )
 class SeriesPoint:
     period_code: str
     period_end: date

@@ -171,7 +171,6 @@ def indicator_gaps(period: ReportingPeriod, *, today: date | None = None):
 def expected_counts_by_action(period: ReportingPeriod, *, today: date | None = None) -> dict[int, dict]:
     """{action_id: outcome counts} for `period` (one query)."""
     return compliance_summary(period, "action_id", slots=expected_slots(period, today=today))
-# --- Dashboards: the reference period, compliance per member as an annotation --------------------
 
 
 def reference_period(plan, today: date | None = None) -> ReportingPeriod | None:

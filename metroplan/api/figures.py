@@ -9,13 +9,14 @@ percent, rule, inputs, left_out, covered, expected, coverage.
 """
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from actions.models import Plan
 from actions.selectors import early_warnings, goal_figures, plan_progress
+from metroplan.api.schema import ERROR_DESCRIPTIONS, ErrorSerializer
 from reporting.models import ReportingPeriod
 from reporting.selectors import compliance_per_period, compliance_per_region, reference_period
 
@@ -84,7 +85,14 @@ class FiguresView(APIView):
             period = reference_period(plan)
         return plan, period
 
-    @extend_schema(parameters=[PERIOD_PARAMETER], responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(
+        parameters=[PERIOD_PARAMETER],
+        responses={
+            200: OpenApiTypes.OBJECT,
+            **{code: OpenApiResponse(ErrorSerializer, description=ERROR_DESCRIPTIONS[str(code)])
+               for code in (400, 401, 404, 406, 429)},
+        },
+    )
     def get(self, request, name: str | None = None):
         plan, period = self._context(request)
         if name is not None:
