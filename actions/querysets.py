@@ -21,6 +21,7 @@ from django.db.models import (
     Avg,
     Case,
     Count,
+    Exists,
     ExpressionWrapper,
     F,
     FloatField,
@@ -66,19 +67,42 @@ class IndicatorQuerySet(models.QuerySet):
         return self.filter(retired=False)
 
     def with_latest_value(self, as_of: date | None = None):
-        """`latest_period_end` and `latest_value`: the mean of the members'
-        approved values in the latest period that has any."""
-        approved = latest_approved_values(as_of).filter(indicator=OuterRef("pk"))
-        latest_end = Subquery(approved.values("update__period__end")[:1])
+        """`latest_period_id`, `latest_period_end` and `latest_value`: the mean of
+        the members' approved values in the latest period that has any.
+
+        Written to use the (action, period, state) index of progress updates: the
+        latest period is found by probing the few periods newest first, and the
+        mean reads only that period's updates of the indicator's action, so the
+        cost does not grow with the number of earlier updates.
+        """
+        IndicatorValue = apps.get_model("reporting", "IndicatorValue")
+        ReportingPeriod = apps.get_model("reporting", "ReportingPeriod")
+
+        def counted_values(indicator_ref, action_ref, period_ref):
+            return IndicatorValue.objects.filter(
+                indicator=indicator_ref, update__action=action_ref, update__period=period_ref,
+                update__state="approved", value__isnull=False,
+            )
+
+        periods = ReportingPeriod.objects.filter(
+            Exists(counted_values(OuterRef(OuterRef("pk")), OuterRef(OuterRef("action_id")), OuterRef("pk")))
+        )
+        if as_of is not None:
+            periods = periods.filter(end__lte=as_of)
+        latest_period = Subquery(periods.order_by("-end").values("pk")[:1])
+        latest_end = Subquery(ReportingPeriod.objects.filter(pk=OuterRef("latest_period_id")).values("end")[:1])
         latest_mean = Subquery(
-            latest_approved_values(as_of)
-            .filter(indicator=OuterRef("pk"), update__period__end=OuterRef("latest_period_end"))
+            counted_values(OuterRef("pk"), OuterRef("action_id"), OuterRef("latest_period_id"))
             .order_by()
             .values("indicator")
             .annotate(mean=Avg("value"))
             .values("mean")[:1]
         )
-        return self.annotate(latest_period_end=latest_end).annotate(latest_value=latest_mean)
+        return (
+            self.annotate(latest_period_id=latest_period)
+            .annotate(latest_period_end=latest_end)
+            .annotate(latest_value=latest_mean)
+        )
 
     def with_progress(self, as_of: date | None = None):
         ratio = ExpressionWrapper(

@@ -129,6 +129,12 @@ class ProgressUpdate(models.Model):
         ordering = ["-period__start", "member__name", "action__code"]
         verbose_name = _("progress update")
         verbose_name_plural = _("progress updates")
+        indexes = [
+            # Progress reads an action's approved updates of one period.
+            models.Index(fields=["action", "period", "state"], name="update_action_period_state"),
+            # The latest approved updates, newest review first.
+            models.Index(fields=["state", "reviewed_at"], name="update_state_reviewed"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["member", "action", "period"], name="one_update_per_member_action_period"),
             models.CheckConstraint(
