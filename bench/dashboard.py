@@ -38,7 +38,17 @@ def seed(scale: int) -> dict:
     demo_seed()
     if scale > 1:
         multiply(scale)
+    analyze()
     return counts()
+
+
+def analyze() -> None:
+    """Fresh planner statistics, as autovacuum would have in production."""
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
 
 
 def counts() -> dict:
@@ -108,11 +118,6 @@ def multiply(scale: int) -> None:
                                not_available=v.not_available, not_available_reason=v.not_available_reason)
                 for pk, clone in update_clones for v in values_by_update.get(pk, [])
             ], batch_size=5000)
-    from django.db import connection
-
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
 
 
 def measure(path: str, runs: int) -> dict:
