@@ -15,13 +15,15 @@ from rest_framework.decorators import action as viewset_action
 from actions.models import Action, Plan
 from metroplan.api.errors import api_exception_for
 from metroplan.api.filters import in_request_plan
-from metroplan.api.viewsets import ApiViewSet
+from metroplan.api.viewsets import ApiViewSet, ServiceWriteViewSet
 from metroplan.permissions import WRITE_REPORTERS, WRITE_REVIEWERS, WRITE_STAFF
 from metroplan.services import ConflictError
 from reporting import services
 from reporting.api import selectors
 from reporting.api.serializers import (
+    PeriodCreateSerializer,
     PeriodSerializer,
+    PeriodWriteSerializer,
     ReportDetailSerializer,
     ReportRequestSerializer,
     ReportSerializer,
@@ -62,10 +64,19 @@ class ReportApiFilterSet(ReportFilterSet):
     )
 
 
-class PeriodViewSet(ApiViewSet):
+@extend_schema_view(
+    create=extend_schema(request=PeriodCreateSerializer, responses={201: PeriodSerializer}),
+    update=extend_schema(request=PeriodWriteSerializer, responses={200: PeriodSerializer}),
+    partial_update=extend_schema(request=PeriodWriteSerializer, responses={200: PeriodSerializer}),
+)
+class PeriodViewSet(ServiceWriteViewSet):
     """Reporting periods of a plan (the current plan unless `plan` is given),
     looked up by code. Counts are of the updates you can see; the detail adds
-    the period's network-wide compliance."""
+    the period's network-wide compliance.
+
+    Staff open, close and change periods through actions.services
+    (period_create, period_update with the period's version). There is no
+    service that deletes a period safely, so DELETE is 405: close it instead."""
 
     serializer_class = PeriodSerializer
     filterset_class = ReportingPeriodFilterSet
@@ -76,8 +87,22 @@ class PeriodViewSet(ApiViewSet):
     search_fields = ["code"]
     ordering_fields = ["start", "deadline", "code"]
 
+    create_serializer_class = PeriodCreateSerializer
+    update_serializer_class = PeriodWriteSerializer
+
     def get_queryset(self):
         return self.scope_to_plan(selectors.periods_for_api(self.request.user))
+
+    def perform_create(self, data):
+        from actions.services import period_create
+
+        plan = data.pop("plan")
+        return period_create(user=self.request.user, plan=plan, data=data)
+
+    def perform_update(self, period, data, *, expected_version):
+        from actions.services import period_update
+
+        period_update(user=self.request.user, period=period, data=data, expected_version=expected_version)
 
     def annotate_objects(self, objects, *, detail: bool) -> None:
         if detail:
