@@ -83,6 +83,15 @@ class EvidenceSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class EvidenceAddSerializer(serializers.Serializer):
+    """A file (multipart/form-data) or a link, exactly one; the size and type
+    limits (EVIDENCE_MAX_BYTES, EVIDENCE_ALLOWED_EXTENSIONS) are the service's."""
+
+    file = serializers.FileField(required=False, allow_empty_file=False, help_text="Send as multipart/form-data.")
+    url = serializers.CharField(required=False, allow_blank=True, max_length=200, help_text="A https:// link.")
+    title = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+
+
 class UpdateSerializer(serializers.ModelSerializer):
     member = serializers.CharField(source="member.slug", read_only=True)
     action = serializers.CharField(source="action.code", read_only=True)

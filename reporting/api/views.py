@@ -1,5 +1,6 @@
-"""Reporting through the API: periods, progress updates (with the workflow:
-save a draft, submit, approve, return) and reports.
+"""Reporting through the API: periods (staff write them), progress updates
+(with the workflow: save a draft, submit, approve, return; evidence files and
+links) and reports.
 
 Views are thin: they resolve the object through `visible_to(user)` (so another
 member's draft is a 404), check the write precondition (If-Match or
@@ -11,6 +12,9 @@ import django_filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action as viewset_action
+from rest_framework.generics import get_object_or_404
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
 
 from actions.models import Action, Plan
 from metroplan.api.errors import api_exception_for
@@ -21,6 +25,8 @@ from metroplan.services import ConflictError
 from reporting import services
 from reporting.api import selectors
 from reporting.api.serializers import (
+    EvidenceAddSerializer,
+    EvidenceSerializer,
     PeriodCreateSerializer,
     PeriodSerializer,
     PeriodWriteSerializer,
@@ -139,6 +145,7 @@ class UpdateViewSet(ApiViewSet, mixins.CreateModelMixin, mixins.UpdateModelMixin
             "submit": TransitionSerializer,
             "approve": TransitionSerializer,
             "return_update": ReturnSerializer,
+            "add_evidence": EvidenceAddSerializer,
         }.get(self.action, UpdateSerializer)
 
     @staticmethod
@@ -211,6 +218,41 @@ class UpdateViewSet(ApiViewSet, mixins.CreateModelMixin, mixins.UpdateModelMixin
         with self.conflicts_from(source):
             service(user=request.user, update=instance, expected_version=expected_version, **extra)
         return self.detail_response(instance.pk)
+
+    @extend_schema(
+        request={"multipart/form-data": EvidenceAddSerializer, "application/json": EvidenceAddSerializer},
+        responses={201: EvidenceSerializer},
+    )
+    @viewset_action(
+        detail=True, methods=["post"], url_path="evidence", url_name="evidence",
+        parser_classes=[MultiPartParser, FormParser, JSONParser],
+    )
+    def add_evidence(self, request, pk=None):
+        """Attach a file (multipart/form-data, within the size and type limits)
+        or a link to an update you may edit: your own member's, not approved
+        (and, for a focal point, not waiting for review)."""
+        instance = self.get_object()
+        serializer = EvidenceAddSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        evidence = services.evidence_add(
+            user=request.user, update=instance, file=data.get("file"), url=data.get("url", ""),
+            title=data.get("title", ""),
+        )
+        return Response(
+            EvidenceSerializer(evidence, context=self.get_serializer_context()).data, status=status.HTTP_201_CREATED
+        )
+
+    @extend_schema(request=None, responses={204: None})
+    @viewset_action(
+        detail=True, methods=["delete"], url_path=r"evidence/(?P<evidence_id>[0-9]+)", url_name="evidence-detail"
+    )
+    def remove_evidence(self, request, pk=None, evidence_id=None):
+        """Remove a file or link from an update you may edit."""
+        instance = self.get_object()
+        evidence = get_object_or_404(instance.evidence.all(), pk=evidence_id)
+        services.evidence_remove(user=request.user, evidence=evidence)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=TransitionSerializer, responses={200: UpdateSerializer})
     @viewset_action(detail=True, methods=["post"])
