@@ -16,6 +16,7 @@ first to the others).
 import pytest
 
 from metroplan.testing import factories as f
+from reporting.models import Evidence
 
 ACTORS = ["anonymous", "read", "focal_a", "focal_a_read", "focal_b", "staff"]
 
@@ -157,6 +158,15 @@ UPDATE_ROWS = [
     ("return B's submitted update", "post", lambda w: f"/api/v1/updates/{w.submitted_b.pk}/return/",
      lambda w: {"version": w.submitted_b.version, "comment": "Add figures"},
      {"anonymous": 401, "read": 403, "focal_a": 403, "focal_a_read": 403, "focal_b": 403, "staff": 200}),
+    ("add evidence to A's draft", "post", lambda w: f"/api/v1/updates/{w.draft_a.pk}/evidence/",
+     lambda w: {"url": "https://example.org/minutes", "title": "Minutes"},
+     {"anonymous": 401, "read": 403, "focal_a": 201, "focal_a_read": 403, "focal_b": 404, "staff": 201}),
+    ("add evidence to B's approved update", "post", lambda w: f"/api/v1/updates/{w.approved_b.pk}/evidence/",
+     lambda w: {"url": "https://example.org/minutes"},
+     {"anonymous": 401, "read": 403, "focal_a": 403, "focal_a_read": 403, "focal_b": 403, "staff": 403}),
+    ("remove evidence from A's draft", "delete",
+     lambda w: f"/api/v1/updates/{w.draft_a.pk}/evidence/{w.evidence_a.pk}/", None,
+     {"anonymous": 401, "read": 403, "focal_a": 204, "focal_a_read": 403, "focal_b": 404, "staff": 204}),
     ("ask for a report", "post", lambda w: "/api/v1/reports/",
      lambda w: {"kind": "on_demand", "period": w.period.code},
      {"anonymous": 401, "read": 403, "focal_a": 403, "focal_a_read": 403, "focal_b": 403, "staff": 201}),
@@ -173,6 +183,7 @@ def complete_drafts(world):
     f.IndicatorValueFactory(update=world.draft_b, indicator=world.indicator1)
     world.empty_goal = f.GoalFactory(plan=world.plan, code="3", order=3)
     world.quiet_action = f.ActionFactory(goal=world.goal2, code="2.2")
+    world.evidence_a = Evidence.objects.create(update=world.draft_a, url="https://example.org/a")
     return world
 
 
