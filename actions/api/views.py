@@ -134,7 +134,23 @@ class ActionViewSet(ServiceWriteViewSet):
     update_serializer_class = ActionWriteSerializer
 
     def get_queryset(self):
-        return self.scope_to_plan(selectors.actions_with_progress())
+        if self.orders_by_progress():
+            return self.scope_to_plan(selectors.actions_with_progress())
+        return self.scope_to_plan(selectors.actions_for_api())
+
+    def orders_by_progress(self) -> bool:
+        return self.action == "list" and any(
+            term.strip().lstrip("-") == "progress"
+            for value in self.request.query_params.getlist("ordering")
+            for term in value.split(",")
+        )
+
+    def annotate_objects(self, objects, *, detail: bool) -> None:
+        missing = [action.pk for action in objects if not hasattr(action, "progress")]
+        progress = selectors.action_progress(missing)
+        for action in objects:
+            if action.pk in progress:
+                action.progress = progress[action.pk]
 
     def perform_create(self, data):
         goal, sdgs, members = data.pop("goal"), data.pop("sdgs", ()), data.pop("members", ())
