@@ -73,20 +73,20 @@ def actions_for_api():
 # PostgreSQL runs as one scan of the updates per indicator). The test
 # tests/api/test_fast_paths.py holds both to the same results.
 _ACTION_PROGRESS_SQL = """
-WITH vals AS (
-    SELECT iv.indicator_id, p."end" AS period_end, iv.value
+WITH means AS (
+    SELECT iv.indicator_id, p."end" AS period_end, AVG(iv.value) AS mean
     FROM reporting_indicatorvalue iv
     JOIN reporting_progressupdate u ON u.id = iv.update_id
     JOIN reporting_reportingperiod p ON p.id = u.period_id
     JOIN actions_indicator i ON i.id = iv.indicator_id
     WHERE u.state = 'approved' AND iv.value IS NOT NULL AND NOT i.retired AND i.action_id IN ({ids})
+    GROUP BY iv.indicator_id, p."end"
 ),
 latest AS (
-    SELECT vals.indicator_id, AVG(vals.value) AS latest_value
-    FROM vals
-    JOIN (SELECT indicator_id, MAX(period_end) AS period_end FROM vals GROUP BY indicator_id) newest
-      ON newest.indicator_id = vals.indicator_id AND newest.period_end = vals.period_end
-    GROUP BY vals.indicator_id
+    SELECT means.indicator_id, means.mean AS latest_value
+    FROM means
+    JOIN (SELECT indicator_id, MAX(period_end) AS period_end FROM means GROUP BY indicator_id) newest
+      ON newest.indicator_id = means.indicator_id AND newest.period_end = means.period_end
 ),
 indicator_progress AS (
     SELECT i.action_id,
@@ -127,7 +127,7 @@ def action_progress(action_ids) -> dict[int, float]:
         ids=", ".join(["%s"] * len(ids)), float=float_type, status_cases=status_cases,
         status_default=repr(float(STATUS_PROGRESS_DEFAULT)),
     )
-    # Parameters in the order their placeholders appear: vals, indicator_progress, the CASE, the outer WHERE.
+    # Parameters in the order their placeholders appear: means, indicator_progress, the CASE, the outer WHERE.
     params = [*ids, *ids, *STATUS_PROGRESS.keys(), *ids]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
