@@ -570,18 +570,27 @@ def period_create(*, user, plan: Plan, data: Mapping):
 
 
 @transaction.atomic
-def period_update(*, user, period, data: Mapping):
-    """Change a period's code, dates, deadline or open/closed state."""
+def period_update(*, user, period, data: Mapping, expected_version: int | None = None):
+    """Change a period's code, dates, deadline or open/closed state.
+
+    Refused with ConflictError if the period moved past `expected_version`;
+    a change bumps the period's `version`."""
     from reporting.models import ReportingPeriod
 
     _require_editor(user)
     period = ReportingPeriod.objects.select_for_update().get(pk=period.pk)
+    check_version(period, expected_version)
+    changed = False
     for name, value in data.items():
         if name not in PERIOD_FIELDS:
             raise ValueError(name)
-        setattr(period, name, value)
+        if getattr(period, name) != value:
+            setattr(period, name, value)
+            changed = True
     _validate_period(period)
-    period.save()
+    if changed:
+        period.version = (period.version or 0) + 1
+        period.save()
     return period
 
 

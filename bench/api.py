@@ -94,6 +94,11 @@ def main(argv=None) -> int:
     if not args.skip_fill:
         print("Filling the database (idempotent)…", file=sys.stderr)
         fill()
+    if connection.vendor == "postgresql":
+        # Planner statistics, as autovacuum keeps them on a live database (it may
+        # be off, or not have run yet, right after filling).
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     assert ApiToken.objects.filter(key_hash=ApiToken.hash_key(DEMO_WRITE_TOKEN)).exists()
     plan = Plan.objects.current()
     print(f"Data: {ProgressUpdate.objects.count()} updates, {Action.objects.count()} actions.")

@@ -62,6 +62,8 @@ class Member(models.Model):
         _("confidence"), max_length=20, choices=Confidence.choices, default=Confidence.UNVERIFIED
     )
     source = models.TextField(_("source"), blank=True)
+    # Grows by one on every change through members.services, so that a stale write is refused.
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     history = HistoricalRecords()
     objects = MemberQuerySet.as_manager()

@@ -1,4 +1,5 @@
-"""Writes on members' side that carry a rule: focal points and API tokens.
+"""Writes on members' side that carry a rule: member records, focal points and
+API tokens.
 
 A token's key is made here and returned once; only its SHA-256 hash is stored,
 so a lost key is replaced, never recovered.
@@ -15,8 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from members.models import ApiToken, FocalPoint, Member
-from metroplan.permissions import is_secretariat
-from metroplan.services import PermissionDenied, ServiceError, ValidationError
+from metroplan.permissions import can_edit_members, is_secretariat
+from metroplan.services import PermissionDenied, ServiceError, ValidationError, check_version
 
 MAX_TOKEN_DAYS = 3650
 
@@ -129,3 +130,91 @@ def focal_point_add(*, member: Member, username: str, email: str = "") -> FocalP
         return FocalPointResult(existing, user_created=False, linked=False)
     focal_point = FocalPoint.objects.create(user=user, member=member)
     return FocalPointResult(focal_point, user_created=user_created, linked=True)
+
+
+# Member records ----------------------------------------------------------------
+
+MEMBER_FIELDS = {
+    "slug", "name", "country", "country_code", "region", "membership_type", "latitude", "longitude",
+    "confidence", "source",
+}
+
+
+def _validate_member(member: Member) -> None:
+    errors: dict[str, list] = {}
+    member.slug = (member.slug or "").strip()
+    member.name = (member.name or "").strip()
+    member.country = (member.country or "").strip()
+    member.country_code = (member.country_code or "").strip().upper()
+    if not member.slug:
+        errors["slug"] = [_("Give the member a slug, for example barcelona.")]
+    elif Member.objects.filter(slug=member.slug).exclude(pk=member.pk).exists():
+        errors["slug"] = [_("Another member has the slug %(slug)s.") % {"slug": member.slug}]
+    if not member.name:
+        errors["name"] = [_("Give the member's name.")]
+    if not member.country:
+        errors["country"] = [_("Give the country.")]
+    if len(member.country_code) != 2 or not member.country_code.isalpha() or not member.country_code.isascii():
+        errors["country_code"] = [_("Give the two-letter ISO 3166 code, for example ES.")]
+    if member.region_id is None:
+        errors["region"] = [_("Choose a region.")]
+    if member.membership_type not in Member.MembershipType.values:
+        errors["membership_type"] = [_("Choose a membership type.")]
+    if member.confidence not in Member.Confidence.values:
+        errors["confidence"] = [_("Choose how sure the record is.")]
+    if member.latitude is None or not -90 <= member.latitude <= 90:
+        errors["latitude"] = [_("A latitude lies between -90 and 90.")]
+    if member.longitude is None or not -180 <= member.longitude <= 180:
+        errors["longitude"] = [_("A longitude lies between -180 and 180.")]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _apply_member(member: Member, data) -> list[str]:
+    unknown = set(data) - MEMBER_FIELDS
+    if unknown:
+        raise ValueError(f"unexpected fields for member: {sorted(unknown)}")
+    changed = []
+    for name, value in data.items():
+        # Compare the region by id: a new member has none yet.
+        current = member.region_id if name == "region" else getattr(member, name)
+        new = getattr(value, "pk", value) if name == "region" else value
+        if current != new:
+            setattr(member, name, value)
+            changed.append(name)
+    return changed
+
+
+def _require_member_editor(user) -> None:
+    if not can_edit_members(user):
+        raise PermissionDenied(_("Only secretariat staff edit member records."))
+
+
+@transaction.atomic
+def member_create(*, user, data) -> Member:
+    """A new member government (with history). It is expected to report only
+    once a membership span says so."""
+    _require_member_editor(user)
+    member = Member(version=0)
+    _apply_member(member, data)
+    _validate_member(member)
+    member.version = 1
+    member._history_user = user
+    member.save()
+    return member
+
+
+@transaction.atomic
+def member_update(*, user, member: Member, data, expected_version: int | None = None) -> Member:
+    """Change a member's record, including corrections of its provenance
+    (`confidence`, `source`). Refused with ConflictError if the member moved past
+    `expected_version`; every change bumps `version` and leaves a history record."""
+    _require_member_editor(user)
+    member = Member.objects.select_for_update().get(pk=member.pk)
+    check_version(member, expected_version)
+    if _apply_member(member, data):
+        _validate_member(member)
+        member.version += 1
+        member._history_user = user
+        member.save()
+    return member

@@ -71,6 +71,11 @@ def can_manage_focal_points(user) -> bool:
     return is_secretariat(user)
 
 
+def can_edit_members(user) -> bool:
+    """Member records (name, region, type, coordinates, provenance): staff."""
+    return is_secretariat(user)
+
+
 def token_scope(request) -> str | None:
     """The scope of the API token that authenticated this request, if any."""
     auth = getattr(request, "auth", None)

@@ -53,3 +53,82 @@ def indicators_with_progress():
         .select_related("action__goal__plan")
         .prefetch_related(Prefetch("milestones", queryset=Milestone.objects.order_by("year")))
     )
+
+
+def actions_for_api():
+    """Actions with what the list shows, without `progress`: the page's progress
+    comes from action_progress() (one grouped query), not from a correlated
+    subquery per action and indicator. Ordering by progress uses
+    actions_with_progress() instead."""
+    return (
+        Action.objects.select_related("goal__plan", "lead")
+        .prefetch_related("sdgs", Prefetch("participants", queryset=Member.objects.only("id", "slug").order_by("slug")))
+        .annotate(indicator_count=_count(Indicator.objects.filter(action=OuterRef("pk"), retired=False), "action"))
+    )
+
+
+# The rule of ActionQuerySet.with_progress() (actions/querysets.py), for a set of
+# actions at once: every approved numeric value of their indicators is read once
+# and grouped, instead of twice per indicator in correlated subqueries (which
+# PostgreSQL runs as one scan of the updates per indicator). The test
+# tests/api/test_fast_paths.py holds both to the same results.
+_ACTION_PROGRESS_SQL = """
+WITH means AS (
+    SELECT iv.indicator_id, p."end" AS period_end, AVG(iv.value) AS mean
+    FROM reporting_indicatorvalue iv
+    JOIN reporting_progressupdate u ON u.id = iv.update_id
+    JOIN reporting_reportingperiod p ON p.id = u.period_id
+    JOIN actions_indicator i ON i.id = iv.indicator_id
+    WHERE u.state = 'approved' AND iv.value IS NOT NULL AND NOT i.retired AND i.action_id IN ({ids})
+    GROUP BY iv.indicator_id, p."end"
+),
+latest AS (
+    SELECT means.indicator_id, means.mean AS latest_value
+    FROM means
+    JOIN (SELECT indicator_id, MAX(period_end) AS period_end FROM means GROUP BY indicator_id) newest
+      ON newest.indicator_id = means.indicator_id AND newest.period_end = means.period_end
+),
+indicator_progress AS (
+    SELECT i.action_id,
+           (CAST(l.latest_value AS {float}) - CAST(i.baseline AS {float}))
+           / (CAST(i.target AS {float}) - CAST(i.baseline AS {float})) AS ratio
+    FROM actions_indicator i
+    LEFT JOIN latest l ON l.indicator_id = i.id
+    WHERE NOT i.retired AND i.action_id IN ({ids})
+)
+SELECT a.id,
+       COALESCE(
+           AVG(CASE WHEN ip.action_id IS NULL THEN NULL
+                    WHEN ip.ratio IS NULL OR ip.ratio < 0.0 THEN 0.0
+                    WHEN ip.ratio > 1.0 THEN 1.0
+                    ELSE ip.ratio END),
+           CASE a.status {status_cases} ELSE {status_default} END
+       ) AS progress
+FROM actions_action a
+LEFT JOIN indicator_progress ip ON ip.action_id = a.id
+WHERE a.id IN ({ids})
+GROUP BY a.id, a.status
+"""
+
+
+def action_progress(action_ids) -> dict[int, float]:
+    """{action id: progress} for the given actions, by the rule of
+    ActionQuerySet.with_progress() (as of today), in one query."""
+    from django.db import connection
+
+    from actions.querysets import STATUS_PROGRESS, STATUS_PROGRESS_DEFAULT
+
+    ids = [int(pk) for pk in action_ids]
+    if not ids:
+        return {}
+    float_type = "double precision" if connection.vendor == "postgresql" else "real"
+    status_cases = " ".join(f"WHEN %s THEN {float(value)!r}" for value in STATUS_PROGRESS.values())
+    sql = _ACTION_PROGRESS_SQL.format(
+        ids=", ".join(["%s"] * len(ids)), float=float_type, status_cases=status_cases,
+        status_default=repr(float(STATUS_PROGRESS_DEFAULT)),
+    )
+    # Parameters in the order their placeholders appear: means, indicator_progress, the CASE, the outer WHERE.
+    params = [*ids, *ids, *STATUS_PROGRESS.keys(), *ids]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {pk: float(progress) for pk, progress in cursor.fetchall()}

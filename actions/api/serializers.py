@@ -1,6 +1,7 @@
 """The plan as integrators read it. Figures (`progress`, counts) are queryset
 annotations (actions/api/selectors.py), never per-row queries."""
 
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from actions.models import Action, Goal, Indicator, Milestone, Plan
@@ -97,3 +98,209 @@ class IndicatorSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+
+
+# --- writes (secretariat staff) ---------------------------------------------------
+#
+# Shape only: types, lengths, choices, and codes/slugs/usernames resolved to
+# objects. Every rule (unique codes, dates, target against baseline, who may
+# lead) is in actions.services, whose ValidationError comes back as a 400 with
+# the same field names.
+
+VERSION_HELP = "The version you read; or send its ETag in If-Match."
+
+
+def version_field():
+    return serializers.IntegerField(min_value=0, required=False, help_text=VERSION_HELP)
+
+
+class DescriptionFields(serializers.Serializer):
+    description_en = serializers.CharField(allow_blank=True, max_length=20000, help_text="In English.")
+    description_fr = serializers.CharField(allow_blank=True, max_length=20000, help_text="In French.")
+    description_es = serializers.CharField(allow_blank=True, max_length=20000, help_text="In Spanish.")
+
+
+class TitleFields(DescriptionFields):
+    title_en = serializers.CharField(max_length=300, help_text="The title in English (required).")
+    title_fr = serializers.CharField(allow_blank=True, max_length=300, help_text="In French.")
+    title_es = serializers.CharField(allow_blank=True, max_length=300, help_text="In Spanish.")
+
+
+class NameFields(DescriptionFields):
+    name_en = serializers.CharField(max_length=300, help_text="The name in English (required).")
+    name_fr = serializers.CharField(allow_blank=True, max_length=300, help_text="In French.")
+    name_es = serializers.CharField(allow_blank=True, max_length=300, help_text="In Spanish.")
+
+
+class OptionalOnCreateMixin:
+    """On create, the fields named in `optional_on_create` may be left out
+    (the service's default applies); on PUT every field is given."""
+
+    optional_on_create: tuple[str, ...] = ()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in self.optional_on_create:
+            if name in self.fields:
+                self.fields[name].required = False
+
+
+class PlanFromContextMixin:
+    """The plan a write is about: the object's, or the body's `plan`, or the
+    request's (`?plan=`, else the current plan)."""
+
+    def target_plan(self, attrs):
+        instance = self.context.get("instance")
+        if instance is not None:
+            return self.plan_of(instance)
+        plan = attrs.get("plan")
+        if plan is None:
+            view = self.context.get("view")
+            plan = view.request_plan() if view is not None else Plan.objects.current()
+        if plan is None:
+            raise serializers.ValidationError({"plan": [_("There is no current plan; name one.")]})
+        return plan
+
+    @staticmethod
+    def plan_of(instance):  # pragma: no cover - subclasses say
+        raise NotImplementedError
+
+
+def plan_code_field():
+    return serializers.SlugRelatedField(
+        slug_field="code", queryset=Plan.objects.all(), required=False,
+        help_text="Code of the plan; the current plan when not given.",
+    )
+
+
+class GoalWriteSerializer(PlanFromContextMixin, TitleFields):
+    code = serializers.CharField(max_length=10)
+    order = serializers.IntegerField(min_value=0, max_value=32767)
+    sdgs = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=17), help_text="UN SDGs, 1-17.")
+    retired = serializers.BooleanField(help_text="A retired goal stays, greyed out, with its actions.")
+    version = version_field()
+
+    @staticmethod
+    def plan_of(goal):
+        return goal.plan
+
+
+class GoalCreateSerializer(OptionalOnCreateMixin, GoalWriteSerializer):
+    plan = plan_code_field()
+    retired = None
+    version = None
+    optional_on_create = ("title_fr", "title_es", "description_en", "description_fr", "description_es", "order", "sdgs")
+
+    def validate(self, attrs):
+        return {**attrs, "plan": self.target_plan(attrs)}
+
+
+class ActionWriteSerializer(PlanFromContextMixin, TitleFields):
+    goal = serializers.CharField(max_length=10, help_text="Code of the goal (in the action's plan).")
+    code = serializers.CharField(max_length=10)
+    lead = serializers.CharField(
+        allow_null=True, max_length=150, help_text="Username of a secretariat member; null for none."
+    )
+    start_date = serializers.DateField()
+    end_date = serializers.DateField()
+    status = serializers.ChoiceField(choices=Action.Status.choices)
+    weight = serializers.IntegerField(min_value=1, max_value=32767)
+    order = serializers.IntegerField(min_value=0, max_value=32767)
+    sdgs = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=17), help_text="UN SDGs, 1-17.")
+    members = serializers.ListField(
+        child=serializers.SlugField(), help_text="Slugs of the taking-part members: the complete set."
+    )
+    retired = serializers.BooleanField(help_text="A retired action keeps its updates and leaves progress.")
+    version = version_field()
+
+    @staticmethod
+    def plan_of(action):
+        return action.goal.plan
+
+    def validate(self, attrs):
+        from django.contrib.auth import get_user_model
+
+        from members.models import Member
+
+        plan = self.target_plan(attrs)
+        errors = {}
+        if "goal" in attrs:
+            goal = Goal.objects.filter(plan=plan, code=attrs["goal"]).first()
+            if goal is None:
+                errors["goal"] = [_("Plan %(plan)s has no goal %(code)s.") % {"plan": plan.code, "code": attrs["goal"]}]
+            attrs["goal"] = goal
+        if attrs.get("lead"):
+            lead = get_user_model().objects.filter(username=attrs["lead"]).first()
+            if lead is None:
+                errors["lead"] = [_("No user is called %(name)s.") % {"name": attrs["lead"]}]
+            attrs["lead"] = lead
+        elif "lead" in attrs:
+            attrs["lead"] = None
+        if "members" in attrs:
+            slugs = set(attrs["members"])
+            found = dict(Member.objects.filter(slug__in=slugs).values_list("slug", "pk"))
+            unknown = sorted(slugs - set(found))
+            if unknown:
+                errors["members"] = [_("No member has the slug %(slugs)s.") % {"slugs": ", ".join(unknown)}]
+            attrs["members"] = sorted(found.values())
+        if errors:
+            raise serializers.ValidationError(errors)
+        attrs.pop("plan", None)
+        return attrs
+
+
+class ActionCreateSerializer(OptionalOnCreateMixin, ActionWriteSerializer):
+    plan = plan_code_field()
+    retired = None
+    version = None
+    optional_on_create = (
+        "title_fr", "title_es", "description_en", "description_fr", "description_es", "lead", "status", "weight",
+        "order", "sdgs", "members",
+    )
+
+
+class MilestoneWriteSerializer(serializers.Serializer):
+    year = serializers.IntegerField(min_value=1900, max_value=2200)
+    value = serializers.DecimalField(max_digits=14, decimal_places=2)
+
+
+class IndicatorWriteSerializer(NameFields):
+    code = serializers.CharField(max_length=15)
+    unit = serializers.CharField(max_length=50)
+    baseline = serializers.DecimalField(max_digits=14, decimal_places=2)
+    target = serializers.DecimalField(max_digits=14, decimal_places=2)
+    direction = serializers.ChoiceField(choices=Indicator.Direction.choices)
+    order = serializers.IntegerField(min_value=0, max_value=32767)
+    milestones = MilestoneWriteSerializer(many=True, help_text="Per-year milestones: the complete set.")
+    retired = serializers.BooleanField(help_text="A retired indicator keeps its values and leaves progress.")
+    version = version_field()
+
+    def validate_milestones(self, entries):
+        years = [entry["year"] for entry in entries]
+        duplicates = sorted({year for year in years if years.count(year) > 1})
+        if duplicates:
+            raise serializers.ValidationError(
+                _("Year %(years)s is given twice.") % {"years": ", ".join(map(str, duplicates))}
+            )
+        return {entry["year"]: entry["value"] for entry in entries}
+
+
+class IndicatorCreateSerializer(PlanFromContextMixin, OptionalOnCreateMixin, IndicatorWriteSerializer):
+    plan = plan_code_field()
+    action = serializers.CharField(max_length=10, help_text="Code of the action the indicator measures.")
+    retired = None
+    version = None
+    optional_on_create = (
+        "name_fr", "name_es", "description_en", "description_fr", "description_es", "direction", "order",
+        "milestones",
+    )
+
+    def validate(self, attrs):
+        plan = self.target_plan(attrs)
+        action = Action.objects.filter(goal__plan=plan, code=attrs["action"]).first()
+        if action is None:
+            raise serializers.ValidationError(
+                {"action": [_("Plan %(plan)s has no action %(code)s.") % {"plan": plan.code, "code": attrs["action"]}]}
+            )
+        attrs.pop("plan", None)
+        return {**attrs, "action": action}

@@ -1,17 +1,34 @@
-"""The plan, read through the API: plans, goals, actions, indicators.
+"""The plan through the API: plans, goals, actions, indicators.
 
-Plan content is written by secretariat staff in the browser; through the API
-these resources are read-only (any write is refused by ApiAccess: 401, 403, or
-405 for staff)."""
+Plans are read-only here. Goals, actions and indicators are written by
+secretariat staff (ApiAccess: anonymous 401, others 403) through
+actions.services: create, PUT/PATCH with the object's version (If-Match →
+412 when stale, `version` → 409, neither → 428), and DELETE through
+plan_item_delete, which refuses (409 `has_progress`) to delete a goal that
+still has actions, an action with progress updates or an indicator with
+reported values: retire those instead (`retired: true`)."""
 
 import django_filters
+from drf_spectacular.utils import extend_schema, extend_schema_view
 
+from actions import services
 from actions.api import selectors
-from actions.api.serializers import ActionSerializer, GoalSerializer, IndicatorSerializer, PlanSerializer
+from actions.api.serializers import (
+    ActionCreateSerializer,
+    ActionSerializer,
+    ActionWriteSerializer,
+    GoalCreateSerializer,
+    GoalSerializer,
+    GoalWriteSerializer,
+    IndicatorCreateSerializer,
+    IndicatorSerializer,
+    IndicatorWriteSerializer,
+    PlanSerializer,
+)
 from actions.filtersets import ActionFilterSet, GoalFilterSet, IndicatorFilterSet, PlanFilterSet
 from actions.models import Action, Goal
 from metroplan.api.filters import in_request_plan
-from metroplan.api.viewsets import ApiViewSet
+from metroplan.api.viewsets import ApiViewSet, ServiceWriteViewSet
 
 CODE_REGEX = r"[^/]+"
 
@@ -46,7 +63,23 @@ class PlanViewSet(ApiViewSet):
         return selectors.plans_with_progress()
 
 
-class GoalViewSet(ApiViewSet):
+def write_schema(read, create, update, *, deletes: bool):
+    """The OpenAPI description of a ServiceWriteViewSet's writes."""
+    views = {
+        "create": extend_schema(request=create, responses={201: read}),
+        "update": extend_schema(request=update, responses={200: read}),
+        "partial_update": extend_schema(request=update, responses={200: read}),
+    }
+    if deletes:
+        views["destroy"] = extend_schema(
+            responses={204: None},
+            description="Delete it if nothing was reported against it; otherwise 409 (`has_progress`): retire it.",
+        )
+    return extend_schema_view(**views)
+
+
+@write_schema(GoalSerializer, GoalCreateSerializer, GoalWriteSerializer, deletes=True)
+class GoalViewSet(ServiceWriteViewSet):
     """Goals of a plan (the current plan unless `plan` is given), looked up by code."""
 
     serializer_class = GoalSerializer
@@ -58,11 +91,33 @@ class GoalViewSet(ApiViewSet):
     search_fields = ["code", "title", "description"]
     ordering_fields = ["order", "code", "title", "progress"]
 
+    create_serializer_class = GoalCreateSerializer
+    update_serializer_class = GoalWriteSerializer
+
     def get_queryset(self):
         return self.scope_to_plan(selectors.goals_with_progress())
 
+    def perform_create(self, data):
+        plan, sdgs = data.pop("plan"), data.pop("sdgs", None)
+        return services.goal_create(user=self.request.user, plan=plan, data=data, sdgs=sdgs)
 
-class ActionViewSet(ApiViewSet):
+    def perform_update(self, goal, data, *, expected_version):
+        sdgs, retired = data.pop("sdgs", None), data.pop("retired", None)
+        goal = services.goal_update(
+            user=self.request.user, goal=goal, data=data, sdgs=sdgs, expected_version=expected_version
+        )
+        if retired is not None:
+            services.goal_retire(user=self.request.user, goal=goal, retired=retired)
+
+    def destroy(self, request, *args, **kwargs):
+        return self.destroy_with_service(request)
+
+    def perform_destroy(self, goal, *, expected_version):
+        services.plan_item_delete(user=self.request.user, obj=goal, expected_version=expected_version)
+
+
+@write_schema(ActionSerializer, ActionCreateSerializer, ActionWriteSerializer, deletes=True)
+class ActionViewSet(ServiceWriteViewSet):
     """Actions of a plan (the current plan unless `plan` is given), looked up by
     code, with their progress."""
 
@@ -75,11 +130,50 @@ class ActionViewSet(ApiViewSet):
     search_fields = ["code", "title", "description"]
     ordering_fields = ["code", "title", "status", "start_date", "end_date", "progress"]
 
+    create_serializer_class = ActionCreateSerializer
+    update_serializer_class = ActionWriteSerializer
+
     def get_queryset(self):
-        return self.scope_to_plan(selectors.actions_with_progress())
+        if self.orders_by_progress():
+            return self.scope_to_plan(selectors.actions_with_progress())
+        return self.scope_to_plan(selectors.actions_for_api())
+
+    def orders_by_progress(self) -> bool:
+        return self.action == "list" and any(
+            term.strip().lstrip("-") == "progress"
+            for value in self.request.query_params.getlist("ordering")
+            for term in value.split(",")
+        )
+
+    def annotate_objects(self, objects, *, detail: bool) -> None:
+        missing = [action.pk for action in objects if not hasattr(action, "progress")]
+        progress = selectors.action_progress(missing)
+        for action in objects:
+            if action.pk in progress:
+                action.progress = progress[action.pk]
+
+    def perform_create(self, data):
+        goal, sdgs, members = data.pop("goal"), data.pop("sdgs", ()), data.pop("members", ())
+        return services.action_create(user=self.request.user, goal=goal, data=data, sdgs=sdgs, participants=members)
+
+    def perform_update(self, action, data, *, expected_version):
+        sdgs, members, retired = data.pop("sdgs", None), data.pop("members", None), data.pop("retired", None)
+        action = services.action_update(
+            user=self.request.user, action=action, data=data, sdgs=sdgs, participants=members,
+            expected_version=expected_version,
+        )
+        if retired is not None:
+            services.action_retire(user=self.request.user, action=action, retired=retired)
+
+    def destroy(self, request, *args, **kwargs):
+        return self.destroy_with_service(request)
+
+    def perform_destroy(self, action, *, expected_version):
+        services.plan_item_delete(user=self.request.user, obj=action, expected_version=expected_version)
 
 
-class IndicatorViewSet(ApiViewSet):
+@write_schema(IndicatorSerializer, IndicatorCreateSerializer, IndicatorWriteSerializer, deletes=True)
+class IndicatorViewSet(ServiceWriteViewSet):
     """Indicators of a plan's actions, with their latest approved value and progress."""
 
     serializer_class = IndicatorSerializer
@@ -88,5 +182,27 @@ class IndicatorViewSet(ApiViewSet):
     search_fields = ["code", "name", "description"]
     ordering_fields = ["code", "name", "progress"]
 
+    create_serializer_class = IndicatorCreateSerializer
+    update_serializer_class = IndicatorWriteSerializer
+
     def get_queryset(self):
         return self.scope_to_plan(selectors.indicators_with_progress())
+
+    def perform_create(self, data):
+        action, milestones = data.pop("action"), data.pop("milestones", None)
+        return services.indicator_create(user=self.request.user, action=action, data=data, milestones=milestones)
+
+    def perform_update(self, indicator, data, *, expected_version):
+        milestones, retired = data.pop("milestones", None), data.pop("retired", None)
+        indicator = services.indicator_update(
+            user=self.request.user, indicator=indicator, data=data, milestones=milestones,
+            expected_version=expected_version,
+        )
+        if retired is not None:
+            services.indicator_retire(user=self.request.user, indicator=indicator, retired=retired)
+
+    def destroy(self, request, *args, **kwargs):
+        return self.destroy_with_service(request)
+
+    def perform_destroy(self, indicator, *, expected_version):
+        services.plan_item_delete(user=self.request.user, obj=indicator, expected_version=expected_version)

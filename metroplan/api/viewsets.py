@@ -8,7 +8,9 @@ queryset, serializers, filterset and write rule:
 - an ETag on every detail response, `If-None-Match` → 304, and preconditions
   on writes: `If-Match` (stale → 412) or the body's `version` (stale → 409);
   a write with neither is refused with 428;
-- resources of a plan are those of the current plan unless `?plan=<code>`.
+- resources of a plan are those of the current plan unless `?plan=<code>`;
+- ServiceWriteViewSet: create / PUT / PATCH (/ DELETE) that validate the
+  shape with a serializer, check the precondition, and call a service.
 """
 
 import hashlib
@@ -136,6 +138,9 @@ class ApiViewSet(viewsets.GenericViewSet):
     def scope_to_plan(self, queryset):
         if not self.plan_path or (self.action != "list" and not self.plan_scoped_detail):
             return queryset
+        if self.action == "create":
+            # A new object names its plan in the body; the response reads it back wherever it is.
+            return queryset
         if getattr(self, "swagger_fake_view", False):
             return queryset.none()
         plan = self.request_plan()
@@ -222,3 +227,81 @@ class ApiViewSet(viewsets.GenericViewSet):
             if source == "if-match":
                 raise PreconditionFailed(exc.message) from exc
             raise Conflict(exc.message) from exc
+
+
+class ServiceWriteViewSet(ApiViewSet):
+    """Writes that go through a service, the same way for every resource.
+
+    A view declares `create_serializer_class` and `update_serializer_class`
+    (shape only: types, lengths, choices, lookups of related codes) and
+    implements `perform_create(data)`, `perform_update(instance, data,
+    expected_version=...)` and, where a service refuses unsafe deletes,
+    `perform_destroy(instance, expected_version=...)`; without it DELETE is 405.
+
+    PUT gives every field of the update serializer; PATCH any of them. Writes
+    to an existing object carry its version: If-Match with the ETag (stale →
+    412) or the `version` field (stale → 409); neither → 428. A refused write
+    changes nothing (the request's transaction is rolled back).
+    """
+
+    create_serializer_class = None
+    update_serializer_class = None
+
+    def get_serializer_class(self):
+        if self.action == "create" and self.create_serializer_class is not None:
+            return self.create_serializer_class
+        if self.action in ("update", "partial_update") and self.update_serializer_class is not None:
+            return self.update_serializer_class
+        return self.serializer_class
+
+    def write_context(self, instance=None) -> dict:
+        """What write serializers need to resolve codes: the request, the view
+        and the object being changed."""
+        return {**self.get_serializer_context(), "instance": instance}
+
+    def create(self, request, *args, **kwargs):
+        serializer = self.create_serializer_class(data=request.data, context=self.write_context())
+        serializer.is_valid(raise_exception=True)
+        obj = self.perform_create(dict(serializer.validated_data))
+        return self.detail_response(obj.pk, http_status=status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        partial = kwargs.pop("partial", False)
+        instance = self.get_object()
+        serializer = self.update_serializer_class(
+            data=request.data, partial=partial, context=self.write_context(instance)
+        )
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        expected_version, source = self.write_precondition(instance, data.pop("version", None))
+        with self.conflicts_from(source):
+            self.perform_update(instance, data, expected_version=expected_version)
+        return self.detail_response(instance.pk)
+
+    def partial_update(self, request, *args, **kwargs):
+        kwargs["partial"] = True
+        return self.update(request, *args, **kwargs)
+
+    def destroy_with_service(self, request):
+        """DELETE, for views that have a deleting service (they define
+        `destroy` as `return self.destroy_with_service(request)`)."""
+        instance = self.get_object()
+        body_version = None
+        if hasattr(request.data, "get") and request.data.get("version") is not None:
+            try:
+                body_version = int(request.data.get("version"))
+            except (TypeError, ValueError):
+                raise exceptions.ValidationError({"version": [_("A valid integer is required.")]}) from None
+        expected_version, source = self.write_precondition(instance, body_version)
+        with self.conflicts_from(source):
+            self.perform_destroy(instance, expected_version=expected_version)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def perform_create(self, data: dict):  # pragma: no cover - views implement it
+        raise NotImplementedError
+
+    def perform_update(self, instance, data: dict, *, expected_version):  # pragma: no cover
+        raise NotImplementedError
+
+    def perform_destroy(self, instance, *, expected_version):  # pragma: no cover
+        raise NotImplementedError

@@ -25,10 +25,43 @@ class PeriodSerializer(serializers.ModelSerializer):
     class Meta:
         model = ReportingPeriod
         fields = [
-            "code", "plan", "start", "end", "deadline", "is_open",
+            "code", "plan", "start", "end", "deadline", "is_open", "version",
             "update_count", "submitted_count", "approved_count", "compliance",
         ]
         read_only_fields = fields
+
+
+class PeriodWriteSerializer(serializers.Serializer):
+    """A period as staff write it: code, dates, deadline, open or closed (shape
+    only; the rules are in actions.services.period_update)."""
+
+    code = serializers.CharField(max_length=20)
+    start = serializers.DateField()
+    end = serializers.DateField()
+    deadline = serializers.DateField(help_text="Decides on time or late; locks nothing.")
+    is_open = serializers.BooleanField(help_text="A closed period takes no new submissions.")
+    version = serializers.IntegerField(
+        min_value=0, required=False, help_text="The version you read; or send its ETag in If-Match."
+    )
+
+
+class PeriodCreateSerializer(PeriodWriteSerializer):
+    plan = serializers.SlugRelatedField(
+        slug_field="code", queryset=Plan.objects.all(), required=False,
+        help_text="Code of the plan; the current plan when not given.",
+    )
+    deadline = serializers.DateField(required=False, help_text="30 days after the end when not given.")
+    is_open = serializers.BooleanField(required=False, default=True)
+    version = None
+
+    def validate(self, attrs):
+        plan = attrs.get("plan")
+        if plan is None:
+            view = self.context.get("view")
+            plan = view.request_plan() if view is not None else Plan.objects.current()
+        if plan is None:
+            raise serializers.ValidationError({"plan": [_("There is no current plan; name one.")]})
+        return {**attrs, "plan": plan}
 
 
 class IndicatorValueSerializer(serializers.ModelSerializer):
@@ -48,6 +81,15 @@ class EvidenceSerializer(serializers.ModelSerializer):
         model = Evidence
         fields = ["id", "title", "url", "file", "added_at"]
         read_only_fields = fields
+
+
+class EvidenceAddSerializer(serializers.Serializer):
+    """A file (multipart/form-data) or a link, exactly one; the size and type
+    limits (EVIDENCE_MAX_BYTES, EVIDENCE_ALLOWED_EXTENSIONS) are the service's."""
+
+    file = serializers.FileField(required=False, allow_empty_file=False, help_text="Send as multipart/form-data.")
+    url = serializers.CharField(required=False, allow_blank=True, max_length=200, help_text="A https:// link.")
+    title = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
 
 
 class UpdateSerializer(serializers.ModelSerializer):

@@ -1,5 +1,6 @@
-"""Reporting through the API: periods, progress updates (with the workflow:
-save a draft, submit, approve, return) and reports.
+"""Reporting through the API: periods (staff write them), progress updates
+(with the workflow: save a draft, submit, approve, return; evidence files and
+links) and reports.
 
 Views are thin: they resolve the object through `visible_to(user)` (so another
 member's draft is a 404), check the write precondition (If-Match or
@@ -11,17 +12,24 @@ import django_filters
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action as viewset_action
+from rest_framework.generics import get_object_or_404
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
 
 from actions.models import Action, Plan
 from metroplan.api.errors import api_exception_for
 from metroplan.api.filters import in_request_plan
-from metroplan.api.viewsets import ApiViewSet
+from metroplan.api.viewsets import ApiViewSet, ServiceWriteViewSet
 from metroplan.permissions import WRITE_REPORTERS, WRITE_REVIEWERS, WRITE_STAFF
 from metroplan.services import ConflictError
 from reporting import services
 from reporting.api import selectors
 from reporting.api.serializers import (
+    EvidenceAddSerializer,
+    EvidenceSerializer,
+    PeriodCreateSerializer,
     PeriodSerializer,
+    PeriodWriteSerializer,
     ReportDetailSerializer,
     ReportRequestSerializer,
     ReportSerializer,
@@ -62,10 +70,19 @@ class ReportApiFilterSet(ReportFilterSet):
     )
 
 
-class PeriodViewSet(ApiViewSet):
+@extend_schema_view(
+    create=extend_schema(request=PeriodCreateSerializer, responses={201: PeriodSerializer}),
+    update=extend_schema(request=PeriodWriteSerializer, responses={200: PeriodSerializer}),
+    partial_update=extend_schema(request=PeriodWriteSerializer, responses={200: PeriodSerializer}),
+)
+class PeriodViewSet(ServiceWriteViewSet):
     """Reporting periods of a plan (the current plan unless `plan` is given),
     looked up by code. Counts are of the updates you can see; the detail adds
-    the period's network-wide compliance."""
+    the period's network-wide compliance.
+
+    Staff open, close and change periods through actions.services
+    (period_create, period_update with the period's version). There is no
+    service that deletes a period safely, so DELETE is 405: close it instead."""
 
     serializer_class = PeriodSerializer
     filterset_class = ReportingPeriodFilterSet
@@ -76,8 +93,22 @@ class PeriodViewSet(ApiViewSet):
     search_fields = ["code"]
     ordering_fields = ["start", "deadline", "code"]
 
+    create_serializer_class = PeriodCreateSerializer
+    update_serializer_class = PeriodWriteSerializer
+
     def get_queryset(self):
         return self.scope_to_plan(selectors.periods_for_api(self.request.user))
+
+    def perform_create(self, data):
+        from actions.services import period_create
+
+        plan = data.pop("plan")
+        return period_create(user=self.request.user, plan=plan, data=data)
+
+    def perform_update(self, period, data, *, expected_version):
+        from actions.services import period_update
+
+        period_update(user=self.request.user, period=period, data=data, expected_version=expected_version)
 
     def annotate_objects(self, objects, *, detail: bool) -> None:
         if detail:
@@ -106,6 +137,15 @@ class UpdateViewSet(ApiViewSet, mixins.CreateModelMixin, mixins.UpdateModelMixin
     def get_queryset(self):
         return self.scope_to_plan(selectors.updates_for_api(self.request.user))
 
+    def list(self, request, *args, **kwargs):
+        """A page is chosen on ids alone (a narrow sort), then read as rows
+        (selectors.update_rows): the declared UpdateSerializer output."""
+        if self.wants_csv() and not ({"page", "page_size"} & set(request.query_params)):
+            return super().list(request, *args, **kwargs)
+        queryset = self.filter_queryset(self.get_queryset())
+        ids = list(self.paginate_queryset(queryset.prefetch_related(None).values_list("pk", flat=True)))
+        return self.get_paginated_response(selectors.update_rows(queryset, ids, request=request))
+
     def get_serializer_class(self):
         return {
             "create": UpdateCreateSerializer,
@@ -114,6 +154,7 @@ class UpdateViewSet(ApiViewSet, mixins.CreateModelMixin, mixins.UpdateModelMixin
             "submit": TransitionSerializer,
             "approve": TransitionSerializer,
             "return_update": ReturnSerializer,
+            "add_evidence": EvidenceAddSerializer,
         }.get(self.action, UpdateSerializer)
 
     @staticmethod
@@ -186,6 +227,41 @@ class UpdateViewSet(ApiViewSet, mixins.CreateModelMixin, mixins.UpdateModelMixin
         with self.conflicts_from(source):
             service(user=request.user, update=instance, expected_version=expected_version, **extra)
         return self.detail_response(instance.pk)
+
+    @extend_schema(
+        request={"multipart/form-data": EvidenceAddSerializer, "application/json": EvidenceAddSerializer},
+        responses={201: EvidenceSerializer},
+    )
+    @viewset_action(
+        detail=True, methods=["post"], url_path="evidence", url_name="evidence",
+        parser_classes=[MultiPartParser, FormParser, JSONParser],
+    )
+    def add_evidence(self, request, pk=None):
+        """Attach a file (multipart/form-data, within the size and type limits)
+        or a link to an update you may edit: your own member's, not approved
+        (and, for a focal point, not waiting for review)."""
+        instance = self.get_object()
+        serializer = EvidenceAddSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        evidence = services.evidence_add(
+            user=request.user, update=instance, file=data.get("file"), url=data.get("url", ""),
+            title=data.get("title", ""),
+        )
+        return Response(
+            EvidenceSerializer(evidence, context=self.get_serializer_context()).data, status=status.HTTP_201_CREATED
+        )
+
+    @extend_schema(request=None, responses={204: None})
+    @viewset_action(
+        detail=True, methods=["delete"], url_path=r"evidence/(?P<evidence_id>[0-9]+)", url_name="evidence-detail"
+    )
+    def remove_evidence(self, request, pk=None, evidence_id=None):
+        """Remove a file or link from an update you may edit."""
+        instance = self.get_object()
+        evidence = get_object_or_404(instance.evidence.all(), pk=evidence_id)
+        services.evidence_remove(user=request.user, evidence=evidence)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=TransitionSerializer, responses={200: UpdateSerializer})
     @viewset_action(detail=True, methods=["post"])
