@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('actions', '0003_action_history_tracks_sdgs'),
         ('members', '0002_secretariat_group'),
-        ('reporting', '0003_beat_schedules'),
+        ('reporting', '0004_period_version'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
