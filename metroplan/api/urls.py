@@ -46,5 +46,5 @@ urlpatterns = [
         SpectacularSwaggerView.as_view(url_name="api-schema", permission_classes=[AllowAny]),
         name="api-docs",
     ),
-    re_path(r"^.*$", not_found),
+    re_path(r"^", not_found),  # any path, newlines included
 ]

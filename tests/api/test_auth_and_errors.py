@@ -150,3 +150,10 @@ def test_docs_load_with_no_external_url(db, client):
         from django.contrib.staticfiles import finders
 
         assert finders.find(asset.removeprefix("/static/")), asset
+
+
+@pytest.mark.django_db
+def test_an_unknown_path_with_control_characters_is_a_json_404(client):
+    response = client.get("/api/v1/indicators/%0A%1C;Q/")
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
