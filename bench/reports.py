@@ -1,6 +1,6 @@
 """Benchmark: build the full progress report (snapshot, HTML, PDF, XLSX, CSV).
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/metroplan python -m bench.reports [--scale 1 10]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/metroplan python -m bench.reports [--scale 1 10] [--keep]
 
 For each scale it creates a scratch database (Django's test database, removed
 afterwards), loads the plan, its 141 members and 12 quarterly periods, makes
@@ -157,14 +157,19 @@ def build_in_child(report_id: int) -> None:
     return os.read(read, 1000).decode().split()
 
 
-def run(scale: int) -> bool:
+def run(scale: int, keep: bool = False) -> bool:
     old_name = connection.settings_dict["NAME"]
     # Its own scratch database, so that a test run on the same server is not disturbed.
-    connection.settings_dict.setdefault("TEST", {})["NAME"] = f"bench_{old_name}"
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+    connection.settings_dict.setdefault("TEST", {})["NAME"] = f"bench_{old_name}" + (f"_x{scale}" if keep else "")
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=keep)
     try:
         started = time.perf_counter()
-        plan, period = seed(scale)
+        if keep and ProgressUpdate.objects.exists():  # seeded by an earlier --keep run
+            plan = Plan.objects.current()
+            period = ReportingPeriod.objects.filter(plan=plan).order_by("start").last()
+            Report.objects.all().delete()
+        else:
+            plan, period = seed(scale)
         seeded = time.perf_counter() - started
         updates = ProgressUpdate.objects.count()
         report = Report.objects.create(plan=plan, kind=Report.Kind.PERIOD, period=period, as_of=period.end)
@@ -180,15 +185,21 @@ def run(scale: int) -> bool:
         )
         return ok
     finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+        if keep:
+            connection.close()
+            connection.settings_dict["NAME"] = old_name
+        else:
+            connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=int, nargs="+", default=[1, 10])
+    parser.add_argument("--keep", action="store_true",
+                        help="keep each scale's seeded database (bench_<name>_x<scale>) and reuse it next time")
     args = parser.parse_args()
     print(f"database: {connection.vendor}", flush=True)
-    results = [run(scale) for scale in args.scale]
+    results = [run(scale, keep=args.keep) for scale in args.scale]
     sys.exit(0 if all(results) else 1)
 
 
