@@ -16,6 +16,7 @@ import argparse
 import os
 import random
 import resource
+import subprocess
 import sys
 import time
 from datetime import datetime, timedelta
@@ -137,33 +138,56 @@ def _phases(report_id: int) -> None:
         print(f"  render {name}: {time.perf_counter() - started:.2f} s", flush=True)
 
 
-def build_in_child(report_id: int) -> None:
-    """Fork, build, and report the child's own time and peak memory."""
-    connection.close()
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # child
-        os.close(read)
-        from reporting.report_services import report_build
+def _peak_rss_mb() -> float:
+    """This process's own peak RSS. VmHWM belongs to the process's memory map,
+    which exec() renews; ru_maxrss would also carry the parent's peak across
+    fork and exec."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
-        if os.environ.get("BENCH_PHASES"):
-            _phases(report_id)
-        started = time.perf_counter()
-        report = report_build(report_id=report_id)
-        elapsed = time.perf_counter() - started
-        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        os.write(write, f"{elapsed} {peak_mb} {report.state} {report.pdf.size} {report.xlsx.size}".encode())
-        os._exit(0)
-    os.close(write)
-    os.waitpid(pid, 0)
-    return os.read(read, 1000).decode().split()
+
+def build_one(report_id: int) -> None:
+    """Build one report in this (fresh) process and print its wall time and
+    peak memory, as a worker would."""
+    from reporting.report_services import report_build
+
+    if os.environ.get("BENCH_PHASES"):
+        _phases(report_id)
+    started = time.perf_counter()
+    report = report_build(report_id=report_id)
+    elapsed = time.perf_counter() - started
+    peak_mb = _peak_rss_mb()
+    print(f"RESULT {elapsed} {peak_mb} {report.state} {report.pdf.size} {report.xlsx.size}", flush=True)
+
+
+def build_in_child(report_id: int) -> list[str]:
+    """Build in a fresh Python process, as a worker would, on the same
+    database, and read back its time and peak memory."""
+    connection.close()
+    env = {**os.environ, "DATABASE_NAME_OVERRIDE": connection.settings_dict["NAME"]}
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.reports", "--build-one", str(report_id)],
+        env=env, check=True, stdout=subprocess.PIPE, text=True,
+    )
+    for line in result.stdout.splitlines():
+        if line.startswith("RESULT "):
+            return line.split()[1:]
+        print(line, flush=True)
+    raise RuntimeError("the build printed no result")
 
 
 def run(scale: int, keep: bool = False) -> bool:
     old_name = connection.settings_dict["NAME"]
     # Its own scratch database, so that a test run on the same server is not disturbed.
     connection.settings_dict.setdefault("TEST", {})["NAME"] = f"bench_{old_name}" + (f"_x{scale}" if keep else "")
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=keep)
+    # serialize=False: the test runner's copy of the data (for TransactionTestCase) is not needed here.
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=keep, serialize=False)
     try:
         started = time.perf_counter()
         if keep and ProgressUpdate.objects.exists():  # seeded by an earlier --keep run
@@ -197,9 +221,14 @@ def run(scale: int, keep: bool = False) -> bool:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=int, nargs="+", default=[1, 10])
+    parser.add_argument("--build-one", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--keep", action="store_true",
                         help="keep each scale's seeded database (bench_<name>_x<scale>) and reuse it next time")
     args = parser.parse_args()
+    if args.build_one:
+        connection.settings_dict["NAME"] = os.environ["DATABASE_NAME_OVERRIDE"]
+        build_one(args.build_one)
+        return
     print(f"database: {connection.vendor}", flush=True)
     results = [run(scale, keep=args.keep) for scale in args.scale]
     sys.exit(0 if all(results) else 1)
