@@ -5,6 +5,7 @@ reports, so the same number is the same everywhere; and the plan pages' read
 paths: the outline of a plan, an action's change history, and what changed
 since a given version (for conflict messages)."""
 
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -12,13 +13,14 @@ from datetime import date, datetime, timedelta
 
 from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.db.models import Avg, Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import Avg, Count, Exists, ExpressionWrapper, F, FloatField, OuterRef, Prefetch, Q, Value
+from django.db.models.functions import Cast, Coalesce, Greatest, Least
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from actions.models import Action, Goal, Indicator, Participation, Plan, SustainableDevelopmentGoal
-from actions.querysets import elapsed_fraction, latest_approved_values
+from actions.querysets import STATUS_PROGRESS, STATUS_PROGRESS_DEFAULT, elapsed_fraction, latest_approved_values
 from metroplan.figures import Figure
 
 PROGRESS_RULE = gettext_lazy(
@@ -30,40 +32,8 @@ PROGRESS_RULE = gettext_lazy(
 )
 
 
-def _indicator_gaps(actions_qs, as_of: date | None) -> tuple[int, int, list[str]]:
-    """(with data, total, names of indicators without approved values)."""
-    indicators = (
-        Indicator.objects.filter(action__in=actions_qs, retired=False)
-        .with_latest_value(as_of)
-        .values("code", "latest_value")
-        .order_by("code")
-    )
-    rows = list(indicators)
-    missing = [row["code"] for row in rows if row["latest_value"] is None]
-    return len(rows) - len(missing), len(rows), missing
-
-
 def plan_progress(plan: Plan, as_of: date | None = None) -> Figure:
-    actions = Action.objects.in_plan(plan)
-    counted = actions.counted()
-    value = counted.progress_mean(as_of)
-    with_data, total, missing = _indicator_gaps(counted, as_of)
-    left_out = [
-        _("%(n)s cancelled or retired actions") % {"n": actions.count() - counted.count()}
-    ] if actions.count() != counted.count() else []
-    if missing:
-        left_out.append(_("Indicators without approved values (counted as 0%%): %(codes)s") % {
-            "codes": ", ".join(missing)
-        })
-    return Figure(
-        value=value,
-        rule=PROGRESS_RULE,
-        inputs=[_("%(n)s actions") % {"n": counted.count()}, _("%(n)s indicators") % {"n": total}],
-        left_out=left_out,
-        covered=with_data,
-        expected=total,
-        coverage_label=_("approved data for indicators"),
-    )
+    return progress_tree(plan, as_of).plan
 
 
 @dataclass
@@ -73,8 +43,8 @@ class GoalRow:
 
 
 def goals_progress(plan: Plan, as_of: date | None = None) -> list[Goal]:
-    """The plan's live goals with `progress` annotated (one query)."""
-    return list(Goal.objects.filter(plan=plan, retired=False).with_progress(as_of).order_by("order", "code"))
+    """The plan's live goals with `progress` and `action_count`."""
+    return progress_tree(plan, as_of).goals
 
 
 def actions_progress(plan: Plan, as_of: date | None = None):
@@ -175,9 +145,11 @@ def early_warnings(plan: Plan, as_of: date | None = None) -> list[EarlyWarning]:
 # untranslated mirrors of title/description/name (the _en column holds the same).
 HIDDEN_FIELDS = {"id", "version", "title", "description", "name", "plan", "action", "carried_from"}
 
+
 # Participation changes made by the same user this close before an action's
 # history record were made by the same save.
 SAME_SAVE = timedelta(seconds=5)
+
 
 # The reverse accessor from a historical action to its SDG snapshot rows
 # (prefetchable, unlike simple-history's `record.sdgs` helper).
@@ -422,6 +394,19 @@ def indicators_progress(plan: Plan, as_of: date | None = None):
     )
 
 
+def _indicator_gaps(actions_qs, as_of: date | None) -> tuple[int, int, list[str]]:
+    """(with data, total, names of indicators without approved values)."""
+    indicators = (
+        Indicator.objects.filter(action__in=actions_qs, retired=False)
+        .with_latest_value(as_of)
+        .values("code", "latest_value")
+        .order_by("code")
+    )
+    rows = list(indicators)
+    missing = [row["code"] for row in rows if row["latest_value"] is None]
+    return len(rows) - len(missing), len(rows), missing
+
+
 def _progress_figure(value: float | None, actions_qs, as_of: date | None, *, action_count: int | None = None) -> Figure:
     """A progress Figure for a set of counted actions (the rule of plan_progress)."""
     with_data, total, missing = _indicator_gaps(actions_qs, as_of)
@@ -530,3 +515,124 @@ def indicator_series(indicators, as_of: date | None = None) -> dict[int, list[Se
             SeriesPoint(row["update__period__code"], row["update__period__end"], float(row["mean"]), row["members"])
         )
     return series
+
+
+@dataclass
+class ProgressTree:
+    """Every progress figure of a plan at once (plan_progress, goals_progress,
+    actions_progress and indicators_progress in one pass)."""
+
+    plan: Figure
+    goals: list[Goal]
+    actions: list[Action]
+    indicators: list[Indicator]
+
+
+def _latest_by_indicator(plan: Plan, as_of: date | None) -> dict[int, dict]:
+    """{indicator_id: the latest period's row} for the plan's live indicators
+    with approved values: `mean` (latest_value), `end` (latest_period_end),
+    `members` and `progress`, the clamped ratio computed in the database by the
+    same expression as IndicatorQuerySet.with_progress.
+
+    One grouped query per (indicator, period) over the approved values, instead
+    of correlated subqueries per indicator that scan its values several times.
+    """
+    from actions.querysets import latest_approved_values
+
+    def as_float(expression):
+        return Cast(expression, FloatField())
+
+    ratio = ExpressionWrapper(
+        (as_float(Avg("value")) - as_float(F("indicator__baseline")))
+        / (as_float(F("indicator__target")) - as_float(F("indicator__baseline"))),
+        output_field=FloatField(),
+    )
+    rows = (
+        latest_approved_values(as_of)
+        .filter(indicator__action__goal__plan=plan, indicator__action__retired=False, indicator__retired=False)
+        .order_by()
+        .values("indicator_id", "update__period__end")
+        .annotate(
+            mean=Avg("value"),
+            members=Count("update__member", distinct=True),
+            progress=Greatest(Value(0.0), Least(Value(1.0), Coalesce(ratio, Value(0.0))), output_field=FloatField()),
+        )
+    )
+    latest: dict[int, dict] = {}
+    for row in rows:
+        current = latest.get(row["indicator_id"])
+        if current is None or row["update__period__end"] > current["update__period__end"]:
+            latest[row["indicator_id"]] = row
+    return latest
+
+
+def _mean(values: list[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def _weighted_mean(actions: list[Action]) -> float | None:
+    weights = sum(action.weight for action in actions)
+    if not weights:
+        return None
+    return sum(action.progress * action.weight for action in actions) / weights
+
+
+def progress_tree(plan: Plan, as_of: date | None = None) -> ProgressTree:
+    """The plan's progress figures (same rules and values as the querysets'
+    with_progress, see actions/querysets.py): indicators with latest_value,
+    latest_period_end, latest_members and progress; actions with progress;
+    goals with progress and action_count; the plan's Figure.
+
+    Four queries whatever the amount of data: the database aggregates the
+    approved values per indicator and period and computes each indicator's
+    progress; the means over indicators, actions and goals are taken here over
+    those few aggregated rows.
+    """
+    latest = _latest_by_indicator(plan, as_of)
+    goals = list(Goal.objects.filter(plan=plan, retired=False).order_by("order", "code"))
+    all_actions = list(Action.objects.in_plan(plan).select_related("goal").order_by("goal__order", "order", "code"))
+    indicators = list(
+        Indicator.objects.filter(action__goal__plan=plan, action__retired=False, retired=False)
+        .select_related("action")
+        .order_by("action__goal__order", "action__order", "action__code", "order", "code")
+    )
+    by_action: dict[int, list[Indicator]] = {}
+    for indicator in indicators:
+        row = latest.get(indicator.pk)
+        indicator.latest_value = row["mean"] if row else None
+        indicator.latest_period_end = row["update__period__end"] if row else None
+        indicator.latest_members = row["members"] if row else None
+        indicator.progress = row["progress"] if row else 0.0
+        by_action.setdefault(indicator.action_id, []).append(indicator)
+    for action in all_actions:
+        own = [indicator.progress for indicator in by_action.get(action.pk, [])]
+        action.progress = _mean(own) if own else STATUS_PROGRESS.get(action.status, STATUS_PROGRESS_DEFAULT)
+    live = [action for action in all_actions if not action.retired]
+    counted = [action for action in live if action.status != Action.Status.CANCELLED]
+    for goal in goals:
+        goal.progress = _weighted_mean([action for action in counted if action.goal_id == goal.pk])
+        goal.action_count = sum(1 for action in live if action.goal_id == goal.pk) or None
+
+    counted_ids = {action.pk for action in counted}
+    counted_indicators = sorted(
+        (indicator for indicator in indicators if indicator.action_id in counted_ids), key=lambda i: i.code
+    )
+    missing = [indicator.code for indicator in counted_indicators if indicator.latest_value is None]
+    total = len(counted_indicators)
+    left_out = [
+        _("%(n)s cancelled or retired actions") % {"n": len(all_actions) - len(counted)}
+    ] if len(all_actions) != len(counted) else []
+    if missing:
+        left_out.append(_("Indicators without approved values (counted as 0%%): %(codes)s") % {
+            "codes": ", ".join(missing)
+        })
+    figure = Figure(
+        value=_weighted_mean(counted),
+        rule=PROGRESS_RULE,
+        inputs=[_("%(n)s actions") % {"n": len(counted)}, _("%(n)s indicators") % {"n": total}],
+        left_out=left_out,
+        covered=total - len(missing),
+        expected=total,
+        coverage_label=_("approved data for indicators"),
+    )
+    return ProgressTree(plan=figure, goals=goals, actions=live, indicators=indicators)

@@ -1,6 +1,6 @@
 """Benchmark: build the full progress report (snapshot, HTML, PDF, XLSX, CSV).
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/metroplan python -m bench.reports [--scale 1 10]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/metroplan python -m bench.reports [--scale 1 10] [--keep]
 
 For each scale it creates a scratch database (Django's test database, removed
 afterwards), loads the plan, its 141 members and 12 quarterly periods, makes
@@ -16,6 +16,7 @@ import argparse
 import os
 import random
 import resource
+import subprocess
 import sys
 import time
 from datetime import datetime, timedelta
@@ -96,6 +97,11 @@ def seed(scale: int) -> tuple[Plan, ReportingPeriod]:
                 values.append(IndicatorValue(update_id=update.pk, indicator_id=indicator_id,
                                              value=(baseline + (target - baseline) * share).quantize(Decimal("0.01"))))
         IndicatorValue.objects.bulk_create(values, batch_size=BATCH)
+    if connection.vendor == "postgresql":
+        # Planner statistics, as autovacuum would have them on a live database
+        # (bulk loading leaves them empty, and the plans then go badly wrong).
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
     return plan, periods[-1]
 
 
@@ -108,10 +114,7 @@ def _phases(report_id: int) -> None:
     report = Report.objects.select_related("plan", "period").get(pk=report_id)
     plan, period, as_of = report.plan, report.period, report.as_of
     steps = {
-        "plan_progress": lambda: a.plan_progress(plan, as_of),
-        "goals": lambda: a.goals_progress(plan, as_of),
-        "actions": lambda: list(a.actions_progress(plan, as_of)),
-        "indicators": lambda: list(a.indicators_progress(plan, as_of)),
+        "progress_tree": lambda: a.progress_tree(plan, as_of),
         "early_warnings": lambda: a.early_warnings(plan, as_of),
         "update_gaps": lambda: r.update_gaps(period),
         "indicator_gaps": lambda: r.indicator_gaps(period),
@@ -135,36 +138,64 @@ def _phases(report_id: int) -> None:
         print(f"  render {name}: {time.perf_counter() - started:.2f} s", flush=True)
 
 
-def build_in_child(report_id: int) -> None:
-    """Fork, build, and report the child's own time and peak memory."""
+def _peak_rss_mb() -> float:
+    """This process's own peak RSS. VmHWM belongs to the process's memory map,
+    which exec() renews; ru_maxrss would also carry the parent's peak across
+    fork and exec."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def build_one(report_id: int) -> None:
+    """Build one report in this (fresh) process and print its wall time and
+    peak memory, as a worker would."""
+    from reporting.report_services import report_build
+
+    if os.environ.get("BENCH_PHASES"):
+        _phases(report_id)
+    started = time.perf_counter()
+    report = report_build(report_id=report_id)
+    elapsed = time.perf_counter() - started
+    peak_mb = _peak_rss_mb()
+    print(f"RESULT {elapsed} {peak_mb} {report.state} {report.pdf.size} {report.xlsx.size}", flush=True)
+
+
+def build_in_child(report_id: int) -> list[str]:
+    """Build in a fresh Python process, as a worker would, on the same
+    database, and read back its time and peak memory."""
     connection.close()
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # child
-        os.close(read)
-        from reporting.report_services import report_build
-
-        if os.environ.get("BENCH_PHASES"):
-            _phases(report_id)
-        started = time.perf_counter()
-        report = report_build(report_id=report_id)
-        elapsed = time.perf_counter() - started
-        peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        os.write(write, f"{elapsed} {peak_mb} {report.state} {report.pdf.size} {report.xlsx.size}".encode())
-        os._exit(0)
-    os.close(write)
-    os.waitpid(pid, 0)
-    return os.read(read, 1000).decode().split()
+    env = {**os.environ, "DATABASE_NAME_OVERRIDE": connection.settings_dict["NAME"]}
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.reports", "--build-one", str(report_id)],
+        env=env, check=True, stdout=subprocess.PIPE, text=True,
+    )
+    for line in result.stdout.splitlines():
+        if line.startswith("RESULT "):
+            return line.split()[1:]
+        print(line, flush=True)
+    raise RuntimeError("the build printed no result")
 
 
-def run(scale: int) -> bool:
+def run(scale: int, keep: bool = False) -> bool:
     old_name = connection.settings_dict["NAME"]
     # Its own scratch database, so that a test run on the same server is not disturbed.
-    connection.settings_dict.setdefault("TEST", {})["NAME"] = f"bench_{old_name}"
-    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
+    connection.settings_dict.setdefault("TEST", {})["NAME"] = f"bench_{old_name}" + (f"_x{scale}" if keep else "")
+    # serialize=False: the test runner's copy of the data (for TransactionTestCase) is not needed here.
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=keep, serialize=False)
     try:
         started = time.perf_counter()
-        plan, period = seed(scale)
+        if keep and ProgressUpdate.objects.exists():  # seeded by an earlier --keep run
+            plan = Plan.objects.current()
+            period = ReportingPeriod.objects.filter(plan=plan).order_by("start").last()
+            Report.objects.all().delete()
+        else:
+            plan, period = seed(scale)
         seeded = time.perf_counter() - started
         updates = ProgressUpdate.objects.count()
         report = Report.objects.create(plan=plan, kind=Report.Kind.PERIOD, period=period, as_of=period.end)
@@ -180,15 +211,26 @@ def run(scale: int) -> bool:
         )
         return ok
     finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+        if keep:
+            connection.close()
+            connection.settings_dict["NAME"] = old_name
+        else:
+            connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=int, nargs="+", default=[1, 10])
+    parser.add_argument("--build-one", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--keep", action="store_true",
+                        help="keep each scale's seeded database (bench_<name>_x<scale>) and reuse it next time")
     args = parser.parse_args()
+    if args.build_one:
+        connection.settings_dict["NAME"] = os.environ["DATABASE_NAME_OVERRIDE"]
+        build_one(args.build_one)
+        return
     print(f"database: {connection.vendor}", flush=True)
-    results = [run(scale) for scale in args.scale]
+    results = [run(scale, keep=args.keep) for scale in args.scale]
     sys.exit(0 if all(results) else 1)
 
 

@@ -1,5 +1,6 @@
 """Compliance figures for pages, the API and reports (computed in the database)."""
 
+
 from datetime import date
 
 from django.db.models import Case, Count, F, FloatField, IntegerField, OuterRef, Q, Subquery, When
@@ -11,7 +12,14 @@ from django.utils.translation import gettext_lazy
 from members.models import Member, Region
 from metroplan.figures import Figure
 from reporting.models import ReportingPeriod
-from reporting.querysets import Outcome, compliance_rate, compliance_summary, expected_slots
+from reporting.querysets import (
+    Outcome,
+    compliance_counts,
+    compliance_rate,
+    compliance_summary,
+    empty_counts,
+    expected_slots,
+)
 
 COMPLIANCE_RULE = gettext_lazy(
     "Compliance = updates first submitted by the deadline / updates expected. Expected: each member taking "
@@ -56,21 +64,27 @@ def slots_for(period: ReportingPeriod, *, goal: str | None = None, action: str |
     return slots
 
 
-def compliance_for_period(period: ReportingPeriod, **filters) -> Figure:
-    return compliance_figure(compliance_summary(period, slots=slots_for(period, **filters)))
+def compliance_for_period(period: ReportingPeriod, *, today: date | None = None, **filters) -> Figure:
+    counts = _counts([period], None, today=today, **filters)
+    return compliance_figure(counts.get(period.pk, empty_counts()))
 
 
-def compliance_by_period(plan, *, up_to: date | None = None, **filters) -> list[tuple[ReportingPeriod, Figure]]:
-    """One figure per period of the plan (one query per period)."""
+def compliance_by_period(plan, *, up_to: date | None = None, today: date | None = None,
+                         **filters) -> list[tuple[ReportingPeriod, Figure]]:
+    """One figure per period of the plan (one query for all periods)."""
     periods = ReportingPeriod.objects.filter(plan=plan).order_by("start")
     if up_to is not None:
         periods = periods.filter(start__lte=up_to)
-    return [(period, compliance_for_period(period, **filters)) for period in periods]
+    periods = list(periods)
+    counts = _counts(periods, None, today=today, **filters)
+    return [(period, compliance_figure(counts.get(period.pk, empty_counts()))) for period in periods]
 
 
-def compliance_by_region(period: ReportingPeriod, **filters) -> list[tuple[Region, Figure]]:
+def compliance_by_region(period: ReportingPeriod, *, today: date | None = None,
+                         **filters) -> list[tuple[Region, Figure]]:
     """One figure per region for one period (two queries)."""
-    rows = compliance_summary(period, "member__region_id", slots=slots_for(period, **filters))
+    counts = _counts([period], "member__region_id", today=today, **filters)
+    rows = {region_id: row for (_period_id, region_id), row in counts.items()}
     return [
         (region, compliance_figure(rows[region.pk]))
         for region in Region.objects.order_by("order", "name")
@@ -78,21 +92,22 @@ def compliance_by_region(period: ReportingPeriod, **filters) -> list[tuple[Regio
     ]
 
 
-def compliance_by_member(period: ReportingPeriod, **filters) -> dict[int, dict]:
+def compliance_by_member(period: ReportingPeriod, *, today: date | None = None, **filters) -> dict[int, dict]:
     """{member_id: counts with rate} for one period (one query)."""
-    return compliance_summary(period, "member_id", slots=slots_for(period, **filters))
+    counts = _counts([period], "member_id", today=today, **filters)
+    return {member_id: row for (_period_id, member_id), row in sorted(counts.items())}
 
 
 def compliance_matrix(plan, *, goal: str | None = None, action: str | None = None, today: date | None = None):
     """Members (grouped by region) × periods, each cell the outcome counts of the
-    member's expected updates in that period. One query per period."""
+    member's expected updates in that period. Two queries whatever the number
+    of periods, and one for the members."""
     periods = list(ReportingPeriod.objects.filter(plan=plan).order_by("start"))
-    cells: dict[tuple[int, int], dict] = {}
-    member_ids: set[int] = set()
-    for period in periods:
-        for member_id, counts in compliance_by_member(period, goal=goal, action=action).items():
-            cells[(member_id, period.pk)] = counts
-            member_ids.add(member_id)
+    counts = _counts(periods, "member_id", goal=goal, action=action, today=today)
+    cells: dict[tuple[int, int], dict] = {
+        (member_id, period_id): row for (period_id, member_id), row in sorted(counts.items())
+    }
+    member_ids = {member_id for member_id, _period_id in cells}
     members = list(Member.objects.filter(pk__in=member_ids).select_related("region").order_by(
         "region__order", "region__name", "name"
     ))
@@ -107,8 +122,6 @@ def cell_outcome(counts: dict | None) -> str:
         if counts.get(outcome.value):
             return outcome.value
     return ""
-
-
 
 
 def update_gaps(period: ReportingPeriod, *, today: date | None = None):
@@ -170,7 +183,7 @@ def indicator_gaps(period: ReportingPeriod, *, today: date | None = None):
 
 def expected_counts_by_action(period: ReportingPeriod, *, today: date | None = None) -> dict[int, dict]:
     """{action_id: outcome counts} for `period` (one query)."""
-    return compliance_summary(period, "action_id", slots=expected_slots(period, today=today))
+    return compliance_summary(period, "action_id", today=today)
 
 
 def reference_period(plan, today: date | None = None) -> ReportingPeriod | None:
@@ -274,3 +287,19 @@ def compliance_per_member(period: ReportingPeriod, *, goal=None, action=None, to
     """What compliance_by_member gives ({member_id: counts with rate}), in one query."""
     return _counts_by(_slots_all_periods(period.plan, period=period, goal=goal, action=action, today=today),
                       "member_id")
+
+
+def _filters(goal: str | None = None, action: str | None = None, member=None) -> dict:
+    """Lookups valid on both Participation and ProgressUpdate."""
+    filters = {}
+    if goal:
+        filters["action__goal__code"] = goal
+    if action:
+        filters["action__code"] = action
+    if member is not None:
+        filters["member_id"] = getattr(member, "pk", member)
+    return filters
+
+
+def _counts(periods, group_by: str | None, *, goal=None, action=None, member=None, today=None) -> dict:
+    return compliance_counts(periods, group_by, today=today, filters=_filters(goal, action, member))

@@ -63,18 +63,19 @@ def snapshot_build(report: Report, *, compliance_on: date | None = None) -> dict
     indicator_gaps = reporting_selectors.indicator_gaps(period, today=compliance_on)
     member_names = dict(Member.objects.values_list("pk", "name"))
     regions = list(Region.objects.order_by("order", "name"))
+    progress = action_selectors.progress_tree(plan, as_of)
 
     snapshot = {
         "version": SNAPSHOT_VERSION,
         "meta": _meta(report, compliance_on),
-        "plan_progress": _plan_progress(plan, as_of, update_gaps),
+        "plan_progress": _plan_progress(progress, update_gaps),
         "status_mix": [
             {"status": value, "label": str(label), "count": count}
             for value, label, count in action_selectors.status_mix(plan)
         ],
     }
-    actions, indicators = _actions_and_indicators(plan, period, as_of, compliance_on, update_gaps, indicator_gaps)
-    snapshot["goals"] = _goals(plan, as_of, actions, indicators)
+    actions, indicators = _actions_and_indicators(progress, period, compliance_on, update_gaps, indicator_gaps)
+    snapshot["goals"] = _goals(progress, actions)
     snapshot["actions"] = actions
     snapshot["indicators"] = indicators
     snapshot["compliance"] = _compliance(plan, period, compliance_on, update_gaps, member_names, regions)
@@ -124,13 +125,13 @@ def _meta(report: Report, compliance_on: date) -> dict:
     }
 
 
-def _plan_progress(plan, as_of: date, update_gaps: list[dict]) -> dict:
-    figure = _figure(action_selectors.plan_progress(plan, as_of))
+def _plan_progress(progress, update_gaps: list[dict]) -> dict:
+    figure = _figure(progress.plan)
     figure["members_without_approved_update"] = sorted({row["member__name"] for row in update_gaps})
     return figure
 
 
-def _actions_and_indicators(plan, period, as_of, compliance_on, update_gaps, indicator_gaps):
+def _actions_and_indicators(progress, period, compliance_on, update_gaps, indicator_gaps):
     counts_by_action = reporting_selectors.expected_counts_by_action(period, today=compliance_on)
     gaps_by_action: dict[int, list[dict]] = defaultdict(list)
     for row in update_gaps:
@@ -149,7 +150,7 @@ def _actions_and_indicators(plan, period, as_of, compliance_on, update_gaps, ind
 
     indicators = []
     indicators_by_action: dict[int, list[dict]] = defaultdict(list)
-    for indicator in action_selectors.indicators_progress(plan, as_of):
+    for indicator in progress.indicators:
         counted = indicator.action.status != Action.Status.CANCELLED
         expected = counts_by_action.get(indicator.action_id, {}).get("expected", 0)
         missing = gaps_by_indicator.get(indicator.pk, [])
@@ -175,7 +176,7 @@ def _actions_and_indicators(plan, period, as_of, compliance_on, update_gaps, ind
         indicators_by_action[indicator.action_id].append(row)
 
     actions = []
-    for action in action_selectors.actions_progress(plan, as_of):
+    for action in progress.actions:
         counts = counts_by_action.get(action.pk, {})
         missing = gaps_by_action.get(action.pk, [])
         own_indicators = indicators_by_action.get(action.pk, [])
@@ -199,12 +200,12 @@ def _actions_and_indicators(plan, period, as_of, compliance_on, update_gaps, ind
     return actions, indicators
 
 
-def _goals(plan, as_of, actions: list[dict], indicators: list[dict]) -> list[dict]:
+def _goals(progress, actions: list[dict]) -> list[dict]:
     by_goal: dict[str, list[dict]] = defaultdict(list)
     for action in actions:
         by_goal[action["goal"]].append(action)
     goals = []
-    for goal in action_selectors.goals_progress(plan, as_of):
+    for goal in progress.goals:
         own = [a for a in by_goal.get(goal.code, []) if a["counted"]]
         goals.append({
             "code": goal.code,
