@@ -7,7 +7,7 @@ from datetime import date
 from django.apps import apps
 from django.db import models
 from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Q, Subquery, Value, When
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from members.querysets import expected_to_report_q
@@ -153,63 +153,6 @@ def compliance_summary(period, group_by: str | None = None, slots=None, today: d
         return {**counts, "rate": compliance_rate(counts)}
     rows = slots.order_by().values(group_by).annotate(**outcome_counts()).order_by(group_by)
     return {row[group_by]: {**row, "rate": compliance_rate(row)} for row in rows}
-
-
-def expected_slots_all_periods(plan, today: date | None = None):
-    """expected_slots() for every period of `plan` at once: one row per
-    (participation, period) with `period_id` and `outcome` annotated, so that
-    compliance for all periods is one grouped query instead of one per period.
-
-    Same rules as expected_slots (tests hold the two to the same counts). The
-    outcome is one correlated subquery per row (on the update's unique index),
-    so that grouping by it stays cheap.
-    """
-    Participation = apps.get_model("actions", "Participation")
-    ProgressUpdate = apps.get_model("reporting", "ProgressUpdate")
-    PeriodReopening = apps.get_model("reporting", "PeriodReopening")
-    today = today or timezone.localdate()
-
-    excused = Exists(
-        PeriodReopening.objects.filter(
-            member=OuterRef("member_id"), period=OuterRef("period_id"), state="granted",
-            until__gte=OuterRef("submitted_on"),
-        )
-    )
-    submitted_outcome = Subquery(
-        ProgressUpdate.objects.filter(
-            member=OuterRef("member_id"), action=OuterRef("action_id"), period=OuterRef("period_id"),
-            first_submitted_at__isnull=False,
-        )
-        .order_by()
-        .annotate(submitted_on=TruncDate("first_submitted_at"))
-        .annotate(
-            outcome=Case(
-                When(submitted_on__lte=OuterRef("period_deadline"), then=Value(Outcome.ON_TIME)),
-                When(excused, then=Value(Outcome.EXCUSED)),
-                default=Value(Outcome.LATE),
-                output_field=CharField(),
-            )
-        )
-        .values("outcome")[:1],
-        output_field=CharField(),
-    )
-    unsubmitted = Case(
-        When(period_deadline__gte=today, then=Value(Outcome.DUE)), default=Value(Outcome.MISSING),
-        output_field=CharField(),
-    )
-    return (
-        Participation.objects.filter(action__goal__plan_id=plan.pk, action__retired=False)
-        .exclude(action__status="cancelled")
-        .annotate(
-            period_id=models.F("action__goal__plan__periods__id"),
-            period_start=models.F("action__goal__plan__periods__start"),
-            period_end=models.F("action__goal__plan__periods__end"),
-            period_deadline=models.F("action__goal__plan__periods__deadline"),
-        )
-        .filter(action__start_date__lte=models.F("period_end"), action__end_date__gte=models.F("period_start"))
-        .filter(expected_to_report_q(OuterRef("period_start"), OuterRef("period_end"), member_ref="member_id"))
-        .annotate(outcome=Coalesce(submitted_outcome, unsubmitted, output_field=CharField()))
-    )
 
 
 COUNT_KEYS = ("expected", *Outcome.values)

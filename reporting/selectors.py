@@ -229,64 +229,22 @@ def member_compliance_by_period(plan, member, *, up_to: date | None = None) -> l
     return compliance_per_period(plan, up_to=up_to, member=member)
 
 
-def _slots_all_periods(plan, *, goal=None, action=None, member=None, period=None, today=None):
-    from reporting.querysets import expected_slots_all_periods
-
-    slots = expected_slots_all_periods(plan, today=today)
-    if period is not None:
-        slots = slots.filter(period_id=period.pk)
-    if goal:
-        slots = slots.filter(action__goal__code=goal)
-    if action:
-        slots = slots.filter(action__code=action)
-    if member is not None:
-        slots = slots.filter(member_id=getattr(member, "pk", member))
-    return slots
-
-
-def _counts_by(slots, key: str) -> dict:
-    """{key value: counts by outcome with `expected` and `rate`}: slots grouped
-    by key and outcome in the database."""
-    counts: dict = {}
-    for row in slots.order_by().values(key, "outcome").annotate(n=Count("pk")):
-        cell = counts.setdefault(row[key], {"expected": 0, **{outcome.value: 0 for outcome in Outcome}})
-        cell[row["outcome"]] = row["n"]
-        cell["expected"] += row["n"]
-    for cell in counts.values():
-        cell["rate"] = compliance_rate(cell)
-    return counts
+# The dashboards' names for the same one-query figures (kept for their callers).
 
 
 def compliance_per_period(plan, *, up_to: date | None = None, goal: str | None = None, action: str | None = None,
                           member=None, today: date | None = None) -> list[tuple[ReportingPeriod, Figure]]:
-    """What compliance_by_period gives (one Figure per period), in two queries
-    whatever the number of periods: the slots of all periods grouped by period."""
-    periods = ReportingPeriod.objects.filter(plan=plan).order_by("start")
-    if up_to is not None:
-        periods = periods.filter(start__lte=up_to)
-    counts = _counts_by(_slots_all_periods(plan, goal=goal, action=action, member=member, today=today), "period_id")
-    empty = {"expected": 0, **{outcome.value: 0 for outcome in Outcome}}
-    return [(period, compliance_figure(counts.get(period.pk, empty))) for period in periods]
+    return compliance_by_period(plan, up_to=up_to, goal=goal, action=action, member=member, today=today)
 
 
 def compliance_per_region(
     period: ReportingPeriod, *, goal=None, action=None, today=None
 ) -> list[tuple[Region, Figure]]:
-    """What compliance_by_region gives, from the cheaper grouped slots (two queries)."""
-    counts = _counts_by(
-        _slots_all_periods(period.plan, period=period, goal=goal, action=action, today=today), "member__region_id"
-    )
-    return [
-        (region, compliance_figure(counts[region.pk]))
-        for region in Region.objects.order_by("order", "name")
-        if region.pk in counts
-    ]
+    return compliance_by_region(period, goal=goal, action=action, today=today)
 
 
 def compliance_per_member(period: ReportingPeriod, *, goal=None, action=None, today=None) -> dict[int, dict]:
-    """What compliance_by_member gives ({member_id: counts with rate}), in one query."""
-    return _counts_by(_slots_all_periods(period.plan, period=period, goal=goal, action=action, today=today),
-                      "member_id")
+    return compliance_by_member(period, goal=goal, action=action, today=today)
 
 
 def _filters(goal: str | None = None, action: str | None = None, member=None) -> dict:
