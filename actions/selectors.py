@@ -469,12 +469,13 @@ def goals_coverage(plan: Plan, as_of: date | None = None) -> dict[int, dict]:
     return result
 
 
-def goal_figures(plan: Plan, as_of: date | None = None) -> list[tuple[Goal, Figure]]:
+def goal_figures(plan: Plan, as_of: date | None = None, *, tree=None) -> list[tuple[Goal, Figure]]:
     """Every live goal of the plan with its progress Figure, in a constant number
-    of queries (for the overview: the math per goal without a query per goal)."""
+    of queries (for the overview: the math per goal without a query per goal).
+    Pass the page's `progress_tree` to reuse it."""
     coverage = goals_coverage(plan, as_of)
     rows = []
-    for goal in goals_progress(plan, as_of):
+    for goal in (tree or progress_tree(plan, as_of)).goals:
         cov = coverage.get(goal.pk, {"actions": 0, "indicators": 0, "with_data": 0})
         missing = cov["indicators"] - cov["with_data"]
         rows.append((goal, Figure(

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from actions.models import Participation, Plan
-from actions.selectors import early_warnings, goal_figures, plan_elapsed, plan_progress, status_mix
+from actions.selectors import early_warnings, goal_figures, plan_elapsed, progress_tree, status_mix
 from members.models import Member
 from metroplan.dashboards import chosen_period, dashboard_access, figures_chart, percent, series_chart
 from reporting.models import ProgressUpdate, ReportingPeriod
@@ -31,9 +31,10 @@ def overview(request):
     period = chosen_period(plan, periods, request.GET.get("period"))
     context = {"plan": plan, "periods": periods, "period": period}
 
-    context["progress"] = plan_progress(plan)
+    tree = progress_tree(plan)
+    context["progress"] = tree.plan
     context["elapsed"] = plan_elapsed(plan)
-    context["goals"] = goal_figures(plan)
+    context["goals"] = goal_figures(plan, tree=tree)
     mix = status_mix(plan)
     context["status_mix"] = mix
     context["status_chart"] = series_chart(
