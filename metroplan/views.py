@@ -70,7 +70,8 @@ def overview(request):
 def _map_members(request, period) -> list[dict]:
     """Every member with its coordinates and compliance in `period`: the members
     (one query) joined to the per-member compliance counts (one grouped query)."""
-    linked = request.user.is_authenticated
+    # One reverse() for all members: the slug is the only part that changes.
+    url_pattern = reverse("member-detail", args=["SLUG"]) if request.user.is_authenticated else None
     compliance = compliance_per_member(period)
     rows = Member.objects.order_by("region__order", "region__name", "name").values(
         "pk", "slug", "name", "latitude", "longitude", "region__name"
@@ -87,7 +88,7 @@ def _map_members(request, period) -> list[dict]:
             "expected": counts.get("expected", 0),
             "on_time": counts.get("on_time", 0),
             "compliance": percent(counts.get("rate")),
-            "url": reverse("member-detail", args=[row["slug"]]) if linked else None,
+            "url": url_pattern.replace("SLUG", row["slug"]) if url_pattern else None,
         })
     return members
 
