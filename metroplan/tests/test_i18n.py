@@ -416,3 +416,31 @@ def test_the_language_names_in_settings_are_translated():
         assert [str(name) for _, name in settings.LANGUAGES] == ["Anglais", "Français", "Espagnol"]
     with translation.override("es"):
         assert [str(name) for _, name in settings.LANGUAGES] == ["Inglés", "Francés", "Español"]
+
+
+@pytest.mark.parametrize("lang, expected", [
+    ("en", "updates received from 3 of 4"),
+    ("fr", "mises à jour reçues\u00a0: 3 sur 4"),
+    ("es", "actualizaciones recibidas: 3 de 4"),
+])
+def test_a_figures_coverage_line_is_in_the_active_language(lang, expected):
+    from django.utils import translation
+    from django.utils.translation import gettext_lazy
+
+    from metroplan.figures import Figure
+
+    figure = Figure(value=0.5, rule="r", covered=3, expected=4, coverage_label=gettext_lazy("updates received"))
+    with translation.override(lang):
+        assert figure.coverage == expected
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("lang, late, excused", [
+    ("en", '>L</span>late', '>E</span>excused'),
+    ("fr", '>R</span>en retard', '>E</span>excusée'),
+    ("es", '>R</span>con retraso', '>J</span>justificada'),
+])
+def test_the_heatmap_legend_uses_letters_of_the_request_language(client, cast, small_plan, lang, late, excused):
+    client.force_login(cast.staff)
+    page = text(client.get(reverse("compliance"), HTTP_ACCEPT_LANGUAGE=lang))
+    assert late in page and excused in page
