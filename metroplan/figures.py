@@ -6,6 +6,8 @@ the rule that made it, its inputs, what was left out and why, and its coverage.
 
 from dataclasses import asdict, dataclass, field
 
+from django.utils.translation import gettext as _
+
 
 @dataclass
 class Figure:
@@ -25,7 +27,10 @@ class Figure:
     def coverage(self) -> str:
         if self.expected is None:
             return ""
-        return f"{self.coverage_label} from {self.covered} of {self.expected}".strip()
+        numbers = {"covered": self.covered, "expected": self.expected}
+        if not self.coverage_label:
+            return _("%(covered)s of %(expected)s") % numbers
+        return _("%(label)s from %(covered)s of %(expected)s") % {"label": self.coverage_label, **numbers}
 
     def as_dict(self) -> dict:
         data = asdict(self)

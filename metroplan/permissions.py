@@ -5,6 +5,7 @@ methods use them to draw the boundary of what a user can see.
 """
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 from rest_framework import permissions
 
 SECRETARIAT_GROUP = "Secretariat"
@@ -106,7 +107,7 @@ class ApiAccess(permissions.BasePermission):
     object outside a user's reach is a 404, not a 403.
     """
 
-    message = "You do not have permission to perform this action."
+    message = _("You do not have permission to perform this action.")
 
     def has_permission(self, request, view) -> bool:
         if not request.user or not request.user.is_authenticated:
@@ -114,22 +115,22 @@ class ApiAccess(permissions.BasePermission):
         if request.method in permissions.SAFE_METHODS:
             return True
         if token_scope(request) == "read":
-            self.message = "This token has the read scope and cannot write."
+            self.message = _("This token has the read scope and cannot write.")
             return False
         rule = api_write_rule(view)
         if rule == WRITE_REPORTERS:
             if is_secretariat(request.user) or member_of(request.user) is not None:
                 return True
-            self.message = "Only secretariat staff and members' focal points write progress updates."
+            self.message = _("Only secretariat staff and members' focal points write progress updates.")
             return False
         if rule == WRITE_REVIEWERS:
             if can_review(request.user):
                 return True
-            self.message = "Only secretariat staff review updates."
+            self.message = _("Only secretariat staff review updates.")
             return False
         if is_secretariat(request.user):
             return True
-        self.message = "Only secretariat staff can change this."
+        self.message = _("Only secretariat staff can change this.")
         return False
 
     def has_object_permission(self, request, view, obj) -> bool:
@@ -139,9 +140,9 @@ class ApiAccess(permissions.BasePermission):
             if can_edit_update(request.user, obj):
                 return True
             self.message = (
-                "This update is approved and can no longer be changed."
+                _("This update is approved and can no longer be changed.")
                 if getattr(obj, "state", None) == "approved"
-                else "You can only report for your own member."
+                else _("You can only report for your own member.")
             )
             return False
         return self.has_permission(request, view)

@@ -1,6 +1,7 @@
 """What every service shares: the errors it raises and the version check."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext as _
 
 __all__ = ["ConflictError", "PermissionDenied", "ServiceError", "ValidationError", "check_version"]
 
@@ -31,7 +32,9 @@ def check_version(obj, expected_version: int | None) -> None:
     """Refuse a write made on an older version of `obj` than the stored one."""
     if expected_version is not None and int(expected_version) != obj.version:
         raise ConflictError(
-            f"Someone else saved this {obj._meta.verbose_name} since you opened it "
-            f"(you had version {expected_version}, it is now at version {obj.version}).",
+            _(
+                "Someone else saved this %(thing)s since you opened it "
+                "(you had version %(had)s, it is now at version %(now)s)."
+            ) % {"thing": obj._meta.verbose_name, "had": expected_version, "now": obj.version},
             current_version=obj.version,
         )

@@ -1,6 +1,7 @@
 """One FilterSet per model, shared by the HTML lists and the API."""
 
 import django_filters
+from django.utils.translation import gettext_lazy as _
 
 from actions.models import Plan
 from members.models import Member, Region
@@ -35,7 +36,7 @@ class ProgressUpdateFilterSet(django_filters.FilterSet):
 
 
 class ReportFilterSet(django_filters.FilterSet):
-    period = django_filters.CharFilter(field_name="period__code")
+    period = django_filters.CharFilter(field_name="period__code", label=_("Period"))
 
     class Meta:
         model = Report

@@ -10,9 +10,9 @@ from django.utils.translation import gettext_noop
 logger = logging.getLogger(__name__)
 
 SUBJECTS = {
-    "submitted": "Update submitted: %(update)s",
-    "approved": "Update approved: %(update)s",
-    "returned": "Update returned for changes: %(update)s",
+    "submitted": gettext_noop("Update submitted: %(update)s"),
+    "approved": gettext_noop("Update approved: %(update)s"),
+    "returned": gettext_noop("Update returned for changes: %(update)s"),
 }
 
 

@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from members.querysets import expected_to_report_q
 from metroplan.permissions import can_see_dashboards, is_secretariat, member_of
@@ -53,11 +54,11 @@ class ProgressUpdateQuerySet(models.QuerySet):
 class Outcome(models.TextChoices):
     """How an expected update turned out against its period's deadline."""
 
-    ON_TIME = "on_time", "on time"
-    LATE = "late", "late"
-    EXCUSED = "excused", "excused"
-    MISSING = "missing", "missing"
-    DUE = "due", "not yet due"
+    ON_TIME = "on_time", _("on time")
+    LATE = "late", _("late")
+    EXCUSED = "excused", _("excused")
+    MISSING = "missing", _("missing")
+    DUE = "due", _("not yet due")
 
 
 def expected_slots(period, today: date | None = None):

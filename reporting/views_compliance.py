@@ -7,13 +7,18 @@ from itertools import groupby
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from actions.models import Action, Goal, Participation, Plan
 from reporting.querysets import Outcome
 from reporting.selectors import cell_outcome, compliance_matrix, compliance_per_period
 
 SYMBOLS = {
-    Outcome.ON_TIME: "✓", Outcome.LATE: "L", Outcome.MISSING: "✕", Outcome.EXCUSED: "E", Outcome.DUE: "…",
+    Outcome.ON_TIME: "✓",
+    Outcome.LATE: pgettext_lazy("one-letter heatmap symbol for a late update", "L"),
+    Outcome.MISSING: "✕",
+    Outcome.EXCUSED: pgettext_lazy("one-letter heatmap symbol for an excused late update", "E"),
+    Outcome.DUE: "…",
 }
 
 

@@ -8,6 +8,7 @@ period whose deadline has passed). Each figure is Figure.as_dict(): value,
 percent, rule, inputs, left_out, covered, expected, coverage.
 """
 
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions
@@ -75,12 +76,13 @@ class FiguresView(APIView):
     def _context(self, request):
         plan = Plan.objects.current()
         if plan is None:
-            raise exceptions.NotFound("No plan is loaded.")
+            raise exceptions.NotFound(_("No plan is loaded."))
         code = request.query_params.get("period")
         if code:
             period = ReportingPeriod.objects.filter(plan=plan, code=code).first()
             if period is None:
-                raise exceptions.ValidationError({"period": [f"No reporting period {code!r} in plan {plan.code}."]})
+                message = _("No reporting period %(code)s in plan %(plan)s.") % {"code": repr(code), "plan": plan.code}
+                raise exceptions.ValidationError({"period": [message]})
         else:
             period = reference_period(plan)
         return plan, period
@@ -97,7 +99,9 @@ class FiguresView(APIView):
         plan, period = self._context(request)
         if name is not None:
             if name not in FIGURES:
-                raise exceptions.NotFound(f"No figure {name!r}; figures: {', '.join(FIGURES)}.")
+                raise exceptions.NotFound(
+                    _("No figure %(name)s; figures: %(names)s.") % {"name": repr(name), "names": ", ".join(FIGURES)}
+                )
             return Response({"plan": plan.code, "name": name, "data": FIGURES[name](plan, period)})
         return Response({
             "plan": plan.code,

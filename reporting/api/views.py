@@ -9,6 +9,7 @@ shape in metroplan/api/errors.py.
 """
 
 import django_filters
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action as viewset_action
@@ -187,8 +188,8 @@ class UpdateViewSet(ApiViewSet, mixins.CreateModelMixin, mixins.UpdateModelMixin
         except ConflictError as exc:
             raise api_exception_for(
                 services.ServiceError(
-                    "An update for this member, action and period already exists; read it and change it with "
-                    "PATCH.", code="exists",
+                    _("An update for this member, action and period already exists; read it and change it with "
+                      "PATCH."), code="exists",
                 )
             ) from exc
         return self.detail_response(update.pk, http_status=status.HTTP_201_CREATED)
