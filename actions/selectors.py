@@ -100,14 +100,18 @@ def _linear_projection(points: list[tuple[float, float]], x_target: float) -> fl
     return mean_y + slope * (x_target - mean_x)
 
 
-def early_warnings(plan: Plan, as_of: date | None = None) -> list[EarlyWarning]:
+def early_warnings(plan: Plan, as_of: date | None = None, *, tree: ProgressTree | None = None) -> list[EarlyWarning]:
     """Actions whose indicators' trend will not reach the target by the action's end.
 
     The series per indicator is the mean approved value per period (aggregated in
-    the database, one query); a straight line through it is extended to the
-    action's end date. Completed and cancelled actions are not flagged; an
-    indicator needs approved values in at least two periods.
+    the database, one query, or taken from the page's `progress_tree`); a
+    straight line through it is extended to the action's end date. Completed and
+    cancelled actions are not flagged; an indicator needs approved values in at
+    least two periods.
     """
+    if tree is not None:
+        candidates = [i for i in tree.indicators if i.action.status not in ("completed", "cancelled")]
+        return _warnings_from_series(plan, tree.series, candidates)
     IndicatorValue = apps.get_model("reporting", "IndicatorValue")
     values = IndicatorValue.objects.filter(
         update__state="approved", value__isnull=False, indicator__retired=False,
@@ -126,8 +130,14 @@ def early_warnings(plan: Plan, as_of: date | None = None) -> list[EarlyWarning]:
     if not series:
         return []
     indicators = Indicator.objects.filter(pk__in=series).select_related("action", "action__goal")
+    return _warnings_from_series(plan, series, indicators)
+
+
+def _warnings_from_series(plan: Plan, series: dict, indicators) -> list[EarlyWarning]:
     warnings = []
     for indicator in indicators:
+        if indicator.pk not in series:
+            continue
         origin = plan.start_date
         points = [((day - origin).days, value) for day, value in series[indicator.pk]]
         projected = _linear_projection(points, (indicator.action.end_date - origin).days)
@@ -527,9 +537,11 @@ class ProgressTree:
     goals: list[Goal]
     actions: list[Action]
     indicators: list[Indicator]
+    # {indicator_id: [(period end, mean approved value)]}, oldest first: the early warning's input.
+    series: dict[int, list[tuple[date, float]]]
 
 
-def _latest_by_indicator(plan: Plan, as_of: date | None) -> dict[int, dict]:
+def _latest_by_indicator(plan: Plan, as_of: date | None) -> tuple[dict[int, dict], dict[int, list]]:
     """{indicator_id: the latest period's row} for the plan's live indicators
     with approved values: `mean` (latest_value), `end` (latest_period_end),
     `members` and `progress`, the clamped ratio computed in the database by the
@@ -560,11 +572,15 @@ def _latest_by_indicator(plan: Plan, as_of: date | None) -> dict[int, dict]:
         )
     )
     latest: dict[int, dict] = {}
+    series: dict[int, list[tuple[date, float]]] = {}
     for row in rows:
         current = latest.get(row["indicator_id"])
         if current is None or row["update__period__end"] > current["update__period__end"]:
             latest[row["indicator_id"]] = row
-    return latest
+        series.setdefault(row["indicator_id"], []).append((row["update__period__end"], float(row["mean"])))
+    for points in series.values():
+        points.sort()
+    return latest, series
 
 
 def _mean(values: list[float]) -> float | None:
@@ -589,12 +605,12 @@ def progress_tree(plan: Plan, as_of: date | None = None) -> ProgressTree:
     progress; the means over indicators, actions and goals are taken here over
     those few aggregated rows.
     """
-    latest = _latest_by_indicator(plan, as_of)
+    latest, series = _latest_by_indicator(plan, as_of)
     goals = list(Goal.objects.filter(plan=plan, retired=False).order_by("order", "code"))
     all_actions = list(Action.objects.in_plan(plan).select_related("goal").order_by("goal__order", "order", "code"))
     indicators = list(
         Indicator.objects.filter(action__goal__plan=plan, action__retired=False, retired=False)
-        .select_related("action")
+        .select_related("action__goal")
         .order_by("action__goal__order", "action__order", "action__code", "order", "code")
     )
     by_action: dict[int, list[Indicator]] = {}
@@ -636,4 +652,4 @@ def progress_tree(plan: Plan, as_of: date | None = None) -> ProgressTree:
         expected=total,
         coverage_label=_("approved data for indicators"),
     )
-    return ProgressTree(plan=figure, goals=goals, actions=live, indicators=indicators)
+    return ProgressTree(plan=figure, goals=goals, actions=live, indicators=indicators, series=series)

@@ -42,7 +42,7 @@ def overview(request):
         kind="doughnut", unit="", max_value=None,
     )
     context["status_chart"]["colors"] = [STATUS_COLORS.get(value, "#8a93a3") for value, _l, _n in mix]
-    context["warnings"] = early_warnings(plan)
+    context["warnings"] = early_warnings(plan, tree=tree)
 
     if period is not None:
         by_period = compliance_per_period(plan)

@@ -91,7 +91,7 @@ def snapshot_build(report: Report, *, compliance_on: date | None = None) -> dict
             "points": warning.points,
             "explanation": warning.explanation,
         }
-        for warning in action_selectors.early_warnings(plan, as_of)
+        for warning in action_selectors.early_warnings(plan, as_of, tree=progress)
     ]
     snapshot["data_gaps"] = _data_gaps(update_gaps, indicators)
     return snapshot

@@ -116,3 +116,24 @@ def reference_plan_progress(plan, as_of):
     return Figure(value=counted.progress_mean(as_of), rule="", inputs=[
         f"{counted.count()} actions", f"{len(rows)} indicators"], left_out=left_out,
         covered=len(rows) - len(missing), expected=len(rows))
+
+
+@pytest.mark.django_db
+def test_early_warnings_from_the_tree_equal_the_standalone_rule():
+    """The overview and the reports take the early warning's series from the
+    progress tree; it must flag the same indicators with the same projections."""
+    from django.core.management import call_command
+
+    from actions.models import Plan
+    from reporting.demo import demo_seed
+
+    call_command("load_plan", verbosity=0)
+    demo_seed()
+    plan = Plan.objects.current()
+    for as_of in (None, date(2022, 6, 30)):
+        tree = selectors.progress_tree(plan, as_of)
+        standalone = [(w.action.code, w.indicator.code, round(w.projected, 9))
+                      for w in selectors.early_warnings(plan, as_of)]
+        from_tree = [(w.action.code, w.indicator.code, round(w.projected, 9))
+                     for w in selectors.early_warnings(plan, as_of, tree=tree)]
+        assert standalone and from_tree == standalone
