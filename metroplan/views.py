@@ -10,7 +10,7 @@ from actions.selectors import early_warnings, goal_figures, plan_elapsed, progre
 from members.models import Member
 from metroplan.dashboards import chosen_period, dashboard_access, figures_chart, percent, series_chart
 from reporting.models import ProgressUpdate, ReportingPeriod
-from reporting.selectors import compliance_per_member, compliance_per_period, compliance_per_region
+from reporting.selectors import compliance_by_region_from_members, compliance_per_member, compliance_per_period
 
 LATEST_UPDATES = 8
 STATUS_COLORS = {
@@ -49,12 +49,15 @@ def overview(request):
         context["by_period"] = by_period
         context["period_figure"] = next((f for p, f in by_period if p.pk == period.pk), None)
         context["period_chart"] = figures_chart([(p.code, f) for p, f in by_period], _("Compliance"))
-        by_region = compliance_per_region(period)
+        # One grouped query per member serves the map and, summed, the regions.
+        member_counts = compliance_per_member(period)
+        region_of = dict(Member.objects.values_list("pk", "region_id"))
+        by_region = compliance_by_region_from_members(member_counts, region_of)
         context["by_region"] = by_region
         context["region_chart"] = figures_chart(
             [(str(r), f) for r, f in by_region], _("Compliance"), kind="bar", horizontal=True
         )
-        context["map_members"] = _map_members(request, period)
+        context["map_members"] = _map_members(request, member_counts)
 
     context["latest_updates"] = list(
         ProgressUpdate.objects.visible_to(request.user).approved()
@@ -67,12 +70,11 @@ def overview(request):
     return render(request, "overview.html", context)
 
 
-def _map_members(request, period) -> list[dict]:
+def _map_members(request, compliance: dict[int, dict]) -> list[dict]:
     """Every member with its coordinates and compliance in `period`: the members
     (one query) joined to the per-member compliance counts (one grouped query)."""
     # One reverse() for all members: the slug is the only part that changes.
     url_pattern = reverse("member-detail", args=["SLUG"]) if request.user.is_authenticated else None
-    compliance = compliance_per_member(period)
     rows = Member.objects.order_by("region__order", "region__name", "name").values(
         "pk", "slug", "name", "latitude", "longitude", "region__name"
     )

@@ -13,6 +13,7 @@ from members.models import Member, Region
 from metroplan.figures import Figure
 from reporting.models import ReportingPeriod
 from reporting.querysets import (
+    COUNT_KEYS,
     Outcome,
     compliance_counts,
     compliance_rate,
@@ -89,6 +90,22 @@ def compliance_by_region(period: ReportingPeriod, *, today: date | None = None,
         (region, compliance_figure(rows[region.pk]))
         for region in Region.objects.order_by("order", "name")
         if region.pk in rows
+    ]
+
+
+def compliance_by_region_from_members(member_counts: dict[int, dict], region_of: dict[int, int]):
+    """compliance_by_region from per-member counts already at hand (a page that
+    shows both): each expected update belongs to one member and so to one
+    region, so the region's counts are the sums of its members'."""
+    sums: dict[int, dict] = {}
+    for member_id, counts in member_counts.items():
+        total = sums.setdefault(region_of[member_id], dict.fromkeys(COUNT_KEYS, 0))
+        for key in COUNT_KEYS:
+            total[key] += counts.get(key, 0)
+    return [
+        (region, compliance_figure({**sums[region.pk], "rate": compliance_rate(sums[region.pk])}))
+        for region in Region.objects.order_by("order", "name")
+        if region.pk in sums
     ]
 
 

@@ -175,8 +175,15 @@ def test_one_query_compliance_per_period_agrees_with_the_per_period_rule(small):
 
 def test_one_query_compliance_per_region_and_member_agree_with_the_rule(small):
     """The grouped one-query figures equal the per-update rule (expected_slots)."""
+    from members.models import Member
     from reporting.querysets import compliance_summary
-    from reporting.selectors import compliance_figure, compliance_per_member, compliance_per_region, slots_for
+    from reporting.selectors import (
+        compliance_by_region_from_members,
+        compliance_figure,
+        compliance_per_member,
+        compliance_per_region,
+        slots_for,
+    )
 
     keys = ("expected", "on_time", "late", "missing", "excused", "due", "rate")
     for period in small.periods.values():
@@ -186,6 +193,9 @@ def test_one_query_compliance_per_region_and_member_agree_with_the_rule(small):
             slow = sorted((region_id, compliance_figure(row).as_dict()) for region_id, row in by_region.items())
             fast = sorted((r.pk, f.as_dict()) for r, f in compliance_per_region(period, **filters))
             assert slow == fast
+            region_of = dict(Member.objects.values_list("pk", "region_id"))
+            summed = compliance_by_region_from_members(compliance_per_member(period, **filters), region_of)
+            assert sorted((r.pk, f.as_dict()) for r, f in summed) == slow
             by_member = compliance_summary(period, "member_id", slots=slots)
             slow = {k: {key: v[key] for key in keys} for k, v in by_member.items()}
             fast = compliance_per_member(period, **filters)
