@@ -9,6 +9,7 @@ from metroplan import views
 urlpatterns = [
     path("", views.overview, name="overview"),
     path("healthz", views.healthz, name="healthz"),
+    path("map-table/", views.overview_member_table, name="overview-member-table"),
     path("", include("actions.urls")),
     path("plan/", include("actions.urls_plan")),
     path("", include("members.urls")),

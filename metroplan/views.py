@@ -1,6 +1,6 @@
 """Site-wide views: the overview and the health check."""
 
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -68,6 +68,22 @@ def overview(request):
     demo_participations = Participation.objects.filter(action__goal__plan=plan, is_demo=True).exists()
     context["demo"] = demo_participations or any(u.is_demo for u in context["latest_updates"])
     return render(request, "overview.html", context)
+
+
+@dashboard_access
+def overview_member_table(request):
+    """The map's text alternative: every member with its compliance in the
+    period, as a table (an htmx fragment inside the overview, or a page)."""
+    plan = Plan.objects.current()
+    if plan is None:
+        raise Http404
+    periods = list(ReportingPeriod.objects.filter(plan=plan).order_by("start"))
+    period = chosen_period(plan, periods, request.GET.get("period"))
+    if period is None:
+        raise Http404
+    context = {"period": period, "map_members": _map_members(request, compliance_per_member(period))}
+    template = "dashboards/_member_table.html" if request.htmx else "dashboards/member_table.html"
+    return render(request, template, context)
 
 
 def _map_members(request, compliance: dict[int, dict]) -> list[dict]:

@@ -88,6 +88,22 @@ def test_overview_shows_hand_computed_figures(client, cast, small):
     assert "Show the math" in page and "approved data for indicators from 3 of 3" in page
 
 
+def test_the_maps_table_alternative_lists_every_member_with_its_compliance(client, cast, small):
+    client.force_login(cast.staff)
+    overview = text(client.get(reverse("overview")))
+    assert "The members as a table" in overview
+    url = reverse("overview-member-table") + "?period=2022-Q1"
+    page = text(client.get(url))
+    assert "Member A" in page and "Members by compliance in 2022-Q1" in page
+    fragment = client.get(url, HTTP_HX_REQUEST="true")
+    body = fragment.content.decode()
+    assert "<html" not in body and "<table" in body
+    rows = re.findall(r"<tr><td>", body)
+    assert len(rows) == len(response_members := fragment.context["map_members"]) and len(rows) >= 4
+    by_slug = {m["slug"]: m for m in response_members}
+    assert by_slug["m1"]["compliance"] == 100.0 and by_slug["member-a"]["compliance"] == 0.0
+
+
 def test_goal_and_action_pages(client, cast, small):
     client.force_login(cast.staff)
     page = text(client.get(reverse("goal-detail", args=["2"])))
