@@ -198,6 +198,8 @@ class Evidence(models.Model):
     added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     added_at = models.DateTimeField(auto_now_add=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         ordering = ["added_at"]
         verbose_name = _("evidence")

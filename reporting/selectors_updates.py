@@ -4,13 +4,14 @@ queries whatever the number of rows."""
 
 from dataclasses import dataclass
 from datetime import date
+from pathlib import PurePath
 
 from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from reporting.filtersets import ProgressUpdateFilterSet
-from reporting.models import IndicatorValue, PeriodReopening, ProgressUpdate, ReportingPeriod
+from reporting.models import Evidence, IndicatorValue, PeriodReopening, ProgressUpdate, ReportingPeriod
 from reporting.querysets import expected_slots
 
 MISSING = "missing"
@@ -179,5 +180,13 @@ def update_history(update: ProgressUpdate) -> list[HistoryEntry]:
             entries.append(HistoryEntry(record.history_date, record.history_user, what, changes,
                                         f"{record.indicator.code} {record.indicator.name}"))
         last_by_indicator[record.indicator_id] = record
+    evidence_label = str(Evidence._meta.verbose_name)
+    for record in Evidence.history.filter(update_id=update.pk).select_related("history_user").order_by(
+        "history_date", "history_id"
+    ):
+        what = {"+": "created", "~": "changed", "-": "deleted"}[record.history_type]
+        shown = record.url or PurePath(record.file.name or "").name
+        changes = [(evidence_label, None, shown)] if what == "created" else [(evidence_label, shown, None)]
+        entries.append(HistoryEntry(record.history_date, record.history_user, what, changes, record.title or shown))
     entries.sort(key=lambda e: e.when)
     return entries

@@ -26,7 +26,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import PurePath
 
 from django.conf import settings
-from django.db import transaction
+from django.db import models, transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -384,7 +384,9 @@ def evidence_check_file(uploaded) -> None:
 
 @transaction.atomic
 def evidence_add(*, user, update: ProgressUpdate, file=None, url: str = "", title: str = "") -> Evidence:
-    """Attach a file or a link (exactly one) to an update its writer may edit."""
+    """Attach a file or a link (exactly one) to an update its writer may edit.
+    The update's version goes up by one (also on the caller's instance)."""
+    caller_update = update
     update = ProgressUpdate.objects.select_for_update().get(pk=update.pk)
     _require_editable(user, update)
     url = (url or "").strip()
@@ -400,10 +402,20 @@ def evidence_add(*, user, update: ProgressUpdate, file=None, url: str = "", titl
         except ValidationError as exc:
             raise ValidationError({"url": [_("Enter a full web address starting with https://.")]}) from exc
     evidence = Evidence(update=update, title=(title or "").strip()[:200], url=url, added_by=user)
+    evidence._history_user = user
     if file:
         evidence.file.save(PurePath(file.name).name, file, save=False)
     evidence.save()
+    caller_update.version = _touch(update)
     return evidence
+
+
+def _touch(update: ProgressUpdate) -> int:
+    """Evidence is part of the update: a change to it is a new version (so an
+    API client's ETag goes stale and a form opened before it is refused).
+    Returns the new version."""
+    ProgressUpdate.objects.filter(pk=update.pk).update(version=models.F("version") + 1, modified=timezone.now())
+    return ProgressUpdate.objects.values_list("version", flat=True).get(pk=update.pk)
 
 
 @transaction.atomic
@@ -413,7 +425,9 @@ def evidence_remove(*, user, evidence: Evidence) -> None:
     _require_editable(user, update)
     stored = evidence.file.name
     storage = evidence.file.storage
+    evidence._history_user = user
     evidence.delete()
+    _touch(update)
     if stored:
         transaction.on_commit(lambda: storage.delete(stored))
 
