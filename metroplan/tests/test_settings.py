@@ -53,3 +53,18 @@ def test_database_and_broker_come_from_the_environment():
     engine, name, _host, broker = result.stdout.split()
     assert engine == "django.db.backends.sqlite3" and name.endswith("var/metroplan.sqlite3")
     assert broker == "filesystem://"
+
+
+def run_manage(*args) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "METROPLAN_TESTING"}}
+    clean.pop("DJANGO_SETTINGS_MODULE", None)
+    return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=clean, capture_output=True, text=True)
+
+
+def test_offline_commands_run_without_a_secret_but_nothing_else_does():
+    result = run_manage("makemigrations", "--check", "--dry-run")
+    assert result.returncode == 0, result.stderr
+    assert "No changes detected" in result.stdout
+    result = run_manage("check")
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
