@@ -99,15 +99,21 @@ EVIDENCE_ROW_SOURCES = {"id": "id", "title": "title", "url": "url", "file": "fil
 def _representers(serializer_class, sources: dict) -> list:
     """(name, source, to_representation) for the serializer's declared fields,
     in order. DateTimeFields in ISO 8601 get a shortcut with the same output
-    (DRF's: in the current time zone, UTC written as Z)."""
+    (DRF's: in the current time zone, UTC written as Z); fields whose
+    to_representation returns a database value of their own type unchanged
+    (text, choices, integers, booleans, ids) get None: the value is used as read."""
     from rest_framework import ISO_8601
     from rest_framework import fields as drf_fields
     from rest_framework.relations import PrimaryKeyRelatedField
     from rest_framework.settings import api_settings
 
+    as_read = (drf_fields.CharField, drf_fields.ChoiceField, drf_fields.IntegerField, drf_fields.BooleanField)
+
     def represent(field):
         if isinstance(field, PrimaryKeyRelatedField) and field.pk_field is None:
-            return lambda pk: pk  # the row holds the id itself
+            return None  # the row holds the id itself
+        if type(field) in as_read or type(field) is drf_fields.SlugField:
+            return None
         if (
             type(field) is drf_fields.DateTimeField
             and getattr(field, "format", api_settings.DATETIME_FORMAT) == ISO_8601
@@ -118,6 +124,14 @@ def _representers(serializer_class, sources: dict) -> list:
 
     fields = serializer_class().fields
     return [(name, sources[name], represent(fields[name])) for name in fields if name in sources]
+
+
+def _represent_row(row: dict, representers) -> dict:
+    item = {}
+    for name, source, represent in representers:
+        value = row[source]
+        item[name] = value if value is None or represent is None else represent(value)
+    return item
 
 
 def _iso_datetime(value, tz=None) -> str:
@@ -158,27 +172,23 @@ def update_rows(queryset, ids: list[int], *, request) -> list[dict]:
     plain, evidence_fields = _in_zone(plain, tz), _in_zone(evidence_fields, tz)
 
     values: dict[int, list] = {pk: [] for pk in ids}
-    for row in IndicatorValue.objects.filter(update_id__in=ids).values("update_id", *VALUE_ROW_SOURCES.values()):
-        values[row["update_id"]].append(
-            {name: None if row[source] is None else represent(row[source]) for name, source, represent in value_fields}
-        )
+    for row in IndicatorValue.objects.filter(update_id__any=ids).values("update_id", *VALUE_ROW_SOURCES.values()):
+        values[row["update_id"]].append(_represent_row(row, value_fields))
     evidence: dict[int, list] = {pk: [] for pk in ids}
     file_field = Evidence._meta.get_field("file")
-    for row in Evidence.objects.filter(update_id__in=ids).values("update_id", *EVIDENCE_ROW_SOURCES.values()):
-        item = {name: None if row[source] is None else represent(row[source]) for name, source, represent in
-                evidence_fields}
+    for row in Evidence.objects.filter(update_id__any=ids).values("update_id", *EVIDENCE_ROW_SOURCES.values()):
+        item = _represent_row(row, evidence_fields)
         name = row["file"]
         item["file"] = request.build_absolute_uri(file_field.storage.url(name)) if name else None
         evidence[row["update_id"]].append({key: item[key] for key in EVIDENCE_ROW_SOURCES})
 
     rows = {
         row["id"]: row
-        for row in queryset.filter(pk__in=ids).prefetch_related(None).values(*UPDATE_ROW_SOURCES.values())
+        for row in queryset.filter(pk__any=ids).prefetch_related(None).values(*UPDATE_ROW_SOURCES.values())
     }
     result = []
     for pk in ids:
-        row = rows[pk]
-        item = {name: None if row[source] is None else represent(row[source]) for name, source, represent in plain}
+        item = _represent_row(rows[pk], plain)
         item["values"] = values[pk]
         item["evidence"] = evidence[pk]
         result.append({name: item[name] for name in update_fields})
