@@ -39,6 +39,11 @@ class ReportingPeriod(models.Model):
             models.CheckConstraint(condition=Q(end__gte=F("start")), name="period_end_after_start"),
             models.CheckConstraint(condition=Q(deadline__gte=F("end")), name="period_deadline_after_end"),
         ]
+        indexes = [
+            # Lists of updates sort newest period first: with this index PostgreSQL
+            # reads the newest periods' updates and sorts only those (incremental sort).
+            models.Index(fields=["plan", "-start"], name="period_plan_start_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.code

@@ -184,7 +184,7 @@ def update_rows(queryset, ids: list[int], *, request) -> list[dict]:
 
     rows = {
         row["id"]: row
-        for row in queryset.filter(pk__any=ids).prefetch_related(None).values(*UPDATE_ROW_SOURCES.values())
+        for row in queryset.filter(pk__any=ids).prefetch_related(None).order_by().values(*UPDATE_ROW_SOURCES.values())
     }
     result = []
     for pk in ids:
