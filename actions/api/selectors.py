@@ -5,7 +5,6 @@ from django.db.models import Count, ExpressionWrapper, F, FloatField, OuterRef, 
 from django.db.models.functions import Cast, Coalesce
 
 from actions.models import Action, Goal, Indicator, Milestone, Plan
-from members.models import Member
 
 
 def _count(queryset, group_field: str):
@@ -38,15 +37,6 @@ def goals_with_progress():
     return Goal.objects.with_progress().select_related("plan").prefetch_related("sdgs")
 
 
-def actions_with_progress():
-    return (
-        Action.objects.with_progress()
-        .select_related("goal__plan", "lead")
-        .prefetch_related("sdgs", Prefetch("participants", queryset=Member.objects.only("id", "slug").order_by("slug")))
-        .annotate(indicator_count=_count(Indicator.objects.filter(action=OuterRef("pk"), retired=False), "action"))
-    )
-
-
 def indicators_with_progress():
     return (
         Indicator.objects.with_progress()
@@ -56,15 +46,39 @@ def indicators_with_progress():
 
 
 def actions_for_api():
-    """Actions with what the list shows, without `progress`: the page's progress
-    comes from action_progress() (one grouped query), not from a correlated
-    subquery per action and indicator. Ordering by progress uses
-    actions_with_progress() instead."""
+    """Actions with what the list shows, without `progress`, SDGs and members:
+    ActionViewSet.annotate_objects() adds them for the page, from
+    action_progress() (one grouped query, not a correlated subquery per action
+    and indicator) and action_links() (plain values, not 700 member instances).
+    Ordering by progress uses actions_with_progress() instead."""
     return (
         Action.objects.select_related("goal__plan", "lead")
-        .prefetch_related("sdgs", Prefetch("participants", queryset=Member.objects.only("id", "slug").order_by("slug")))
         .annotate(indicator_count=_count(Indicator.objects.filter(action=OuterRef("pk"), retired=False), "action"))
     )
+
+
+def actions_with_progress():
+    """actions_for_api() with `progress` annotated, for ordering by it."""
+    return actions_for_api().with_progress()
+
+
+def action_links(action_ids) -> tuple[dict[int, list[int]], dict[int, list[str]]]:
+    """({action id: SDG numbers}, {action id: member slugs}), each in order: two queries."""
+    sdgs: dict[int, list[int]] = {pk: [] for pk in action_ids}
+    members: dict[int, list[str]] = {pk: [] for pk in action_ids}
+    for action_id, number in (
+        Action.sdgs.through.objects.filter(action_id__any=action_ids)
+        .order_by("sustainabledevelopmentgoal_id")
+        .values_list("action_id", "sustainabledevelopmentgoal_id")
+    ):
+        sdgs[action_id].append(number)
+    for action_id, slug in (
+        Action.participants.through.objects.filter(action_id__any=action_ids)
+        .order_by("member__slug")
+        .values_list("action_id", "member__slug")
+    ):
+        members[action_id].append(slug)
+    return sdgs, members
 
 
 # The rule of ActionQuerySet.with_progress() (actions/querysets.py), for a set of

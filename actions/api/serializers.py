@@ -49,19 +49,15 @@ class GoalSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class MemberSlugsField(serializers.ListField):
-    child = serializers.SlugField()
-
-    def to_representation(self, data):
-        return [member.slug for member in data.all()]
-
-
 class ActionSerializer(serializers.ModelSerializer):
     goal = serializers.CharField(source="goal.code", read_only=True)
     plan = serializers.CharField(source="goal.plan.code", read_only=True)
     lead = serializers.CharField(source="lead.username", read_only=True, allow_null=True, default=None)
-    sdgs = SdgNumbersField(read_only=True)
-    members = MemberSlugsField(source="participants", read_only=True, help_text="Slugs of the taking-part members.")
+    # Lists the view attaches for the page (ActionViewSet.annotate_objects).
+    sdgs = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=17), source="sdg_numbers",
+                                 read_only=True)
+    members = serializers.ListField(child=serializers.SlugField(), source="member_slugs", read_only=True,
+                                    help_text="Slugs of the taking-part members.")
     indicator_count = serializers.IntegerField(read_only=True)
     progress = progress_field()
 

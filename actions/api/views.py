@@ -148,9 +148,11 @@ class ActionViewSet(ServiceWriteViewSet):
     def annotate_objects(self, objects, *, detail: bool) -> None:
         missing = [action.pk for action in objects if not hasattr(action, "progress")]
         progress = selectors.action_progress(missing)
+        sdgs, members = selectors.action_links([action.pk for action in objects])
         for action in objects:
             if action.pk in progress:
                 action.progress = progress[action.pk]
+            action.sdg_numbers, action.member_slugs = sdgs[action.pk], members[action.pk]
 
     def perform_create(self, data):
         goal, sdgs, members = data.pop("goal"), data.pop("sdgs", ()), data.pop("members", ())
