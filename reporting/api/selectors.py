@@ -96,69 +96,73 @@ VALUE_ROW_SOURCES = {
 EVIDENCE_ROW_SOURCES = {"id": "id", "title": "title", "url": "url", "file": "file", "added_at": "added_at"}
 
 
-def _representers(serializer_class, sources: dict) -> list:
-    """(name, source, to_representation) for the serializer's declared fields,
-    in order. DateTimeFields in ISO 8601 get a shortcut with the same output
-    (DRF's: in the current time zone, UTC written as Z); fields whose
-    to_representation returns a database value of their own type unchanged
-    (text, choices, integers, booleans, ids) get None: the value is used as read."""
-    from rest_framework import ISO_8601
-    from rest_framework import fields as drf_fields
-    from rest_framework.relations import PrimaryKeyRelatedField
-    from rest_framework.settings import api_settings
+class RowShape:
+    """How to turn a `values_list()` row into what a serializer declares.
 
-    as_read = (drf_fields.CharField, drf_fields.ChoiceField, drf_fields.IntegerField, drf_fields.BooleanField)
+    `names` are the serializer's declared fields in order; `columns` the row's
+    sources for those that are read from the row (`sources`), in the same order;
+    `nested` the others, filled in by the caller. Fields whose to_representation
+    returns a database value of their own type unchanged (text, choices,
+    integers, booleans, ids) take the value as read; DateTimeFields in ISO 8601
+    get a shortcut with DRF's output (in the current time zone, looked up once per
+    page, UTC written as Z); every other field is given to its to_representation.
+    """
 
-    def represent(field):
-        if isinstance(field, PrimaryKeyRelatedField) and field.pk_field is None:
-            return None  # the row holds the id itself
-        if type(field) in as_read or type(field) is drf_fields.SlugField:
-            return None
-        if (
-            type(field) is drf_fields.DateTimeField
-            and getattr(field, "format", api_settings.DATETIME_FORMAT) == ISO_8601
-            and not hasattr(field, "timezone")
-        ):
-            return _iso_datetime
-        return field.to_representation
+    def __init__(self, serializer_class, sources: dict, *, skip=()):
+        from rest_framework import ISO_8601
+        from rest_framework import fields as drf_fields
+        from rest_framework.relations import PrimaryKeyRelatedField
+        from rest_framework.settings import api_settings
 
-    fields = serializer_class().fields
-    return [(name, sources[name], represent(fields[name])) for name in fields if name in sources]
+        as_read = (drf_fields.CharField, drf_fields.SlugField, drf_fields.ChoiceField, drf_fields.IntegerField,
+                   drf_fields.BooleanField)
+        fields = serializer_class().fields
+        self.names = [name for name in fields if name not in skip]
+        self.nested = [(position, name) for position, name in enumerate(self.names) if name not in sources]
+        read = [name for name in self.names if name in sources]
+        self.columns = [sources[name] for name in read]
+        self.datetimes, self.represented = [], []
+        for position, name in enumerate(read):
+            field = fields[name]
+            if type(field) in as_read or (isinstance(field, PrimaryKeyRelatedField) and field.pk_field is None):
+                continue
+            if (
+                type(field) is drf_fields.DateTimeField
+                and getattr(field, "format", api_settings.DATETIME_FORMAT) == ISO_8601
+                and not hasattr(field, "timezone")
+            ):
+                self.datetimes.append(position)
+            else:
+                self.represented.append((position, field.to_representation))
 
-
-def _represent_row(row: dict, representers) -> dict:
-    item = {}
-    for name, source, represent in representers:
-        value = row[source]
-        item[name] = value if value is None or represent is None else represent(value)
-    return item
+    def cells(self, row, tz) -> list:
+        """The row's values, represented, in declared order (without the nested ones)."""
+        cells = list(row)
+        for position in self.datetimes:
+            if cells[position] is not None:
+                cells[position] = _iso_datetime(cells[position], tz)
+        for position, represent in self.represented:
+            if cells[position] is not None:
+                cells[position] = represent(cells[position])
+        return cells
 
 
 def _iso_datetime(value, tz=None) -> str:
-    """DRF's DateTimeField output: in the current time zone (looked up once per
-    page, not per value), UTC written as Z."""
+    """DRF's DateTimeField output: in the current time zone, UTC written as Z."""
     if timezone.is_aware(value):
         value = value.astimezone(tz or timezone.get_current_timezone())
     text = value.isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
-def _in_zone(representers, tz) -> list:
-    return [
-        (name, source, functools.partial(_iso_datetime, tz=tz) if represent is _iso_datetime else represent)
-        for name, source, represent in representers
-    ]
-
-
 @functools.cache
-def _update_representers():
+def _update_shapes() -> tuple[RowShape, RowShape, RowShape]:
     from reporting.api.serializers import EvidenceSerializer, IndicatorValueSerializer, UpdateSerializer
 
     return (
-        list(UpdateSerializer().fields),
-        _representers(UpdateSerializer, UPDATE_ROW_SOURCES),
-        _representers(IndicatorValueSerializer, VALUE_ROW_SOURCES),
-        [item for item in _representers(EvidenceSerializer, EVIDENCE_ROW_SOURCES) if item[0] != "file"],
+        RowShape(UpdateSerializer, UPDATE_ROW_SOURCES),
+        RowShape(IndicatorValueSerializer, VALUE_ROW_SOURCES),
+        RowShape(EvidenceSerializer, EVIDENCE_ROW_SOURCES),
     )
 
 
@@ -167,29 +171,39 @@ def update_rows(queryset, ids: list[int], *, request) -> list[dict]:
     would represent them, read as rows: three queries whatever the page size."""
     if not ids:
         return []
-    update_fields, plain, value_fields, evidence_fields = _update_representers()
+    update_shape, value_shape, evidence_shape = _update_shapes()
     tz = timezone.get_current_timezone()
-    plain, evidence_fields = _in_zone(plain, tz), _in_zone(evidence_fields, tz)
 
     values: dict[int, list] = {pk: [] for pk in ids}
-    for row in IndicatorValue.objects.filter(update_id__any=ids).values("update_id", *VALUE_ROW_SOURCES.values()):
-        values[row["update_id"]].append(_represent_row(row, value_fields))
-    evidence: dict[int, list] = {pk: [] for pk in ids}
-    file_field = Evidence._meta.get_field("file")
-    for row in Evidence.objects.filter(update_id__any=ids).values("update_id", *EVIDENCE_ROW_SOURCES.values()):
-        item = _represent_row(row, evidence_fields)
-        name = row["file"]
-        item["file"] = request.build_absolute_uri(file_field.storage.url(name)) if name else None
-        evidence[row["update_id"]].append({key: item[key] for key in EVIDENCE_ROW_SOURCES})
+    for update_id, *row in IndicatorValue.objects.filter(update_id__any=ids).values_list(
+        "update_id", *value_shape.columns
+    ):
+        values[update_id].append(dict(zip(value_shape.names, value_shape.cells(row, tz), strict=True)))
 
+    evidence: dict[int, list] = {pk: [] for pk in ids}
+    storage = Evidence._meta.get_field("file").storage
+    file_position = evidence_shape.names.index("file")
+    for update_id, *row in Evidence.objects.filter(update_id__any=ids).values_list(
+        "update_id", *evidence_shape.columns
+    ):
+        name = row[file_position]
+        row[file_position] = None  # represented here: an absolute URL for the request
+        cells = evidence_shape.cells(row, tz)
+        cells[file_position] = request.build_absolute_uri(storage.url(name)) if name else None
+        evidence[update_id].append(dict(zip(evidence_shape.names, cells, strict=True)))
+
+    key = update_shape.columns.index("id")
     rows = {
-        row["id"]: row
-        for row in queryset.filter(pk__any=ids).prefetch_related(None).order_by().values(*UPDATE_ROW_SOURCES.values())
+        row[key]: row
+        for row in queryset.filter(pk__any=ids).prefetch_related(None).order_by().values_list(
+            *update_shape.columns
+        )
     }
+    nested = {"values": values, "evidence": evidence}
     result = []
     for pk in ids:
-        item = _represent_row(rows[pk], plain)
-        item["values"] = values[pk]
-        item["evidence"] = evidence[pk]
-        result.append({name: item[name] for name in update_fields})
+        cells = update_shape.cells(rows[pk], tz)
+        for position, name in update_shape.nested:
+            cells.insert(position, nested[name][pk])
+        result.append(dict(zip(update_shape.names, cells, strict=True)))
     return result
