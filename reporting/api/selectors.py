@@ -3,6 +3,7 @@ ProgressUpdate.objects.visible_to(user): nobody learns of another member's
 drafts through a figure."""
 
 import functools
+from datetime import UTC, timedelta
 
 from django.db.models import (
     Case,
@@ -135,24 +136,38 @@ class RowShape:
             else:
                 self.represented.append((position, field.to_representation))
 
-    def cells(self, row, tz) -> list:
-        """The row's values, represented, in declared order (without the nested ones)."""
+    def cells(self, row, write_datetime) -> list:
+        """The row's values, represented, in declared order (without the nested
+        ones); datetimes by `write_datetime` (datetime_writer(), once per page)."""
         cells = list(row)
         for position in self.datetimes:
             if cells[position] is not None:
-                cells[position] = _iso_datetime(cells[position], tz)
+                cells[position] = write_datetime(cells[position])
         for position, represent in self.represented:
             if cells[position] is not None:
                 cells[position] = represent(cells[position])
         return cells
 
 
-def _iso_datetime(value, tz=None) -> str:
-    """DRF's DateTimeField output: in the current time zone, UTC written as Z."""
-    if timezone.is_aware(value):
-        value = value.astimezone(tz or timezone.get_current_timezone())
-    text = value.isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
+def datetime_writer(tz):
+    """DRF's DateTimeField output in the time zone `tz`: ISO 8601, UTC written as Z."""
+    if tz.utcoffset(None) == timedelta(0):  # UTC, the default: no conversion to a zone
+        def write(value) -> str:
+            if value.tzinfo is not UTC:
+                if value.tzinfo is None:
+                    return value.isoformat()
+                value = value.astimezone(UTC)
+            return value.isoformat()[:-6] + "Z"
+
+        return write
+
+    def write_in_zone(value) -> str:
+        if timezone.is_aware(value):
+            value = value.astimezone(tz)
+        text = value.isoformat()
+        return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+    return write_in_zone
 
 
 @functools.cache
@@ -172,13 +187,13 @@ def update_rows(queryset, ids: list[int], *, request) -> list[dict]:
     if not ids:
         return []
     update_shape, value_shape, evidence_shape = _update_shapes()
-    tz = timezone.get_current_timezone()
+    write_datetime = datetime_writer(timezone.get_current_timezone())
 
     values: dict[int, list] = {pk: [] for pk in ids}
     for update_id, *row in IndicatorValue.objects.filter(update_id__any=ids).values_list(
         "update_id", *value_shape.columns
     ):
-        values[update_id].append(dict(zip(value_shape.names, value_shape.cells(row, tz), strict=True)))
+        values[update_id].append(dict(zip(value_shape.names, value_shape.cells(row, write_datetime), strict=True)))
 
     evidence: dict[int, list] = {pk: [] for pk in ids}
     storage = Evidence._meta.get_field("file").storage
@@ -188,7 +203,7 @@ def update_rows(queryset, ids: list[int], *, request) -> list[dict]:
     ):
         name = row[file_position]
         row[file_position] = None  # represented here: an absolute URL for the request
-        cells = evidence_shape.cells(row, tz)
+        cells = evidence_shape.cells(row, write_datetime)
         cells[file_position] = request.build_absolute_uri(storage.url(name)) if name else None
         evidence[update_id].append(dict(zip(evidence_shape.names, cells, strict=True)))
 
@@ -202,7 +217,7 @@ def update_rows(queryset, ids: list[int], *, request) -> list[dict]:
     nested = {"values": values, "evidence": evidence}
     result = []
     for pk in ids:
-        cells = update_shape.cells(rows[pk], tz)
+        cells = update_shape.cells(rows[pk], write_datetime)
         for position, name in update_shape.nested:
             cells.insert(position, nested[name][pk])
         result.append(dict(zip(update_shape.names, cells, strict=True)))

@@ -12,6 +12,7 @@ from decimal import Decimal
 import pytest
 from django.core.files.base import ContentFile
 from django.test import RequestFactory
+from django.utils import timezone
 
 from actions.api.selectors import action_progress
 from actions.models import Action
@@ -63,7 +64,8 @@ def test_the_actions_list_shows_the_same_progress_as_ordering_by_it(varied, api,
     assert [row["progress"] for row in ordered] == sorted(fast.values(), reverse=True)
 
 
-def test_update_rows_equal_the_declared_serializer(varied, cast, settings, tmp_path):
+@pytest.mark.parametrize("zone", ["UTC", "America/Bogota", "Asia/Kolkata"])
+def test_update_rows_equal_the_declared_serializer(varied, cast, settings, tmp_path, zone):
     settings.MEDIA_ROOT = tmp_path
     update = varied.draft_a
     update.submitted_by = cast.focal_a
@@ -84,8 +86,9 @@ def test_update_rows_equal_the_declared_serializer(varied, cast, settings, tmp_p
     request.user = cast.staff
     queryset = updates_for_api(cast.staff)
     ids = list(queryset.values_list("pk", flat=True))
-    declared = UpdateSerializer(queryset, many=True, context={"request": request}).data
-    fast = update_rows(queryset, ids, request=request)
+    with timezone.override(zone):  # datetimes are written in the current time zone
+        declared = UpdateSerializer(queryset, many=True, context={"request": request}).data
+        fast = update_rows(queryset, ids, request=request)
     assert len(fast) == len(declared) >= 8
     for fast_row, declared_row in zip(fast, declared, strict=True):
         assert fast_row == dict(declared_row)
