@@ -36,6 +36,15 @@ class StrictFilterBackend(DjangoFilterBackend):
             raise exceptions.ValidationError(errors)
         return filterset
 
+    def filter_queryset(self, request, queryset, view):
+        filterset_class = self.get_filterset_class(view, queryset)
+        if filterset_class is not None and not set(filterset_class.base_filters) & set(request.query_params):
+            # No filter is asked for: every filter would let the rows through (none is
+            # required or has a default), so the form is not built. Query parameters are
+            # the filters' names (ApiViewSet.check_query_params refuses any other).
+            return queryset
+        return super().filter_queryset(request, queryset, view)
+
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)
         for parameter in parameters:
