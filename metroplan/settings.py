@@ -92,7 +92,12 @@ TEMPLATES = [
 DATABASE_URL = env_str("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'metroplan.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=env_int("DB_CONN_MAX_AGE", 0))}
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # No JIT compilation: the planner's estimate for a page's grouped figures (a
+    # correlated subquery per row) passes jit_above_cost, and compiling then takes
+    # ~100 ms for a query that runs in 10 ms. Nothing here runs long enough to gain.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web process read while a Celery worker writes; IMMEDIATE avoids
     # "database is locked" on upgrade from a read to a write transaction.
     DATABASES["default"]["OPTIONS"] = {
