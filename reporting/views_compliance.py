@@ -6,6 +6,8 @@ from itertools import groupby
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
@@ -22,13 +24,18 @@ SYMBOLS = {
 }
 
 
-def _cell_label(member, period, counts: dict) -> str:
-    parts = [
-        f"{counts[outcome.value]} {outcome.label}" for outcome in Outcome if counts.get(outcome.value)
-    ]
-    return _("%(member)s, %(period)s: %(outcomes)s") % {
-        "member": member.name, "period": period.code, "outcomes": ", ".join(parts),
-    }
+def _cell_labeller():
+    """label(member, period, counts) -> "Member, period: 2 on time, 1 late". The
+    translated words are looked up once per page, not once per cell (a page at
+    ten times today's network has 17,000 cells)."""
+    words = [(outcome.value, str(outcome.label)) for outcome in Outcome]
+    template = _("%(member)s, %(period)s: %(outcomes)s")
+
+    def label(member, period, counts: dict) -> str:
+        parts = [f"{counts[value]} {word}" for value, word in words if counts.get(value)]
+        return template % {"member": member.name, "period": period.code, "outcomes": ", ".join(parts)}
+
+    return label
 
 
 @login_required
@@ -50,8 +57,16 @@ def compliance_heatmap(request):
         errors.append(_("There is no action %(code)s here.") % {"code": action})
 
     periods, members, cells = compliance_matrix(plan, goal=goal, action=action)
+    cell_label = _cell_labeller()
+    symbols = {outcome: str(symbol) for outcome, symbol in SYMBOLS.items()}
+    # A cell links to the member's updates for its period (and action, if one is chosen).
+    to_updates = {
+        period.pk: "?" + urlencode({"period": period.code, **({"action": action} if action else {})}) + "#updates-h"
+        for period in periods
+    }
     rows = []
     for member in members:
+        member_url = reverse("member-detail", args=[member.slug])
         row_cells = []
         for period in periods:
             counts = cells.get((member.pk, period.pk))
@@ -59,10 +74,11 @@ def compliance_heatmap(request):
             row_cells.append({
                 "period": period,
                 "outcome": outcome,
-                "symbol": SYMBOLS.get(outcome, ""),
-                "label": _cell_label(member, period, counts) if counts else "",
+                "symbol": symbols.get(outcome, ""),
+                "label": cell_label(member, period, counts) if counts else "",
+                "href": member_url + to_updates[period.pk],
             })
-        rows.append({"member": member, "cells": row_cells})
+        rows.append({"member": member, "url": member_url, "cells": row_cells})
     regions = [
         {"region": region, "rows": list(group)}
         for region, group in groupby(rows, key=lambda row: row["member"].region)

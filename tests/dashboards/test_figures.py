@@ -157,6 +157,14 @@ def test_heatmap_cells(client, cast, small):
     assert [g["region"].slug for g in response.context["regions"]] == ["north", "south"]
     html = response.content.decode()
     assert f'href="{reverse("member-detail", args=["m2"])}?period=2022-Q1#updates-h"' in html
+    m2 = small.members["m2"].name
+    assert f'aria-label="{m2}, 2022-Q1: 1 late"' in html
+
+
+def test_heatmap_cells_link_to_the_chosen_actions_updates(client, cast, small):
+    client.force_login(cast.staff)
+    html = client.get(reverse("compliance") + "?action=2.1").content.decode()
+    assert f'href="{reverse("member-detail", args=["m1"])}?period=2022-Q2&amp;action=2.1#updates-h"' in html
 
 
 def test_one_query_compliance_per_period_agrees_with_the_per_period_rule(small):
