@@ -14,27 +14,39 @@ from django.db.models import (
     OuterRef,
     Prefetch,
     Q,
-    Subquery,
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, TruncDate
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from reporting.models import Evidence, IndicatorValue, PeriodReopening, ProgressUpdate, Report, ReportingPeriod
 
 
-def periods_for_api(user):
-    visible = ProgressUpdate.objects.visible_to(user).filter(period=OuterRef("pk")).order_by().values("period")
+def periods_for_api():
+    """Periods with their plan; PeriodViewSet.annotate_objects() adds the page's
+    update counts from period_update_counts()."""
+    return ReportingPeriod.objects.select_related("plan")
 
-    def count(queryset):
-        return Coalesce(Subquery(queryset.annotate(n=Count("pk")).values("n")[:1]), 0)
 
-    return ReportingPeriod.objects.select_related("plan").annotate(
-        update_count=count(visible),
-        submitted_count=count(visible.exclude(state=ProgressUpdate.State.DRAFT)),
-        approved_count=count(visible.filter(state=ProgressUpdate.State.APPROVED)),
+def period_update_counts(user, period_ids) -> dict[int, dict[str, int]]:
+    """{period id: {update_count, submitted_count, approved_count}} of the updates
+    `user` can see, in one grouped query (not three counting subqueries per period)."""
+    rows = (
+        ProgressUpdate.objects.visible_to(user)
+        .filter(period_id__any=period_ids)
+        .order_by()
+        .values("period_id")
+        .annotate(
+            update_count=Count("pk"),
+            submitted_count=Count("pk", filter=~Q(state=ProgressUpdate.State.DRAFT)),
+            approved_count=Count("pk", filter=Q(state=ProgressUpdate.State.APPROVED)),
+        )
     )
+    counts = {pk: {"update_count": 0, "submitted_count": 0, "approved_count": 0} for pk in period_ids}
+    for row in rows:
+        counts[row.pop("period_id")] = row
+    return counts
 
 
 def timeliness():

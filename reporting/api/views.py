@@ -98,7 +98,7 @@ class PeriodViewSet(ServiceWriteViewSet):
     update_serializer_class = PeriodWriteSerializer
 
     def get_queryset(self):
-        return self.scope_to_plan(selectors.periods_for_api(self.request.user))
+        return self.scope_to_plan(selectors.periods_for_api())
 
     def perform_create(self, data):
         from actions.services import period_create
@@ -112,8 +112,11 @@ class PeriodViewSet(ServiceWriteViewSet):
         period_update(user=self.request.user, period=period, data=data, expected_version=expected_version)
 
     def annotate_objects(self, objects, *, detail: bool) -> None:
-        if detail:
-            for period in objects:
+        counts = selectors.period_update_counts(self.request.user, [period.pk for period in objects])
+        for period in objects:
+            for name, value in counts[period.pk].items():
+                setattr(period, name, value)
+            if detail:
                 period.compliance = {"period": period.code, **compliance_summary(period)}
 
 

@@ -273,6 +273,11 @@ def test_a_focal_point_never_learns_of_another_members_drafts(world, api, keys):
     # Counts on periods are of what the caller can see.
     period = client.get("/api/v1/periods/2022-Q1/").json()
     assert period["update_count"] == 1 and period["submitted_count"] == 0
+    listed = {row["code"]: row for row in results(client.get("/api/v1/periods/"))}
+    counts = ("update_count", "submitted_count", "approved_count")
+    assert {name: listed["2022-Q1"][name] for name in counts} == {name: period[name] for name in counts}
+    as_staff = {row["code"]: row for row in results(api(keys["staff"]).get("/api/v1/periods/"))}
+    assert as_staff["2022-Q1"]["update_count"] > period["update_count"]
 
 
 def test_a_read_token_sees_approved_updates_only(world, api, keys):
