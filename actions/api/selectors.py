@@ -1,6 +1,8 @@
 """Read paths of the plan for the API: querysets with their figures computed in
 the database, so that a list is a fixed number of queries whatever its length."""
 
+from decimal import Decimal
+
 from django.db.models import Count, ExpressionWrapper, F, FloatField, OuterRef, Prefetch, Subquery, Sum
 from django.db.models.functions import Cast, Coalesce
 
@@ -37,12 +39,17 @@ def goals_with_progress():
     return Goal.objects.with_progress().select_related("plan").prefetch_related("sdgs")
 
 
-def indicators_with_progress():
-    return (
-        Indicator.objects.with_progress()
-        .select_related("action__goal__plan")
-        .prefetch_related(Prefetch("milestones", queryset=Milestone.objects.order_by("year")))
+def indicators_for_api():
+    """Indicators without `latest_value` and `progress`: IndicatorViewSet.annotate_objects()
+    adds them for the page from indicator_progress(). Ordering by progress uses
+    indicators_with_progress() instead."""
+    return Indicator.objects.select_related("action__goal__plan").prefetch_related(
+        Prefetch("milestones", queryset=Milestone.objects.order_by("year"))
     )
+
+
+def indicators_with_progress():
+    return indicators_for_api().with_progress()
 
 
 def actions_for_api():
@@ -81,19 +88,19 @@ def action_links(action_ids) -> tuple[dict[int, list[int]], dict[int, list[str]]
     return sdgs, members
 
 
-# The rule of ActionQuerySet.with_progress() (actions/querysets.py), for a set of
-# actions at once: every approved numeric value of their indicators is read once
-# and grouped, instead of twice per indicator in correlated subqueries (which
-# PostgreSQL runs as one scan of the updates per indicator). The test
-# tests/api/test_fast_paths.py holds both to the same results.
-_ACTION_PROGRESS_SQL = """
-WITH means AS (
+# The rules of IndicatorQuerySet.with_progress() and ActionQuerySet.with_progress()
+# (actions/querysets.py) for a page at once: every approved numeric value of the
+# indicators is read once and grouped, instead of twice per indicator in
+# correlated subqueries (which PostgreSQL runs as one scan of the updates per
+# indicator). tests/api/test_fast_paths.py holds both to the querysets' results.
+_LATEST_MEANS_SQL = """
+means AS (
     SELECT iv.indicator_id, p."end" AS period_end, AVG(iv.value) AS mean
     FROM reporting_indicatorvalue iv
     JOIN reporting_progressupdate u ON u.id = iv.update_id
     JOIN reporting_reportingperiod p ON p.id = u.period_id
     JOIN actions_indicator i ON i.id = iv.indicator_id
-    WHERE u.state = 'approved' AND iv.value IS NOT NULL AND NOT i.retired AND i.action_id IN ({ids})
+    WHERE u.state = 'approved' AND iv.value IS NOT NULL AND {indicators}
     GROUP BY iv.indicator_id, p."end"
 ),
 latest AS (
@@ -101,11 +108,25 @@ latest AS (
     FROM means
     JOIN (SELECT indicator_id, MAX(period_end) AS period_end FROM means GROUP BY indicator_id) newest
       ON newest.indicator_id = means.indicator_id AND newest.period_end = means.period_end
-),
+)"""
+_RATIO_SQL = (
+    "(CAST(l.latest_value AS {float}) - CAST(i.baseline AS {float}))"
+    " / (CAST(i.target AS {float}) - CAST(i.baseline AS {float}))"
+)
+_CLAMPED_SQL = "CASE WHEN {ratio} IS NULL OR {ratio} < 0.0 THEN 0.0 WHEN {ratio} > 1.0 THEN 1.0 ELSE {ratio} END"
+
+_INDICATOR_PROGRESS_SQL = """
+WITH {latest_means}
+SELECT i.id, l.latest_value, {clamped}
+FROM actions_indicator i
+LEFT JOIN latest l ON l.indicator_id = i.id
+WHERE i.id IN ({ids})
+"""
+
+_ACTION_PROGRESS_SQL = """
+WITH {latest_means},
 indicator_progress AS (
-    SELECT i.action_id,
-           (CAST(l.latest_value AS {float}) - CAST(i.baseline AS {float}))
-           / (CAST(i.target AS {float}) - CAST(i.baseline AS {float})) AS ratio
+    SELECT i.action_id, {ratio} AS ratio
     FROM actions_indicator i
     LEFT JOIN latest l ON l.indicator_id = i.id
     WHERE NOT i.retired AND i.action_id IN ({ids})
@@ -125,6 +146,16 @@ GROUP BY a.id, a.status
 """
 
 
+def _float_type() -> str:
+    from django.db import connection
+
+    return "double precision" if connection.vendor == "postgresql" else "real"
+
+
+def _placeholders(ids: list[int]) -> str:
+    return ", ".join(["%s"] * len(ids))
+
+
 def action_progress(action_ids) -> dict[int, float]:
     """{action id: progress} for the given actions, by the rule of
     ActionQuerySet.with_progress() (as of today), in one query."""
@@ -135,10 +166,12 @@ def action_progress(action_ids) -> dict[int, float]:
     ids = [int(pk) for pk in action_ids]
     if not ids:
         return {}
-    float_type = "double precision" if connection.vendor == "postgresql" else "real"
-    status_cases = " ".join(f"WHEN %s THEN {float(value)!r}" for value in STATUS_PROGRESS.values())
+    placeholders = _placeholders(ids)
     sql = _ACTION_PROGRESS_SQL.format(
-        ids=", ".join(["%s"] * len(ids)), float=float_type, status_cases=status_cases,
+        latest_means=_LATEST_MEANS_SQL.format(indicators=f"NOT i.retired AND i.action_id IN ({placeholders})"),
+        ratio=_RATIO_SQL.format(float=_float_type()),
+        ids=placeholders,
+        status_cases=" ".join(f"WHEN %s THEN {float(value)!r}" for value in STATUS_PROGRESS.values()),
         status_default=repr(float(STATUS_PROGRESS_DEFAULT)),
     )
     # Parameters in the order their placeholders appear: means, indicator_progress, the CASE, the outer WHERE.
@@ -146,3 +179,26 @@ def action_progress(action_ids) -> dict[int, float]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return {pk: float(progress) for pk, progress in cursor.fetchall()}
+
+
+def indicator_progress(indicator_ids) -> dict[int, tuple[Decimal | None, float]]:
+    """{indicator id: (latest_value, progress)} for the given indicators, by the
+    rule of IndicatorQuerySet.with_progress() (as of today), in one query."""
+    from django.db import connection
+
+    ids = [int(pk) for pk in indicator_ids]
+    if not ids:
+        return {}
+    placeholders = _placeholders(ids)
+    sql = _INDICATOR_PROGRESS_SQL.format(
+        latest_means=_LATEST_MEANS_SQL.format(indicators=f"i.id IN ({placeholders})"),
+        clamped=_CLAMPED_SQL.format(ratio=_RATIO_SQL.format(float=_float_type())),
+        ids=placeholders,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*ids, *ids])
+        return {
+            # SQLite's AVG is a float; the queryset's DecimalField output is a Decimal.
+            pk: (None if latest is None else Decimal(str(latest)), float(progress))
+            for pk, latest, progress in cursor.fetchall()
+        }

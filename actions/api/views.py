@@ -134,16 +134,9 @@ class ActionViewSet(ServiceWriteViewSet):
     update_serializer_class = ActionWriteSerializer
 
     def get_queryset(self):
-        if self.orders_by_progress():
+        if self.orders_by("progress"):
             return self.scope_to_plan(selectors.actions_with_progress())
         return self.scope_to_plan(selectors.actions_for_api())
-
-    def orders_by_progress(self) -> bool:
-        return self.action == "list" and any(
-            term.strip().lstrip("-") == "progress"
-            for value in self.request.query_params.getlist("ordering")
-            for term in value.split(",")
-        )
 
     def annotate_objects(self, objects, *, detail: bool) -> None:
         missing = [action.pk for action in objects if not hasattr(action, "progress")]
@@ -188,7 +181,16 @@ class IndicatorViewSet(ServiceWriteViewSet):
     update_serializer_class = IndicatorWriteSerializer
 
     def get_queryset(self):
-        return self.scope_to_plan(selectors.indicators_with_progress())
+        if self.orders_by("progress"):
+            return self.scope_to_plan(selectors.indicators_with_progress())
+        return self.scope_to_plan(selectors.indicators_for_api())
+
+    def annotate_objects(self, objects, *, detail: bool) -> None:
+        figures = selectors.indicator_progress([indicator.pk for indicator in objects if
+                                                not hasattr(indicator, "progress")])
+        for indicator in objects:
+            if indicator.pk in figures:
+                indicator.latest_value, indicator.progress = figures[indicator.pk]
 
     def perform_create(self, data):
         action, milestones = data.pop("action"), data.pop("milestones", None)

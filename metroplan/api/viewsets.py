@@ -117,6 +117,15 @@ class ApiViewSet(viewsets.GenericViewSet):
                 {name: [_("Unknown query parameter for this endpoint.")] for name in unknown}
             )
 
+    def orders_by(self, field: str) -> bool:
+        """Whether this list request sorts on `field` (a figure some views add only
+        for the page, and annotate on the queryset only when it is sorted on)."""
+        return self.action == "list" and any(
+            term.strip().lstrip("-") == field
+            for value in self.request.query_params.getlist("ordering")
+            for term in value.split(",")
+        )
+
     # --- plan scope -----------------------------------------------------------
 
     def request_plan(self):

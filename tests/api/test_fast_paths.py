@@ -14,8 +14,8 @@ from django.core.files.base import ContentFile
 from django.test import RequestFactory
 from django.utils import timezone
 
-from actions.api.selectors import action_progress
-from actions.models import Action
+from actions.api.selectors import action_progress, indicator_progress
+from actions.models import Action, Indicator
 from metroplan.testing import factories as f
 from reporting.api.selectors import update_rows, updates_for_api
 from reporting.api.serializers import UpdateSerializer
@@ -54,6 +54,30 @@ def test_action_progress_equals_the_querysets_rule(varied):
     for pk, progress in expected.items():
         assert got[pk] == pytest.approx(progress, abs=1e-12), Action.objects.get(pk=pk).code
     assert len(set(round(value, 6) for value in got.values())) >= 4  # the cases differ
+
+
+def test_indicator_progress_equals_the_querysets_rule(varied):
+    expected = {pk: (latest, progress) for pk, latest, progress in
+                Indicator.objects.with_progress().values_list("pk", "latest_value", "progress")}
+    got = indicator_progress(expected)
+    assert set(got) == set(expected)
+    for pk, (latest, progress) in expected.items():
+        code = Indicator.objects.get(pk=pk).code
+        assert got[pk][1] == pytest.approx(progress, abs=1e-12), code
+        assert (got[pk][0] is None) == (latest is None), code
+        if latest is not None:
+            assert got[pk][0] == pytest.approx(latest, abs=Decimal("0.000001")), code
+    assert any(latest is None for latest, _ in got.values())  # a retired or unreported indicator
+    assert len({round(progress, 6) for _, progress in got.values()}) >= 3
+
+
+def test_the_indicators_list_shows_the_same_figures_as_ordering_by_progress(varied, api, keys):
+    client = api(keys["staff"])
+    fast = {row["id"]: (row["latest_value"], row["progress"])
+            for row in client.get("/api/v1/indicators/").json()["results"]}
+    ordered = client.get("/api/v1/indicators/?ordering=-progress").json()["results"]
+    assert {row["id"]: (row["latest_value"], row["progress"]) for row in ordered} == fast
+    assert [row["progress"] for row in ordered] == sorted((p for _, p in fast.values()), reverse=True)
 
 
 def test_the_actions_list_shows_the_same_progress_as_ordering_by_it(varied, api, keys):
