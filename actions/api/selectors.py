@@ -13,6 +13,12 @@ def _count(queryset, group_field: str):
     return Coalesce(Subquery(queryset.order_by().values(group_field).annotate(n=Count("pk")).values("n")[:1]), 0)
 
 
+def plans_for_api():
+    """Plans without their figures: PlanViewSet.annotate_objects() adds them for the
+    page from plan_figures(). Ordering by progress uses plans_with_progress()."""
+    return Plan.objects.all()
+
+
 def plans_with_progress():
     """Plans with `progress` (weighted mean of their counted actions' progress,
     the same rule as ActionQuerySet.progress_mean) and goal and action counts."""
@@ -35,8 +41,60 @@ def plans_with_progress():
     )
 
 
+def goals_for_api():
+    """Goals without `progress` and `action_count`: GoalViewSet.annotate_objects()
+    adds them for the page from goal_figures(). Ordering by progress uses
+    goals_with_progress() instead."""
+    return Goal.objects.select_related("plan").prefetch_related("sdgs")
+
+
 def goals_with_progress():
-    return Goal.objects.with_progress().select_related("plan").prefetch_related("sdgs")
+    return goals_for_api().with_progress()
+
+
+def _weighted_progress(actions) -> dict[int, tuple[float | None, int]]:
+    """{group id: (progress, live actions)} from (group id, action id, status,
+    weight) rows of live actions: the weighted mean of the counted (not cancelled)
+    actions' progress, by the rule of ActionQuerySet.progress_mean(); None without
+    any."""
+    progress = action_progress([pk for _group, pk, status, _weight in actions if status != "cancelled"])
+    sums: dict[int, list] = {}
+    for group, pk, status, weight in actions:
+        totals = sums.setdefault(group, [0.0, 0, 0])
+        totals[2] += 1
+        if status != "cancelled":
+            totals[0] += progress[pk] * weight
+            totals[1] += weight
+    return {group: (weighted / weights if weights else None, count) for group, (weighted, weights, count) in
+            sums.items()}
+
+
+def goal_figures(goal_ids) -> dict[int, tuple[float | None, int | None]]:
+    """{goal id: (progress, action_count)}, as GoalQuerySet.with_progress() gives them
+    (no live action: both None), in two queries."""
+    actions = Action.objects.filter(goal_id__any=goal_ids, retired=False).values_list(
+        "goal_id", "pk", "status", "weight"
+    )
+    figures = _weighted_progress(list(actions))
+    return {pk: figures.get(pk, (None, None)) for pk in goal_ids}
+
+
+def plan_figures(plan_ids) -> dict[int, dict]:
+    """{plan id: {progress, goal_count, action_count}}, as plans_with_progress() gives
+    them, in three queries."""
+    actions = Action.objects.filter(goal__plan_id__any=plan_ids, retired=False).values_list(
+        "goal__plan_id", "pk", "status", "weight"
+    )
+    figures = _weighted_progress(list(actions))
+    goals = dict(
+        Goal.objects.filter(plan_id__any=plan_ids, retired=False).order_by().values("plan_id")
+        .annotate(n=Count("pk")).values_list("plan_id", "n")
+    )
+    return {
+        pk: {"progress": figures.get(pk, (None, 0))[0], "goal_count": goals.get(pk, 0),
+             "action_count": figures.get(pk, (None, 0))[1]}
+        for pk in plan_ids
+    }
 
 
 def indicators_for_api():

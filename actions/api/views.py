@@ -60,7 +60,16 @@ class PlanViewSet(ApiViewSet):
     ordering_fields = ["code", "start_date", "progress"]
 
     def get_queryset(self):
-        return selectors.plans_with_progress()
+        if self.orders_by("progress"):
+            return selectors.plans_with_progress()
+        return selectors.plans_for_api()
+
+    def annotate_objects(self, objects, *, detail: bool) -> None:
+        figures = selectors.plan_figures([plan.pk for plan in objects])
+        for plan in objects:
+            plan.goal_count, plan.action_count = figures[plan.pk]["goal_count"], figures[plan.pk]["action_count"]
+            if not hasattr(plan, "progress"):
+                plan.progress = figures[plan.pk]["progress"]
 
 
 def write_schema(read, create, update, *, deletes: bool):
@@ -95,7 +104,16 @@ class GoalViewSet(ServiceWriteViewSet):
     update_serializer_class = GoalWriteSerializer
 
     def get_queryset(self):
-        return self.scope_to_plan(selectors.goals_with_progress())
+        if self.orders_by("progress"):
+            return self.scope_to_plan(selectors.goals_with_progress())
+        return self.scope_to_plan(selectors.goals_for_api())
+
+    def annotate_objects(self, objects, *, detail: bool) -> None:
+        figures = selectors.goal_figures([goal.pk for goal in objects])
+        for goal in objects:
+            progress, goal.action_count = figures[goal.pk]
+            if not hasattr(goal, "progress"):
+                goal.progress = progress
 
     def perform_create(self, data):
         plan, sdgs = data.pop("plan"), data.pop("sdgs", None)
