@@ -8,7 +8,7 @@ from django.utils import timezone
 from actions.models import Plan
 from members.models import Member, Region
 from reporting.models import ReportingPeriod
-from reporting.querysets import compliance_rate, expected_slots, outcome_counts
+from reporting.querysets import compliance_counts
 
 
 def members_for_api():
@@ -33,23 +33,14 @@ def latest_due_period(plan: Plan | None = None):
 
 def compliance_by(period, group_field: str, ids) -> dict:
     """{id: figures} for the given ids of `group_field` ("member_id",
-    "member__region_id"), in one query."""
+    "member__region_id"), from compliance_counts() (one query; the same figures as
+    counting expected_slots())."""
     if period is None or not ids:
         return {}
-    rows = (
-        expected_slots(period)
-        .filter(**{f"{group_field}__in": list(ids)})
-        .order_by()
-        .values(group_field)
-        .annotate(**outcome_counts())
-    )
+    counts = compliance_counts([period], group_by=group_field, filters={f"{group_field}__in": list(ids)})
     return {
-        row[group_field]: {
-            "period": period.code,
-            **{key: row[key] for key in row if key != group_field},
-            "rate": compliance_rate(row),
-        }
-        for row in rows
+        value: {"period": period.code, **{key: row[key] for key in row if key != group_field}}
+        for (_period_id, value), row in counts.items()
     }
 
 
