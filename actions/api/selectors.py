@@ -111,15 +111,12 @@ def indicators_with_progress():
 
 
 def actions_for_api():
-    """Actions with what the list shows, without `progress`, SDGs and members:
-    ActionViewSet.annotate_objects() adds them for the page, from
-    action_progress() (one grouped query, not a correlated subquery per action
-    and indicator) and action_links() (plain values, not 700 member instances).
+    """Actions without `progress`, `indicator_count`, SDGs and members:
+    ActionViewSet.annotate_objects() adds them for the page, from action_figures()
+    (one grouped query, not a correlated subquery per action and indicator) and
+    action_links() (plain values, not 700 member instances).
     Ordering by progress uses actions_with_progress() instead."""
-    return (
-        Action.objects.select_related("goal__plan", "lead")
-        .annotate(indicator_count=_count(Indicator.objects.filter(action=OuterRef("pk"), retired=False), "action"))
-    )
+    return Action.objects.select_related("goal__plan", "lead")
 
 
 def actions_with_progress():
@@ -196,7 +193,8 @@ SELECT a.id,
                     WHEN ip.ratio > 1.0 THEN 1.0
                     ELSE ip.ratio END),
            CASE a.status {status_cases} ELSE {status_default} END
-       ) AS progress
+       ) AS progress,
+       COUNT(ip.action_id) AS indicator_count
 FROM actions_action a
 LEFT JOIN indicator_progress ip ON ip.action_id = a.id
 WHERE a.id IN ({ids})
@@ -217,6 +215,11 @@ def _placeholders(ids: list[int]) -> str:
 def action_progress(action_ids) -> dict[int, float]:
     """{action id: progress} for the given actions, by the rule of
     ActionQuerySet.with_progress() (as of today), in one query."""
+    return {pk: progress for pk, (progress, _count) in action_figures(action_ids).items()}
+
+
+def action_figures(action_ids) -> dict[int, tuple[float, int]]:
+    """{action id: (progress, number of live indicators)}, in one query."""
     from django.db import connection
 
     from actions.querysets import STATUS_PROGRESS, STATUS_PROGRESS_DEFAULT
@@ -236,7 +239,7 @@ def action_progress(action_ids) -> dict[int, float]:
     params = [*ids, *ids, *STATUS_PROGRESS.keys(), *ids]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return {pk: float(progress) for pk, progress in cursor.fetchall()}
+        return {pk: (float(progress), count) for pk, progress, count in cursor.fetchall()}
 
 
 def indicator_progress(indicator_ids) -> dict[int, tuple[Decimal | None, float]]:

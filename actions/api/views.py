@@ -157,12 +157,13 @@ class ActionViewSet(ServiceWriteViewSet):
         return self.scope_to_plan(selectors.actions_for_api())
 
     def annotate_objects(self, objects, *, detail: bool) -> None:
-        missing = [action.pk for action in objects if not hasattr(action, "progress")]
-        progress = selectors.action_progress(missing)
-        sdgs, members = selectors.action_links([action.pk for action in objects])
+        ids = [action.pk for action in objects]
+        figures = selectors.action_figures(ids)
+        sdgs, members = selectors.action_links(ids)
         for action in objects:
-            if action.pk in progress:
-                action.progress = progress[action.pk]
+            progress, action.indicator_count = figures[action.pk]
+            if not hasattr(action, "progress"):  # sorted on: the annotation is there already
+                action.progress = progress
             action.sdg_numbers, action.member_slugs = sdgs[action.pk], members[action.pk]
 
     def perform_create(self, data):

@@ -11,6 +11,7 @@ from django.db.models import (
     Count,
     Exists,
     F,
+    Func,
     OuterRef,
     Prefetch,
     Q,
@@ -182,6 +183,27 @@ def datetime_writer(tz):
     return write_in_zone
 
 
+class UtcIsoText(Func):
+    """PostgreSQL: a timestamptz as text in the form DRF writes it in UTC, with
+    microseconds always ("2022-04-03T09:30:15.120000Z"; see trim_zero_fraction).
+    Formatting in the database spares parsing and re-formatting ~2,000
+    timestamps per page of updates in Python."""
+
+    template = "to_char(%(expressions)s AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+    output_field = CharField()
+
+
+def trim_zero_fraction(text: str) -> str:
+    """As datetime.isoformat(): no fraction when the microseconds are zero."""
+    return text[:-8] + "Z" if text.endswith(".000000Z") else text
+
+
+def _database_writes_datetimes(tz) -> bool:
+    from django.db import connection
+
+    return connection.vendor == "postgresql" and tz.utcoffset(None) == timedelta(0)
+
+
 @functools.cache
 def _update_shapes() -> tuple[RowShape, RowShape, RowShape]:
     from reporting.api.serializers import EvidenceSerializer, IndicatorValueSerializer, UpdateSerializer
@@ -199,7 +221,8 @@ def update_rows(queryset, ids: list[int], *, request) -> list[dict]:
     if not ids:
         return []
     update_shape, value_shape, evidence_shape = _update_shapes()
-    write_datetime = datetime_writer(timezone.get_current_timezone())
+    tz = timezone.get_current_timezone()
+    write_datetime = datetime_writer(tz)
 
     values: dict[int, list] = {pk: [] for pk in ids}
     for update_id, *row in IndicatorValue.objects.filter(update_id__any=ids).values_list(
@@ -219,17 +242,18 @@ def update_rows(queryset, ids: list[int], *, request) -> list[dict]:
         cells[file_position] = request.build_absolute_uri(storage.url(name)) if name else None
         evidence[update_id].append(dict(zip(evidence_shape.names, cells, strict=True)))
 
-    key = update_shape.columns.index("id")
-    rows = {
-        row[key]: row
-        for row in queryset.filter(pk__any=ids).prefetch_related(None).order_by().values_list(
-            *update_shape.columns
-        )
-    }
+    rows_query = queryset.filter(pk__any=ids).prefetch_related(None).order_by()
+    columns, write_update_datetime = update_shape.columns, write_datetime
+    if _database_writes_datetimes(tz):
+        texts = {update_shape.columns[position]: f"iso_{position}" for position in update_shape.datetimes}
+        rows_query = rows_query.annotate(**{alias: UtcIsoText(source) for source, alias in texts.items()})
+        columns, write_update_datetime = [texts.get(column, column) for column in columns], trim_zero_fraction
+    key = columns.index("id")
+    rows = {row[key]: row for row in rows_query.values_list(*columns)}
     nested = {"values": values, "evidence": evidence}
     result = []
     for pk in ids:
-        cells = update_shape.cells(rows[pk], write_datetime)
+        cells = update_shape.cells(rows[pk], write_update_datetime)
         for position, name in update_shape.nested:
             cells.insert(position, nested[name][pk])
         result.append(dict(zip(update_shape.names, cells, strict=True)))

@@ -15,6 +15,7 @@ from django.test import RequestFactory
 from django.utils import timezone
 
 from actions.api.selectors import (
+    action_figures,
     action_progress,
     goal_figures,
     indicator_progress,
@@ -60,6 +61,9 @@ def test_action_progress_equals_the_querysets_rule(varied):
     for pk, progress in expected.items():
         assert got[pk] == pytest.approx(progress, abs=1e-12), Action.objects.get(pk=pk).code
     assert len(set(round(value, 6) for value in got.values())) >= 4  # the cases differ
+    counts = {pk: count for pk, (_progress, count) in action_figures(expected).items()}
+    assert counts == {action.pk: action.indicators.filter(retired=False).count() for action in Action.objects.all()}
+    assert 0 in counts.values() and any(count >= 2 for count in counts.values())
 
 
 def test_goal_and_plan_figures_equal_the_querysets_rule(varied):
