@@ -122,7 +122,7 @@ class RowShape:
     page, UTC written as Z); every other field is given to its to_representation.
     """
 
-    def __init__(self, serializer_class, sources: dict, *, skip=()):
+    def __init__(self, serializer_class, sources: dict):
         from rest_framework import ISO_8601
         from rest_framework import fields as drf_fields
         from rest_framework.relations import PrimaryKeyRelatedField
@@ -131,7 +131,7 @@ class RowShape:
         as_read = (drf_fields.CharField, drf_fields.SlugField, drf_fields.ChoiceField, drf_fields.IntegerField,
                    drf_fields.BooleanField)
         fields = serializer_class().fields
-        self.names = [name for name in fields if name not in skip]
+        self.names = list(fields)
         self.nested = [(position, name) for position, name in enumerate(self.names) if name not in sources]
         read = [name for name in self.names if name in sources]
         self.columns = [sources[name] for name in read]
