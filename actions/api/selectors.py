@@ -58,15 +58,18 @@ def _weighted_progress(actions) -> dict[int, tuple[float | None, int]]:
     actions' progress, by the rule of ActionQuerySet.progress_mean(); None without
     any."""
     progress = action_progress([pk for _group, pk, status, _weight in actions if status != "cancelled"])
-    sums: dict[int, list] = {}
+    live: dict[int, int] = {}
+    weighted: dict[int, float] = {}
+    weights: dict[int, int] = {}
     for group, pk, status, weight in actions:
-        totals = sums.setdefault(group, [0.0, 0, 0])
-        totals[2] += 1
+        live[group] = live.get(group, 0) + 1
         if status != "cancelled":
-            totals[0] += progress[pk] * weight
-            totals[1] += weight
-    return {group: (weighted / weights if weights else None, count) for group, (weighted, weights, count) in
-            sums.items()}
+            weighted[group] = weighted.get(group, 0.0) + progress[pk] * weight
+            weights[group] = weights.get(group, 0) + weight
+    return {
+        group: (weighted[group] / weights[group] if weights.get(group) else None, count)
+        for group, count in live.items()
+    }
 
 
 def goal_figures(goal_ids) -> dict[int, tuple[float | None, int | None]]:
@@ -90,11 +93,11 @@ def plan_figures(plan_ids) -> dict[int, dict]:
         Goal.objects.filter(plan_id__any=plan_ids, retired=False).order_by().values("plan_id")
         .annotate(n=Count("pk")).values_list("plan_id", "n")
     )
-    return {
-        pk: {"progress": figures.get(pk, (None, 0))[0], "goal_count": goals.get(pk, 0),
-             "action_count": figures.get(pk, (None, 0))[1]}
-        for pk in plan_ids
-    }
+    result = {}
+    for pk in plan_ids:
+        progress, action_count = figures.get(pk, (None, 0))
+        result[pk] = {"progress": progress, "goal_count": goals.get(pk, 0), "action_count": action_count}
+    return result
 
 
 def indicators_for_api():
