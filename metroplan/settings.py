@@ -96,7 +96,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # No JIT compilation: the planner's estimate for a page's grouped figures (a
     # correlated subquery per row) passes jit_above_cost, and compiling then takes
     # ~100 ms for a query that runs in 10 ms. Nothing here runs long enough to gain.
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c jit=off"
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options["options"] = f"{options.get('options', '')} -c jit=off".strip()  # keeps DATABASE_URL's ?options=
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web process read while a Celery worker writes; IMMEDIATE avoids
     # "database is locked" on upgrade from a read to a write transaction.

@@ -68,3 +68,17 @@ def test_offline_commands_run_without_a_secret_but_nothing_else_does():
     result = run_manage("check")
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_postgresql_connections_turn_jit_off_and_keep_the_urls_options():
+    code = "from django.conf import settings; print(settings.DATABASES['default']['OPTIONS']['options'])"
+    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY"}}
+    env.update(DJANGO_SETTINGS_MODULE="metroplan.settings", DEBUG="1")
+    for url, expected in (
+        ("postgres://u:p@db.internal:5432/plan", "-c jit=off"),
+        ("postgres://u:p@db.internal:5432/plan?options=-c%20search_path%3Dplan", "-c search_path=plan -c jit=off"),
+    ):
+        result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**env, "DATABASE_URL": url},
+                                capture_output=True, text=True)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip() == expected
