@@ -15,7 +15,7 @@ from rest_framework.routers import DefaultRouter
 
 from actions.api.urls import register as register_actions
 from members.api.urls import register as register_members
-from metroplan.api.figures import FiguresView
+from metroplan.api.figures import FiguresView, FigureView
 from reporting.api.urls import register as register_reporting
 
 router = DefaultRouter()
@@ -32,7 +32,7 @@ def not_found(request, *args, **kwargs):
 
 urlpatterns = [
     path("v1/figures/", FiguresView.as_view(), name="api-figures"),
-    path("v1/figures/<slug:name>/", FiguresView.as_view(), name="api-figure"),
+    path("v1/figures/<slug:name>/", FigureView.as_view(), name="api-figure"),
     # Namespaced, so that the router's names (update-detail, ...) never shadow the pages'.
     path("v1/", include((router.urls, "api"))),
     # The schema reads no data: no transaction around it.

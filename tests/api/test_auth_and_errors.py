@@ -1,6 +1,7 @@
 """Authentication (Token and Bearer, expired, revoked, session), the error
 shape, throttling with Retry-After, and the schema and offline docs."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -133,6 +134,11 @@ def test_schema_is_public_and_lists_every_resource_and_transition(db, client):
         "not_started", "on_track", "at_risk", "off_track", "completed", "cancelled"
     ]
     assert "tokenAuth" in schema["components"]["securitySchemes"]
+    # Each operation has an id of its own (client generators name their methods after them).
+    ids = [operation["operationId"] for item in paths.values() for operation in item.values()
+           if isinstance(operation, dict) and "operationId" in operation]
+    assert len(ids) == len(set(ids)) and not any(re.search(r"_\d+$", operation_id) for operation_id in ids)
+    assert paths["/api/v1/figures/{name}/"]["get"]["operationId"] == "v1_figures_retrieve"
 
 
 def test_docs_load_with_no_external_url(db, client):
