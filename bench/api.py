@@ -67,33 +67,25 @@ def ensure_database() -> None:
             cursor.execute(f'CREATE DATABASE "{name}"')
 
 
-# The bare SQL: one hand-written statement per endpoint that fetches the same
+# The bare SQL: one statement per endpoint that fetches the same
 # rows with the same content as the endpoint's JSON `results`: for actions their
 # goal, plan, lead, SDGs, members, indicator count and progress (by the grouped
 # query the endpoint itself uses, the fastest we have); for updates their member,
 # action, period, plan, users, timeliness, indicator values and evidence.
 # main() checks that both return the same rows before it times anything.
-BARE_ACTIONS_SQL = """
+def bare_actions_sql() -> str:
+    from actions.api.selectors import _LATEST_MEANS_SQL  # the endpoint's own grouping of values
+
+    return """
 WITH page AS (
     SELECT a.id FROM actions_action a JOIN actions_goal g ON g.id = a.goal_id
     WHERE g.plan_id = %(plan)s ORDER BY g.plan_id, g."order", a."order", a.code LIMIT 100
 ),
-means AS (
-    SELECT iv.indicator_id, p."end" AS period_end, AVG(iv.value) AS mean
-    FROM reporting_indicatorvalue iv
-    JOIN reporting_progressupdate u ON u.id = iv.update_id
-    JOIN reporting_reportingperiod p ON p.id = u.period_id
-    JOIN actions_indicator i ON i.id = iv.indicator_id
-    WHERE u.state = 'approved' AND iv.value IS NOT NULL AND NOT i.retired AND i.action_id IN (SELECT id FROM page)
-    GROUP BY iv.indicator_id, p."end"
-),
-latest AS (
-    SELECT DISTINCT ON (indicator_id) indicator_id, mean FROM means ORDER BY indicator_id, period_end DESC
-),
+""" + _LATEST_MEANS_SQL.format(indicators="NOT i.retired AND i.action_id IN (SELECT id FROM page)") + """,
 progress AS (
     SELECT i.action_id,
            AVG(LEAST(1.0, GREATEST(0.0, COALESCE(
-               (l.mean::float - i.baseline::float) / (i.target::float - i.baseline::float), 0.0)))) AS value,
+               (l.latest_value::float - i.baseline::float) / (i.target::float - i.baseline::float), 0.0)))) AS value,
            COUNT(*) AS indicator_count
     FROM actions_indicator i LEFT JOIN latest l ON l.indicator_id = i.id
     WHERE NOT i.retired AND i.action_id IN (SELECT id FROM page)
@@ -115,6 +107,7 @@ LEFT JOIN auth_user lead ON lead.id = a.lead_id
 LEFT JOIN progress pr ON pr.action_id = a.id
 ORDER BY g.plan_id, g."order", a."order", a.code
 """
+
 
 BARE_UPDATES_SQL = """
 WITH page AS (
@@ -207,7 +200,7 @@ def main(argv=None) -> int:
     client = Client(HTTP_AUTHORIZATION=f"Token {DEMO_WRITE_TOKEN}")
     endpoints = [
         # url, bare SQL, the results' key, the bare row's key, the table's rows alone (for reference)
-        ("/api/v1/actions/?page_size=100", BARE_ACTIONS_SQL, lambda item: (item["code"], round(item["progress"], 9)),
+        ("/api/v1/actions/?page_size=100", bare_actions_sql(), lambda item: (item["code"], round(item["progress"], 9)),
          lambda row: (row[0], round(row[15], 9)), Action.objects.filter(goal__plan=plan)[:100]),
         ("/api/v1/updates/?page_size=500", BARE_UPDATES_SQL, lambda item: (item["id"], len(item["values"])),
          lambda row: (row[0], len(row[20])), ProgressUpdate.objects.filter(period__plan=plan)[:500]),
