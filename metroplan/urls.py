@@ -3,21 +3,28 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
+from rest_framework.routers import DefaultRouter
 
-from metroplan import views
+from actions.api.urls import register as register_actions
+from members.api.urls import register as register_members
+from metroplan.api.urls import api_urlpatterns
+from reporting.api.urls import register as register_reporting
+from reporting.api.urls import urlpatterns as reporting_api_views
+
+# The one place that composes the apps: the API's resources, then the pages.
+router = DefaultRouter()
+register_actions(router)
+register_members(router)
+register_reporting(router)
 
 urlpatterns = [
-    path("", views.overview, name="overview"),
-    path("healthz", views.healthz, name="healthz"),
-    path("map-table/", views.overview_member_table, name="overview-member-table"),
-    path("", include("actions.urls")),
+    path("", include("reporting.urls_dashboards")),
     path("plan/", include("actions.urls_plan")),
-    path("", include("members.urls")),
     path("", include("members.urls_focal_points")),
     path("", include("reporting.urls")),
     path("", include("reporting.urls_reports")),
     path("", include("reporting.urls_compliance")),
-    path("api/", include("metroplan.api.urls")),
+    path("api/", include(api_urlpatterns(router, reporting_api_views))),
     path("tokens/", include("members.urls_tokens")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -313,3 +313,17 @@ class ReminderSent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.member} {self.period}"
+
+
+class FiguresVersion(models.Model):
+    """The token of the data the figures engine computes from; replaced in the
+    transaction of every change to one of its inputs (reporting/figures/)."""
+
+    token = models.CharField(max_length=32)
+
+    class Meta:
+        verbose_name = _("figures version")
+        verbose_name_plural = _("figures versions")
+
+    def __str__(self) -> str:
+        return self.token

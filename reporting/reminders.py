@@ -18,8 +18,8 @@ from django.utils.translation import gettext as _
 
 from actions.models import Plan
 from members.models import FocalPoint
+from reporting.figures import Outcome, expected_slots
 from reporting.models import ReminderSent, ReportingPeriod
-from reporting.querysets import Outcome, expected_slots
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +64,7 @@ def reminders_send(*, today: date | None = None) -> int:
         pending: dict[int, list[tuple[str, str]]] = defaultdict(list)
         names: dict[int, str] = {}
         rows = (
-            expected_slots(period, today=today)
+            expected_slots([period], today=today)
             .filter(outcome=outcome)
             .order_by("member__name", "action__code")
             .values_list("member_id", "member__name", "action__code", "action__title")

@@ -10,9 +10,9 @@ from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from reporting.figures import expected_slots
 from reporting.filtersets import ProgressUpdateFilterSet
 from reporting.models import Evidence, IndicatorValue, PeriodReopening, ProgressUpdate, ReportingPeriod
-from reporting.querysets import expected_slots
 
 MISSING = "missing"
 NEEDS_ACTION = {MISSING, ProgressUpdate.State.DRAFT, ProgressUpdate.State.RETURNED}
@@ -55,7 +55,7 @@ def due_slots(member, today: date | None = None) -> list[DueSlot]:
     for period in periods_taking_updates(member, today):
         updates = ProgressUpdate.objects.filter(member=member, period=period, action=OuterRef("action_id"))
         rows = (
-            expected_slots(period, today=today)
+            expected_slots([period], today=today)
             .filter(member=member)
             .select_related("action")
             .annotate(

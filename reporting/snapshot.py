@@ -1,8 +1,8 @@
 """A report's frozen snapshot: every figure of the plan for one period, as data.
 
-The figures come from the same selectors as the dashboards (actions.selectors,
-reporting.selectors), with the report's `as_of`, so that a report and a
-dashboard show the same number for the same period. Next to each figure the
+The figures come from the figures engine, as of the report's `as_of`, so that
+a report and a dashboard show the same number for the same period, and a
+report rebuilt later says what it said. Next to each figure the
 snapshot keeps its data gaps: which members and which indicators are missing.
 
 The snapshot is plain JSON (numbers, strings, lists, dicts) so that it can be
@@ -18,12 +18,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from actions import selectors as action_selectors
 from actions.models import Action
-from members.models import Member, Region
-from reporting import selectors as reporting_selectors
+from members.models import Member
+from reporting.figures import Outcome, plan_figures
+from reporting.figures.gaps import indicator_gaps, update_gaps
 from reporting.models import ProgressUpdate, Report
-from reporting.querysets import Outcome
 
 SNAPSHOT_VERSION = 1
 OUTCOME_LABELS = {
@@ -59,26 +58,24 @@ def snapshot_build(report: Report, *, compliance_on: date | None = None) -> dict
     plan, period, as_of = report.plan, report.period, report.as_of
     compliance_on = compliance_on or timezone.localdate(report.created)
 
-    update_gaps = reporting_selectors.update_gaps(period, today=compliance_on)
-    indicator_gaps = reporting_selectors.indicator_gaps(period, today=compliance_on)
+    figures = plan_figures(plan, as_of=as_of, compliance_on=compliance_on)
+    gaps = update_gaps(period, compliance_on=compliance_on, approved_by=as_of)
+    value_gaps = indicator_gaps(period, compliance_on=compliance_on, approved_by=as_of)
     member_names = dict(Member.objects.values_list("pk", "name"))
-    regions = list(Region.objects.order_by("order", "name"))
-    progress = action_selectors.progress_tree(plan, as_of)
 
     snapshot = {
         "version": SNAPSHOT_VERSION,
         "meta": _meta(report, compliance_on),
-        "plan_progress": _plan_progress(progress, update_gaps),
+        "plan_progress": _plan_progress(figures, gaps),
         "status_mix": [
-            {"status": value, "label": str(label), "count": count}
-            for value, label, count in action_selectors.status_mix(plan)
+            {"status": value, "label": str(label), "count": count} for value, label, count in figures.status_mix
         ],
     }
-    actions, indicators = _actions_and_indicators(progress, period, compliance_on, update_gaps, indicator_gaps)
-    snapshot["goals"] = _goals(progress, actions)
+    actions, indicators = _actions_and_indicators(figures, period, gaps, value_gaps)
+    snapshot["goals"] = _goals(figures, actions)
     snapshot["actions"] = actions
     snapshot["indicators"] = indicators
-    snapshot["compliance"] = _compliance(plan, period, compliance_on, update_gaps, member_names, regions)
+    snapshot["compliance"] = _compliance(figures, period, gaps, member_names)
     snapshot["early_warnings"] = [
         {
             "action": warning.action.code,
@@ -91,9 +88,9 @@ def snapshot_build(report: Report, *, compliance_on: date | None = None) -> dict
             "points": warning.points,
             "explanation": warning.explanation,
         }
-        for warning in action_selectors.early_warnings(plan, as_of, tree=progress)
+        for warning in figures.warnings
     ]
-    snapshot["data_gaps"] = _data_gaps(update_gaps, indicators)
+    snapshot["data_gaps"] = _data_gaps(gaps, indicators)
     return snapshot
 
 
@@ -125,14 +122,14 @@ def _meta(report: Report, compliance_on: date) -> dict:
     }
 
 
-def _plan_progress(progress, update_gaps: list[dict]) -> dict:
-    figure = _figure(progress.plan)
+def _plan_progress(figures, update_gaps: list[dict]) -> dict:
+    figure = _figure(figures.progress)
     figure["members_without_approved_update"] = sorted({row["member__name"] for row in update_gaps})
     return figure
 
 
-def _actions_and_indicators(progress, period, compliance_on, update_gaps, indicator_gaps):
-    counts_by_action = reporting_selectors.expected_counts_by_action(period, today=compliance_on)
+def _actions_and_indicators(figures, period, update_gaps, indicator_gaps):
+    counts_by_action = figures.compliance.action_counts(period)
     gaps_by_action: dict[int, list[dict]] = defaultdict(list)
     for row in update_gaps:
         gaps_by_action[row["action_id"]].append(
@@ -150,7 +147,7 @@ def _actions_and_indicators(progress, period, compliance_on, update_gaps, indica
 
     indicators = []
     indicators_by_action: dict[int, list[dict]] = defaultdict(list)
-    for indicator in progress.indicators:
+    for indicator in figures.indicators:
         counted = indicator.action.status != Action.Status.CANCELLED
         expected = counts_by_action.get(indicator.action_id, {}).get("expected", 0)
         missing = gaps_by_indicator.get(indicator.pk, [])
@@ -176,7 +173,7 @@ def _actions_and_indicators(progress, period, compliance_on, update_gaps, indica
         indicators_by_action[indicator.action_id].append(row)
 
     actions = []
-    for action in progress.actions:
+    for action in figures.actions:
         counts = counts_by_action.get(action.pk, {})
         missing = gaps_by_action.get(action.pk, [])
         own_indicators = indicators_by_action.get(action.pk, [])
@@ -200,12 +197,12 @@ def _actions_and_indicators(progress, period, compliance_on, update_gaps, indica
     return actions, indicators
 
 
-def _goals(progress, actions: list[dict]) -> list[dict]:
+def _goals(figures, actions: list[dict]) -> list[dict]:
     by_goal: dict[str, list[dict]] = defaultdict(list)
     for action in actions:
         by_goal[action["goal"]].append(action)
     goals = []
-    for goal in progress.goals:
+    for goal in figures.goals:
         own = [a for a in by_goal.get(goal.code, []) if a["counted"]]
         goals.append({
             "code": goal.code,
@@ -227,20 +224,21 @@ def _missing_by_member(update_gaps: list[dict], outcome: str) -> dict[int, list[
     return missing
 
 
-def _compliance(plan, period, compliance_on, update_gaps, member_names, regions) -> dict:
+def _compliance(figures, period, update_gaps, member_names) -> dict:
+    compliance = figures.compliance
     missing = _missing_by_member(update_gaps, Outcome.MISSING)
     not_yet_due = _missing_by_member(update_gaps, Outcome.DUE)
-    region_names = {region.pk: region.name for region in regions}
-    member_rows = reporting_selectors.compliance_by_member(period, today=compliance_on)
-    member_regions = dict(Member.objects.filter(pk__in=member_rows).values_list("pk", "region_id"))
+    region_names = {region.pk: region.name for region in compliance.regions}
+    member_rows = compliance.member_counts(period)
+    member_regions = compliance.member_region
 
-    overall = _figure(reporting_selectors.compliance_for_period(period, today=compliance_on))
+    overall = _figure(compliance.period_figure(period))
     overall["members_missing"] = [
         {"member": member_names[member_id], "actions": codes}
         for member_id, codes in sorted(missing.items(), key=lambda item: member_names[item[0]])
     ]
     by_region = []
-    for region, figure in reporting_selectors.compliance_by_region(period, today=compliance_on):
+    for region, figure in compliance.per_region(period):
         row = {"region": region.name, "slug": region.slug, **_figure(figure)}
         row["members_missing"] = sorted(
             member_names[member_id] for member_id in missing if member_regions.get(member_id) == region.pk
@@ -259,7 +257,7 @@ def _compliance(plan, period, compliance_on, update_gaps, member_names, regions)
         })
     by_period = [
         {"period": other.code, "end": other.end.isoformat(), **_figure(figure)}
-        for other, figure in reporting_selectors.compliance_by_period(plan, up_to=period.end, today=compliance_on)
+        for other, figure in compliance.per_period(up_to=period.end)
     ]
     return {"period": overall, "by_region": by_region, "by_member": by_member, "by_period": by_period}
 

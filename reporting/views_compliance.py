@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
 from actions.models import Action, Goal, Participation, Plan
-from reporting.querysets import Outcome
-from reporting.selectors import cell_outcome, compliance_matrix, compliance_per_period
+from members.models import Member
+from reporting.figures import Outcome, compliance_figures, plan_figures
 
 SYMBOLS = {
     Outcome.ON_TIME: "✓",
@@ -38,6 +38,16 @@ def _cell_labeller():
     return label
 
 
+def cell_outcome(counts: dict | None) -> str:
+    """The worst outcome in a heatmap cell, which gives its colour."""
+    if not counts:
+        return ""
+    for outcome in (Outcome.MISSING, Outcome.LATE, Outcome.DUE, Outcome.EXCUSED, Outcome.ON_TIME):
+        if counts.get(outcome.value):
+            return outcome.value
+    return ""
+
+
 @login_required
 def compliance_heatmap(request):
     plan = Plan.objects.current()
@@ -56,7 +66,14 @@ def compliance_heatmap(request):
     if action and action not in {a["code"] for a in actions}:
         errors.append(_("There is no action %(code)s here.") % {"code": action})
 
-    periods, members, cells = compliance_matrix(plan, goal=goal, action=action)
+    figures = plan_figures(plan)
+    compliance = compliance_figures(figures, goal=goal, action=action)
+    periods = figures.periods
+    cells = {(member_id, period_id): counts for (period_id, member_id), counts in compliance.by_member.items()}
+    members = list(
+        Member.objects.filter(pk__in={member_id for member_id, _period_id in cells}).select_related("region")
+        .order_by("region__order", "region__name", "name")
+    )
     cell_label = _cell_labeller()
     symbols = {outcome: str(symbol) for outcome, symbol in SYMBOLS.items()}
     # A cell links to the member's updates for its period (and action, if one is chosen).
@@ -83,7 +100,7 @@ def compliance_heatmap(request):
         {"region": region, "rows": list(group)}
         for region, group in groupby(rows, key=lambda row: row["member"].region)
     ]
-    totals = compliance_per_period(plan, goal=goal, action=action)
+    totals = compliance.per_period()
     context = {
         "plan": plan,
         "goals": goals,

@@ -58,18 +58,11 @@ class PlanViewSet(ApiViewSet):
     lookup_value_regex = CODE_REGEX
     search_fields = ["code", "name"]
     ordering_fields = ["code", "start_date", "progress"]
+    figure_kind = "plan"
+    figure_ordering_fields = ("progress",)
 
     def get_queryset(self):
-        if self.orders_by("progress"):
-            return selectors.plans_with_progress()
         return selectors.plans_for_api()
-
-    def annotate_objects(self, objects, *, detail: bool) -> None:
-        figures = selectors.plan_figures([plan.pk for plan in objects])
-        for plan in objects:
-            plan.goal_count, plan.action_count = figures[plan.pk]["goal_count"], figures[plan.pk]["action_count"]
-            if not hasattr(plan, "progress"):
-                plan.progress = figures[plan.pk]["progress"]
 
 
 def write_schema(read, create, update, *, deletes: bool):
@@ -99,21 +92,14 @@ class GoalViewSet(ServiceWriteViewSet):
     plan_scoped_detail = True
     search_fields = ["code", "title", "description"]
     ordering_fields = ["order", "code", "title", "progress"]
+    figure_kind = "goal"
+    figure_ordering_fields = ("progress",)
 
     create_serializer_class = GoalCreateSerializer
     update_serializer_class = GoalWriteSerializer
 
     def get_queryset(self):
-        if self.orders_by("progress"):
-            return self.scope_to_plan(selectors.goals_with_progress())
         return self.scope_to_plan(selectors.goals_for_api())
-
-    def annotate_objects(self, objects, *, detail: bool) -> None:
-        figures = selectors.goal_figures([goal.pk for goal in objects])
-        for goal in objects:
-            progress, goal.action_count = figures[goal.pk]
-            if not hasattr(goal, "progress"):
-                goal.progress = progress
 
     def perform_create(self, data):
         plan, sdgs = data.pop("plan"), data.pop("sdgs", None)
@@ -147,23 +133,19 @@ class ActionViewSet(ServiceWriteViewSet):
     plan_scoped_detail = True
     search_fields = ["code", "title", "description"]
     ordering_fields = ["code", "title", "status", "start_date", "end_date", "progress"]
+    figure_kind = "action"
+    figure_ordering_fields = ("progress",)
 
     create_serializer_class = ActionCreateSerializer
     update_serializer_class = ActionWriteSerializer
 
     def get_queryset(self):
-        if self.orders_by("progress"):
-            return self.scope_to_plan(selectors.actions_with_progress())
         return self.scope_to_plan(selectors.actions_for_api())
 
     def annotate_objects(self, objects, *, detail: bool) -> None:
-        ids = [action.pk for action in objects]
-        figures = selectors.action_figures(ids)
-        sdgs, members = selectors.action_links(ids)
+        super().annotate_objects(objects, detail=detail)
+        sdgs, members = selectors.action_links([action.pk for action in objects])
         for action in objects:
-            progress, action.indicator_count = figures[action.pk]
-            if not hasattr(action, "progress"):  # sorted on: the annotation is there already
-                action.progress = progress
             action.sdg_numbers, action.member_slugs = sdgs[action.pk], members[action.pk]
 
     def perform_create(self, data):
@@ -195,21 +177,14 @@ class IndicatorViewSet(ServiceWriteViewSet):
     plan_path = "action__goal__plan"
     search_fields = ["code", "name", "description"]
     ordering_fields = ["code", "name", "progress"]
+    figure_kind = "indicator"
+    figure_ordering_fields = ("progress",)
 
     create_serializer_class = IndicatorCreateSerializer
     update_serializer_class = IndicatorWriteSerializer
 
     def get_queryset(self):
-        if self.orders_by("progress"):
-            return self.scope_to_plan(selectors.indicators_with_progress())
         return self.scope_to_plan(selectors.indicators_for_api())
-
-    def annotate_objects(self, objects, *, detail: bool) -> None:
-        figures = selectors.indicator_progress([indicator.pk for indicator in objects if
-                                                not hasattr(indicator, "progress")])
-        for indicator in objects:
-            if indicator.pk in figures:
-                indicator.latest_value, indicator.progress = figures[indicator.pk]
 
     def perform_create(self, data):
         action, milestones = data.pop("action"), data.pop("milestones", None)

@@ -19,24 +19,14 @@ from members.filtersets import MemberFilterSet, RegionFilterSet
 from metroplan.api.viewsets import ApiViewSet, ServiceWriteViewSet
 
 
-class ComplianceMixin:
-    compliance_group_field = ""
-
-    def annotate_objects(self, objects, *, detail: bool) -> None:
-        period = selectors.latest_due_period()
-        figures = selectors.compliance_by(period, self.compliance_group_field, [obj.pk for obj in objects])
-        for obj in objects:
-            obj.compliance = figures.get(obj.pk) or selectors.empty_compliance(period)
-
-
 @extend_schema_view(
     create=extend_schema(request=MemberCreateSerializer, responses={201: MemberSerializer}),
     update=extend_schema(request=MemberWriteSerializer, responses={200: MemberSerializer}),
     partial_update=extend_schema(request=MemberWriteSerializer, responses={200: MemberSerializer}),
 )
-class MemberViewSet(ComplianceMixin, ServiceWriteViewSet):
+class MemberViewSet(ServiceWriteViewSet):
     """Member governments, looked up by slug, with their compliance in the
-    newest period whose deadline has passed."""
+    reference period (the newest whose deadline has passed)."""
 
     serializer_class = MemberSerializer
     filterset_class = MemberFilterSet
@@ -44,7 +34,7 @@ class MemberViewSet(ComplianceMixin, ServiceWriteViewSet):
     lookup_value_regex = r"[-a-zA-Z0-9_]+"
     search_fields = ["slug", "name", "country"]
     ordering_fields = ["name", "slug", "country_code"]
-    compliance_group_field = "member_id"
+    figure_kind = "member"
     create_serializer_class = MemberCreateSerializer
     update_serializer_class = MemberWriteSerializer
 
@@ -58,7 +48,7 @@ class MemberViewSet(ComplianceMixin, ServiceWriteViewSet):
         services.member_update(user=self.request.user, member=member, data=data, expected_version=expected_version)
 
 
-class RegionViewSet(ComplianceMixin, ApiViewSet):
+class RegionViewSet(ApiViewSet):
     """The network's world regions, looked up by slug."""
 
     serializer_class = RegionSerializer
@@ -67,7 +57,7 @@ class RegionViewSet(ComplianceMixin, ApiViewSet):
     lookup_value_regex = r"[-a-zA-Z0-9_]+"
     search_fields = ["slug", "name"]
     ordering_fields = ["order", "name", "member_count"]
-    compliance_group_field = "member__region_id"
+    figure_kind = "region"
 
     def get_queryset(self):
         return selectors.regions_for_api()

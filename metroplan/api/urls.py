@@ -1,4 +1,5 @@
-"""The API's root: /api/v1/ (router), /api/schema/ and /api/docs/.
+"""The API's root: /api/v1/ (the router metroplan/urls.py fills with the
+apps' resources), /api/schema/ and /api/docs/.
 
 The schema and the docs are public (they hold no data), so that a client that
 knows only /api/schema/ can find its way; the docs' assets are served by the
@@ -13,15 +14,6 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
 
-from actions.api.urls import register as register_actions
-from members.api.urls import register as register_members
-from metroplan.api.figures import FiguresView, FigureView
-from reporting.api.urls import register as register_reporting
-
-router = DefaultRouter()
-register_actions(router)
-register_members(router)
-register_reporting(router)
 
 
 @csrf_exempt
@@ -30,21 +22,23 @@ def not_found(request, *args, **kwargs):
     return JsonResponse({"code": "not_found", "message": _("Not found."), "field_errors": {}}, status=404)
 
 
-urlpatterns = [
-    path("v1/figures/", FiguresView.as_view(), name="api-figures"),
-    path("v1/figures/<slug:name>/", FigureView.as_view(), name="api-figure"),
-    # Namespaced, so that the router's names (update-detail, ...) never shadow the pages'.
-    path("v1/", include((router.urls, "api"))),
-    # The schema reads no data: no transaction around it.
-    path(
-        "schema/",
-        transaction.non_atomic_requests(SpectacularAPIView.as_view(permission_classes=[AllowAny])),
-        name="api-schema",
-    ),
-    path(
-        "docs/",
-        SpectacularSwaggerView.as_view(url_name="api-schema", permission_classes=[AllowAny]),
-        name="api-docs",
-    ),
-    re_path(r"^", not_found),  # any path, newlines included
-]
+def api_urlpatterns(router: DefaultRouter, extra_v1: list) -> list:
+    """/api/...: the router's resources and `extra_v1` views under v1/, the
+    schema, the docs, and a JSON 404 for any other path."""
+    return [
+        path("v1/", include(extra_v1)),
+        # Namespaced, so that the router's names (update-detail, ...) never shadow the pages'.
+        path("v1/", include((router.urls, "api"))),
+        # The schema reads no data: no transaction around it.
+        path(
+            "schema/",
+            transaction.non_atomic_requests(SpectacularAPIView.as_view(permission_classes=[AllowAny])),
+            name="api-schema",
+        ),
+        path(
+            "docs/",
+            SpectacularSwaggerView.as_view(url_name="api-schema", permission_classes=[AllowAny]),
+            name="api-docs",
+        ),
+        re_path(r"^", not_found),  # any path, newlines included
+    ]

@@ -25,6 +25,7 @@ from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from actions.models import Plan
+from metroplan.api import figure_fields
 from metroplan.api.errors import Conflict, PreconditionFailed, PreconditionRequired
 from metroplan.api.filters import StrictFilterBackend, StrictOrderingFilter, StrictSearchFilter
 from metroplan.api.renderers import CSVRenderer
@@ -72,6 +73,10 @@ class ApiViewSet(viewsets.GenericViewSet):
     # Path from the model to its Plan, for resources of a plan (None: not plan-bound).
     plan_path: str | None = None
     plan_scoped_detail = False
+    # Figures the resource carries, from the figures engine (metroplan/api/figure_fields.py):
+    # the provider's kind, and the figure fields a list may be ordered by.
+    figure_kind: str | None = None
+    figure_ordering_fields: tuple[str, ...] = ()
 
     # --- request checks -------------------------------------------------------
 
@@ -117,9 +122,16 @@ class ApiViewSet(viewsets.GenericViewSet):
                 {name: [_("Unknown query parameter for this endpoint.")] for name in unknown}
             )
 
+    def filter_queryset(self, queryset):
+        """Ordering by a figure sorts on the engine's own values for these rows."""
+        for name in self.figure_ordering_fields:
+            if self.orders_by(name):
+                values = figure_fields.provider(self.figure_kind).values(name, queryset, self.request)
+                queryset = queryset.annotate(**{name: figure_fields.as_annotation(values)})
+        return super().filter_queryset(queryset)
+
     def orders_by(self, field: str) -> bool:
-        """Whether this list request sorts on `field` (a figure some views add only
-        for the page, and annotate on the queryset only when it is sorted on)."""
+        """Whether this list request sorts on `field`."""
         return self.action == "list" and any(
             term.strip().lstrip("-") == field
             for value in self.request.query_params.getlist("ordering")
@@ -194,8 +206,11 @@ class ApiViewSet(viewsets.GenericViewSet):
         return Response(self.get_serializer(instance).data, headers={"ETag": etag})
 
     def annotate_objects(self, objects, *, detail: bool) -> None:
-        """Attach figures that come from one grouped query for the whole page
-        (never one query per row). Views override it."""
+        """Attach what the serializer reads besides the rows' own fields, for the
+        whole page at once (never one query per row): the resource's figures
+        from the engine. Views add their own links."""
+        if self.figure_kind is not None and objects:
+            figure_fields.provider(self.figure_kind).attach(list(objects), self.request)
 
     def detail_response(self, pk, *, http_status=status.HTTP_200_OK, serializer_class=None):
         """The object as a fresh read shows it (with its figures), with its ETag."""

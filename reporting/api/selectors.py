@@ -6,22 +6,16 @@ import functools
 from datetime import UTC, timedelta
 
 from django.db.models import (
-    Case,
     CharField,
     Count,
-    Exists,
-    F,
     Func,
-    OuterRef,
     Prefetch,
     Q,
-    Value,
-    When,
 )
-from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from reporting.models import Evidence, IndicatorValue, PeriodReopening, ProgressUpdate, Report, ReportingPeriod
+from reporting.figures import update_timeliness
+from reporting.models import Evidence, IndicatorValue, ProgressUpdate, Report, ReportingPeriod
 
 
 def periods_for_api():
@@ -50,35 +44,15 @@ def period_update_counts(user, period_ids) -> dict[int, dict[str, int]]:
     return counts
 
 
-def timeliness():
-    """How an update's first submission stands against its period's deadline:
-    on_time, excused (late within a granted reopening), late, or null (never
-    submitted)."""
-    excused = PeriodReopening.objects.filter(
-        period=OuterRef("period_id"),
-        member=OuterRef("member_id"),
-        state=PeriodReopening.State.GRANTED,
-        until__gte=OuterRef("first_submitted_on"),
-    )
-    return Case(
-        When(first_submitted_at__isnull=True, then=Value(None)),
-        When(first_submitted_on__lte=F("period__deadline"), then=Value("on_time")),
-        When(Q(Exists(excused)), then=Value("excused")),
-        default=Value("late"),
-        output_field=CharField(),
-    )
-
-
 def updates_for_api(user):
-    return (
+    """Updates with their `outcome` (timeliness) from the figures engine's rule."""
+    return update_timeliness(
         ProgressUpdate.objects.visible_to(user)
         .select_related("member", "action", "period__plan", "submitted_by", "reviewed_by")
         .prefetch_related(
             Prefetch("values", queryset=IndicatorValue.objects.select_related("indicator")),
             "evidence",
         )
-        .annotate(first_submitted_on=TruncDate("first_submitted_at"))
-        .annotate(timeliness=timeliness())
     )
 
 
@@ -101,7 +75,7 @@ UPDATE_ROW_SOURCES = {
     "no_change": "no_change", "reviewer_comment": "reviewer_comment", "created": "created",
     "modified": "modified", "first_submitted_at": "first_submitted_at", "submitted_at": "submitted_at",
     "submitted_by": "submitted_by__username", "reviewed_at": "reviewed_at", "reviewed_by": "reviewed_by__username",
-    "timeliness": "timeliness", "version": "version", "is_demo": "is_demo",
+    "timeliness": "outcome", "version": "version", "is_demo": "is_demo",
 }
 VALUE_ROW_SOURCES = {
     "indicator": "indicator_id", "indicator_code": "indicator__code", "value": "value",

@@ -103,7 +103,7 @@ class UpdateSerializer(serializers.ModelSerializer):
     submitted_by = serializers.CharField(source="submitted_by.username", read_only=True, allow_null=True, default=None)
     reviewed_by = serializers.CharField(source="reviewed_by.username", read_only=True, allow_null=True, default=None)
     timeliness = serializers.ChoiceField(
-        choices=["on_time", "excused", "late"], read_only=True, allow_null=True,
+        source="outcome", choices=["on_time", "excused", "late"], read_only=True, allow_null=True,
         help_text="The first submission against the period's deadline; null until submitted.",
     )
 

@@ -40,9 +40,9 @@ from reporting.api.serializers import (
     UpdateSerializer,
     UpdateWriteSerializer,
 )
+from reporting.figures import plan_figures
 from reporting.filtersets import ProgressUpdateFilterSet, ReportFilterSet, ReportingPeriodFilterSet
 from reporting.models import ReportingPeriod
-from reporting.querysets import compliance_summary
 
 CODE_REGEX = r"[^/]+"
 
@@ -117,7 +117,8 @@ class PeriodViewSet(ServiceWriteViewSet):
             for name, value in counts[period.pk].items():
                 setattr(period, name, value)
             if detail:
-                period.compliance = {"period": period.code, **compliance_summary(period)}
+                compliance = plan_figures(period.plan).compliance
+                period.compliance = {"period": period.code, **compliance.counts(period)}
 
 
 @extend_schema_view(

@@ -6,9 +6,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from actions.selectors import action_progress, goal_figures, goal_progress, indicator_series, plan_progress
-from members.models import Member
-from reporting.selectors import compliance_by_period, member_compliance_by_period, reference_period, with_compliance
+from reporting.figures import compliance_figures, plan_figures
 
 pytestmark = pytest.mark.django_db
 
@@ -23,26 +21,27 @@ def text(response) -> str:
 def test_progress_figures_match_hand_computation(small):
     # 1.1: latest approved period Q2, mean 70 → 70%; 1.2 completed, no indicator → 100%
     # 2.1: (15 − 10) / (20 − 10) = 50%; 2.2: 12 / 100 = 12%
-    assert goal_progress(small.goals["1"]).value == pytest.approx(0.85)
-    assert goal_progress(small.goals["2"]).value == pytest.approx(0.31)
-    assert plan_progress(small.plan).value == pytest.approx(0.58)
-    assert action_progress(small.actions["2.1"]).value == pytest.approx(0.5)
-    figure = action_progress(small.actions["1.2"])
+    figures = plan_figures(small.plan)
+    assert figures.goal("1").figure.value == pytest.approx(0.85)
+    assert figures.goal("2").figure.value == pytest.approx(0.31)
+    assert figures.progress.value == pytest.approx(0.58)
+    assert figures.action("2.1").figure.value == pytest.approx(0.5)
+    figure = figures.action("1.2").figure
     assert figure.value == pytest.approx(1.0)
     assert "Completed" in figure.inputs[0]
-    by_goal = {goal.code: figure for goal, figure in goal_figures(small.plan)}
-    assert by_goal["1"].value == pytest.approx(0.85)
-    assert by_goal["2"].coverage.endswith("from 2 of 2")
+    assert figures.goal("2").figure.coverage.endswith("from 2 of 2")
 
 
 def test_indicator_series_is_the_mean_of_approved_values_only(small):
-    series = indicator_series([small.indicators["1.1.a"]])[small.indicators["1.1.a"].pk]
+    indicator = plan_figures(small.plan).indicator_by_pk()[small.indicators["1.1.a"].pk]
+    series = indicator.series
     # Q1: (50 + 30) / 2, member A's draft value 90 left out; Q2: 70
     assert [(p.period_code, p.value, p.members) for p in series] == [("2022-Q1", 40.0, 2), ("2022-Q2", 70.0, 1)]
 
 
 def test_compliance_counts_only_expected_members(small):
-    rows = {period.code: figure for period, figure in compliance_by_period(small.plan)}
+    figures = plan_figures(small.plan)
+    rows = {period.code: figure for period, figure in figures.compliance.per_period()}
     # Q1: 5 expected (m4 not yet a member, m5 exempted), 3 on time, m2 late, member A's draft missing
     assert rows["2022-Q1"].value == pytest.approx(3 / 5)
     assert rows["2022-Q1"].expected == 5
@@ -50,17 +49,18 @@ def test_compliance_counts_only_expected_members(small):
     # Q2: 6 expected (m4 joined), 2 on time
     assert rows["2022-Q2"].value == pytest.approx(2 / 6)
     assert rows["2022-Q2"].expected == 6
-    assert reference_period(small.plan).code == "2022-Q2"
+    assert figures.reference_period.code == "2022-Q2"
 
 
 def test_member_compliance_annotation_and_over_time(small):
-    q1 = small.periods["2022-Q1"]
-    members = {m.slug: m for m in with_compliance(Member.objects.all(), q1)}
-    assert members["m1"].compliance == pytest.approx(1.0)
-    assert (members["m2"].slots_expected, members["m2"].slots_late, members["m2"].compliance) == (1, 1, 0.0)
-    assert members["m4"].slots_expected == 0 and members["m4"].compliance is None
-    assert members["m5"].slots_expected == 0
-    over_time = [(p.code, f.value) for p, f in member_compliance_by_period(small.plan, small.members["m1"])]
+    compliance = plan_figures(small.plan).compliance
+    q1 = compliance.member_counts(small.periods["2022-Q1"])
+    members = {slug: q1.get(member.pk) for slug, member in small.members.items()}
+    assert members["m1"]["rate"] == pytest.approx(1.0)
+    assert (members["m2"]["expected"], members["m2"]["late"], members["m2"]["rate"]) == (1, 1, 0.0)
+    assert members["m4"] is None  # not yet a member: not expected
+    assert members["m5"] is None  # exempted
+    over_time = [(p.code, f.value) for p, f in compliance.per_period(member=small.members["m1"])]
     assert over_time == [("2022-Q1", pytest.approx(1.0)), ("2022-Q2", pytest.approx(2 / 3))]
 
 
@@ -167,60 +167,35 @@ def test_heatmap_cells_link_to_the_chosen_actions_updates(client, cast, small):
     assert f'href="{reverse("member-detail", args=["m1"])}?period=2022-Q2&amp;action=2.1#updates-h"' in html
 
 
-def test_one_query_compliance_per_period_agrees_with_the_per_period_rule(small):
+def test_compliance_rule_excused_and_not_yet_due(small):
+    """Excused late updates leave the denominator; before the deadline an
+    unsent update is due, not missing; a filter counts only its slots."""
     from datetime import date
 
     from reporting.models import PeriodReopening
-    from reporting.selectors import compliance_per_period
 
-    def both(**filters):
-        slow = [(p.code, f.as_dict()) for p, f in compliance_by_period(small.plan, **filters)]
-        fast = [(p.code, f.as_dict()) for p, f in compliance_per_period(small.plan, **filters)]
-        return slow, fast
-
-    for filters in ({}, {"goal": "1"}, {"action": "2.2"}, {"member": small.members["m2"]}):
-        slow, fast = both(**filters)
-        assert slow == fast, filters
     # m2's late Q1 update (2022-05-15) becomes excused under a reopening granted until 2022-05-20
     PeriodReopening.objects.create(
         period=small.periods["2022-Q1"], member=small.members["m2"], state="granted", reason="flood",
         until=date(2022, 5, 20),
     )
-    slow, fast = both()
-    assert slow == fast
-    assert fast[0][1]["inputs"][0].startswith("3 on time, 0 late")
-    assert fast[0][1]["value"] == pytest.approx(3 / 4)  # excused left out of the denominator
-    # not yet due: a period whose deadline is after `today`
-    early = [(p.code, f.as_dict()) for p, f in compliance_per_period(small.plan, today=date(2022, 7, 1))]
-    late = [(p.code, f.as_dict()) for p, f in compliance_by_period(small.plan)]
-    assert early[1][1]["left_out"] and early[1][1]["value"] == pytest.approx(1.0)  # only on-time ones count
-    assert late[1][1]["value"] == pytest.approx(2 / 6)
-
-
-def test_one_query_compliance_per_region_and_member_agree_with_the_rule(small):
-    """The grouped one-query figures equal the per-update rule (expected_slots)."""
-    from members.models import Member
-    from reporting.querysets import compliance_summary
-    from reporting.selectors import (
-        compliance_by_region_from_members,
-        compliance_figure,
-        compliance_per_member,
-        compliance_per_region,
-        slots_for,
-    )
-
-    keys = ("expected", "on_time", "late", "missing", "excused", "due", "rate")
-    for period in small.periods.values():
-        for filters in ({}, {"goal": "1"}, {"action": "2.1"}):
-            slots = slots_for(period, **filters)
-            by_region = compliance_summary(period, "member__region_id", slots=slots)
-            slow = sorted((region_id, compliance_figure(row).as_dict()) for region_id, row in by_region.items())
-            fast = sorted((r.pk, f.as_dict()) for r, f in compliance_per_region(period, **filters))
-            assert slow == fast
-            region_of = dict(Member.objects.values_list("pk", "region_id"))
-            summed = compliance_by_region_from_members(compliance_per_member(period, **filters), region_of)
-            assert sorted((r.pk, f.as_dict()) for r, f in summed) == slow
-            by_member = compliance_summary(period, "member_id", slots=slots)
-            slow = {k: {key: v[key] for key in keys} for k, v in by_member.items()}
-            fast = compliance_per_member(period, **filters)
-            assert slow == {k: {key: v[key] for key in keys} for k, v in fast.items()}
+    q1 = plan_figures(small.plan).compliance.per_period()[0][1].as_dict()
+    assert q1["inputs"][0].startswith("3 on time, 0 late")
+    assert q1["value"] == pytest.approx(3 / 4)
+    # Compliance as it stood on 2022-07-10: Q2's deadline (2022-07-30) had not passed; the two
+    # updates submitted on 2022-07-05 are on time, the other four not yet due
+    early = plan_figures(small.plan, compliance_on=date(2022, 7, 10)).compliance.per_period()
+    assert early[1][1].left_out == ["4 updates not yet due"]
+    assert early[1][1].value == pytest.approx(1.0)  # only on-time ones count
+    # On 2022-07-01 nothing had been submitted for Q2 yet
+    before = plan_figures(small.plan, compliance_on=date(2022, 7, 1)).compliance.per_period()
+    assert before[1][1].left_out == ["6 updates not yet due"] and before[1][1].value is None
+    assert plan_figures(small.plan).compliance.per_period()[1][1].value == pytest.approx(2 / 6)
+    # One action's slots: per member and summed per region
+    figures = plan_figures(small.plan)
+    one_action = compliance_figures(figures, action="2.2")
+    q2 = small.periods["2022-Q2"]
+    assert sum(c["expected"] for c in one_action.member_counts(q2).values()) == one_action.counts(q2)["expected"]
+    assert one_action.counts(q2)["expected"] < figures.compliance.counts(q2)["expected"]
+    regions = one_action.region_counts(q2)
+    assert sum(c["expected"] for c in regions.values()) == one_action.counts(q2)["expected"]

@@ -1,14 +1,12 @@
-"""What the dashboard pages share: who may see them, which period they show,
-and the data the page embeds for its charts and map (read by static/js/)."""
+"""What the dashboard pages share: who may see them, and the data the page
+embeds for its charts and map (read by static/js/)."""
 
 from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 
-from metroplan.figures import Figure
 from metroplan.permissions import can_see_dashboards
-from reporting.models import ReportingPeriod
-from reporting.selectors import reference_period
+from reporting.figures import Figure
 
 
 def dashboard_access(view):
@@ -22,15 +20,6 @@ def dashboard_access(view):
         return view(request, *args, **kwargs)
 
     return wrapper
-
-
-def chosen_period(plan, periods: list[ReportingPeriod], code: str | None) -> ReportingPeriod | None:
-    """The period named by `?period=`, else the reference period."""
-    if code:
-        for period in periods:
-            if period.code == code:
-                return period
-    return reference_period(plan)
 
 
 def percent(value: float | None) -> float | None:

@@ -16,44 +16,42 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from actions.models import Plan
-from actions.selectors import early_warnings, goal_figures, plan_progress
 from metroplan.api.schema import ERROR_DESCRIPTIONS, ErrorSerializer
-from reporting.models import ReportingPeriod
-from reporting.selectors import compliance_per_period, compliance_per_region, reference_period
+from reporting.figures import plan_figures
 
 
-def _plan_progress(plan, period):
-    return plan_progress(plan).as_dict()
+def _plan_progress(figures, period):
+    return figures.progress.as_dict()
 
 
-def _goal_progress(plan, period):
-    return [{"goal": goal.code, "title": goal.title, "figure": figure.as_dict()} for goal, figure in goal_figures(plan)]
+def _goal_progress(figures, period):
+    return [{"goal": goal.code, "title": goal.title, "figure": goal.figure.as_dict()} for goal in figures.goals]
 
 
-def _compliance_by_period(plan, period):
-    return [{"period": p.code, "figure": figure.as_dict()} for p, figure in compliance_per_period(plan)]
+def _compliance_by_period(figures, period):
+    return [{"period": p.code, "figure": figure.as_dict()} for p, figure in figures.compliance.per_period()]
 
 
-def _compliance_by_region(plan, period):
+def _compliance_by_region(figures, period):
     if period is None:
         return {"period": None, "regions": []}
     return {
         "period": period.code,
         "regions": [
             {"region": region.slug, "name": region.name, "figure": figure.as_dict()}
-            for region, figure in compliance_per_region(period)
+            for region, figure in figures.compliance.per_region(period)
         ],
     }
 
 
-def _early_warnings(plan, period):
+def _early_warnings(figures, period):
     return [
         {
             "action": w.action.code, "indicator": w.indicator.code, "unit": w.indicator.unit,
             "projected": round(w.projected, 2), "target": w.target, "end_date": w.action.end_date,
             "points": w.points, "explanation": w.explanation,
         }
-        for w in early_warnings(plan)
+        for w in figures.warnings
     ]
 
 
@@ -84,29 +82,28 @@ class FiguresView(APIView):
         plan = Plan.objects.current()
         if plan is None:
             raise exceptions.NotFound(_("No plan is loaded."))
+        figures = plan_figures(plan)
         code = request.query_params.get("period")
-        if code:
-            period = ReportingPeriod.objects.filter(plan=plan, code=code).first()
-            if period is None:
-                message = _("No reporting period %(code)s in plan %(plan)s.") % {"code": repr(code), "plan": plan.code}
-                raise exceptions.ValidationError({"period": [message]})
-        else:
-            period = reference_period(plan)
-        return plan, period
+        period = figures.period(code)
+        if code and (period is None or period.code != code):
+            message = _("No reporting period %(code)s in plan %(plan)s.") % {"code": repr(code), "plan": plan.code}
+            raise exceptions.ValidationError({"period": [message]})
+        return figures, period
 
     @extend_schema(operation_id="v1_figures_all", parameters=[PERIOD_PARAMETER], responses=FIGURE_RESPONSES)
     def get(self, request, name: str | None = None):
-        plan, period = self._context(request)
+        figures, period = self._context(request)
+        plan = figures.plan
         if name is not None:
             if name not in FIGURES:
                 raise exceptions.NotFound(
                     _("No figure %(name)s; figures: %(names)s.") % {"name": repr(name), "names": ", ".join(FIGURES)}
                 )
-            return Response({"plan": plan.code, "name": name, "data": FIGURES[name](plan, period)})
+            return Response({"plan": plan.code, "name": name, "data": FIGURES[name](figures, period)})
         return Response({
             "plan": plan.code,
             "period": period.code if period else None,
-            "figures": {key: build(plan, period) for key, build in FIGURES.items()},
+            "figures": {key: build(figures, period) for key, build in FIGURES.items()},
         })
 
 

@@ -1,0 +1,470 @@
+"""The figures engine: every progress, compliance and early-warning figure of a
+plan, with its explanation, from one fixed set of grouped queries.
+
+    figures = plan_figures(plan)                  # as of now
+    figures = plan_figures(plan, as_of=date(2022, 12, 31), compliance_on=...)
+    figures.progress                              # the plan's Figure
+    figures.goal("2").progress, .figure           # a goal
+    figures.action("2.1").indicator_list[0].series  # an indicator over time
+    figures.compliance.period_figure(period)      # compliance with its math
+    figures.compliance.member_counts(period)      # {member_id: counts}
+
+Inputs: the approved indicator values (per indicator, member and period, with
+their approval times) and the expected slots (reporting/figures/slots.py).
+Rules: reporting/figures/rules.py. Pages, the API, reports and exports read
+the result; ordering by a figure sorts this result.
+
+"As of" a day, progress counts the values of periods ended by then that were
+approved by then; compliance "on" a day counts the submissions made by then,
+and what is due or missing on that day.
+
+The result is cached per plan under the figures version (cache.py), which
+every change to an input bumps in the change's own transaction.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Avg, Count
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from actions.models import Action, Goal, Indicator, Milestone, Plan
+from members.models import Member, Region
+from reporting.figures import cache, rules
+from reporting.figures.figure import Figure
+from reporting.figures.slots import add_counts, empty_counts, end_of_day, outcome_counts
+from reporting.models import IndicatorValue, ProgressUpdate, ReportingPeriod
+
+PROGRESS_RULE = gettext_lazy(
+    "Indicator progress = (latest approved value − baseline) / (target − baseline), clamped to 0–100%; "
+    "the latest approved value is the mean of members' approved values in the latest period that has any, "
+    "and an indicator without approved values counts as 0%. Action progress = mean of its indicators "
+    "(an action without indicators: completed 100%, not started 0%, otherwise 50%). Goal and plan progress = "
+    "mean of their actions weighted by each action's weight; cancelled and retired actions are left out."
+)
+COMPLIANCE_RULE = gettext_lazy(
+    "Compliance = updates first submitted by the deadline / updates expected. Expected: each member taking "
+    "part in a live action whose dates overlap the period, while its membership was active and not suspended, "
+    "left or exempted. Each expected update is on time, late, excused (late within a reopening staff granted), "
+    "missing, or not yet due; updates not yet due and excused ones are left out of the denominator."
+)
+
+
+@dataclass
+class SeriesPoint:
+    """An indicator's network value in one period: the mean of the members'
+    approved values, and how many members it is the mean of."""
+
+    period_code: str
+    period_end: date
+    value: float
+    members: int
+
+
+@dataclass
+class EarlyWarning:
+    action: Action
+    indicator: Indicator
+    projected: float
+    target: float
+    points: int
+
+    @property
+    def explanation(self) -> str:
+        return _(
+            "Linear trend of %(points)s periods of approved values projects %(projected).1f %(unit)s by "
+            "%(end)s, short of the target %(target).1f."
+        ) % {
+            "points": self.points, "projected": self.projected, "unit": self.indicator.unit,
+            "end": self.action.end_date, "target": self.target,
+        }
+
+
+def compliance_figure(counts: dict) -> Figure:
+    """A compliance Figure from outcome counts (slots.outcome_counts)."""
+    left_out = []
+    if counts.get("due"):
+        left_out.append(_("%(n)s updates not yet due") % {"n": counts["due"]})
+    if counts.get("excused"):
+        left_out.append(_("%(n)s excused late updates") % {"n": counts["excused"]})
+    return Figure(
+        value=rules.compliance_rate(counts),
+        rule=COMPLIANCE_RULE,
+        inputs=[
+            _("%(on_time)s on time, %(late)s late, %(missing)s missing") % {
+                "on_time": counts.get("on_time", 0), "late": counts.get("late", 0),
+                "missing": counts.get("missing", 0),
+            }
+        ],
+        left_out=left_out,
+        covered=counts.get("on_time", 0) + counts.get("late", 0) + counts.get("excused", 0),
+        expected=counts.get("expected", 0),
+        coverage_label=_("updates received"),
+    )
+
+
+@dataclass
+class ComplianceFigures:
+    """Outcome counts of a plan's expected slots, per period and member and per
+    period and action; regions and periods are sums of their members."""
+
+    periods: list[ReportingPeriod]
+    by_member: dict[tuple[int, int], dict]
+    by_action: dict[tuple[int, int], dict]
+    member_region: dict[int, int]
+    regions: list[Region]
+    by_period: dict[int, dict] = field(default_factory=dict)
+
+    def __post_init__(self):
+        grouped: dict[int, list[dict]] = defaultdict(list)
+        for (period_id, _member_id), counts in self.by_member.items():
+            grouped[period_id].append(counts)
+        self.by_period = {period.pk: add_counts(grouped.get(period.pk, [])) for period in self.periods}
+
+    def for_plan(self, plan_id: int) -> ComplianceFigures:
+        """The part of these figures that belongs to one plan's periods."""
+        ids = {period.pk for period in self.periods if period.plan_id == plan_id}
+        return ComplianceFigures(
+            periods=[period for period in self.periods if period.pk in ids],
+            by_member={key: counts for key, counts in self.by_member.items() if key[0] in ids},
+            by_action={key: counts for key, counts in self.by_action.items() if key[0] in ids},
+            member_region=self.member_region, regions=self.regions,
+        )
+
+    def counts(self, period) -> dict:
+        return self.by_period.get(getattr(period, "pk", period), empty_counts())
+
+    def period_figure(self, period) -> Figure:
+        return compliance_figure(self.counts(period))
+
+    def per_period(self, *, up_to: date | None = None, member=None) -> list[tuple[ReportingPeriod, Figure]]:
+        """One figure per period (of one member, if given), oldest first."""
+        member_id = getattr(member, "pk", member)
+        rows = []
+        for period in self.periods:
+            if up_to is not None and period.start > up_to:
+                continue
+            if member_id is None:
+                counts = self.counts(period)
+            else:
+                counts = self.by_member.get((period.pk, member_id), empty_counts())
+            rows.append((period, compliance_figure(counts)))
+        return rows
+
+    def member_counts(self, period) -> dict[int, dict]:
+        """{member_id: counts} of the members expected in `period`."""
+        period_id = getattr(period, "pk", period)
+        return {member_id: counts for (pid, member_id), counts in self.by_member.items() if pid == period_id}
+
+    def action_counts(self, period) -> dict[int, dict]:
+        period_id = getattr(period, "pk", period)
+        return {action_id: counts for (pid, action_id), counts in self.by_action.items() if pid == period_id}
+
+    def region_counts(self, period) -> dict[int, dict]:
+        grouped: dict[int, list[dict]] = defaultdict(list)
+        for member_id, counts in self.member_counts(period).items():
+            grouped[self.member_region[member_id]].append(counts)
+        return {region_id: add_counts(rows) for region_id, rows in grouped.items()}
+
+    def per_region(self, period) -> list[tuple[Region, Figure]]:
+        sums = self.region_counts(period)
+        return [(region, compliance_figure(sums[region.pk])) for region in self.regions if region.pk in sums]
+
+
+@dataclass
+class PlanFigures:
+    """Every figure of a plan at once. Goals, actions and indicators are model
+    instances carrying their figures as attributes:
+
+    - indicator: latest_value, latest_period_end, latest_members, progress,
+      series (list of SeriesPoint), milestone_list, figure;
+    - action: progress, figure, indicator_list, indicator_count, counted;
+    - goal: progress, figure, action_list, action_count.
+    """
+
+    plan: Plan
+    as_of: date | None
+    compliance_on: date
+    progress: Figure
+    goals: list[Goal]  # live ones; all_goals, all_actions, all_indicators include the retired
+    actions: list[Action]
+    indicators: list[Indicator]
+    all_goals: list[Goal]
+    all_actions: list[Action]
+    all_indicators: list[Indicator]
+    periods: list[ReportingPeriod]
+    warnings: list[EarlyWarning]
+    compliance: ComplianceFigures
+    status_counts: dict[str, int]
+
+    def goal(self, code: str) -> Goal | None:
+        return next((goal for goal in self.goals if goal.code == code), None)
+
+    def action(self, code: str) -> Action | None:
+        return next((action for action in self.actions if action.code == code), None)
+
+    def goal_by_pk(self) -> dict[int, Goal]:
+        return {goal.pk: goal for goal in self.all_goals}
+
+    def action_by_pk(self) -> dict[int, Action]:
+        return {action.pk: action for action in self.all_actions}
+
+    def indicator_by_pk(self) -> dict[int, Indicator]:
+        return {indicator.pk: indicator for indicator in self.all_indicators}
+
+    @property
+    def reference_period(self) -> ReportingPeriod | None:
+        return rules.reference_period(self.periods, self.compliance_on)
+
+    def period(self, code: str | None) -> ReportingPeriod | None:
+        """The period named `code`, else the reference period."""
+        if code:
+            for period in self.periods:
+                if period.code == code:
+                    return period
+        return self.reference_period
+
+    @property
+    def elapsed(self) -> float:
+        return rules.elapsed_fraction(self.plan.start_date, self.plan.end_date, self.as_of or timezone.localdate())
+
+    @property
+    def status_mix(self) -> list[tuple[str, str, int]]:
+        """(status, label, count of live actions) for every status, in order."""
+        return [(value, label, self.status_counts.get(value, 0)) for value, label in Action.Status.choices]
+
+    def warnings_for(self, actions) -> list[EarlyWarning]:
+        ids = {action.pk for action in actions}
+        return [warning for warning in self.warnings if warning.action.pk in ids]
+
+
+def plan_figures(plan: Plan, *, as_of: date | None = None, compliance_on: date | None = None) -> PlanFigures:
+    """The figures of `plan` (see the module's docstring), from the cache when
+    its inputs have not changed since it was computed."""
+    return plans_figures([plan], as_of=as_of, compliance_on=compliance_on)[plan.pk]
+
+
+def plans_figures(plans, *, as_of: date | None = None, compliance_on: date | None = None) -> dict[int, PlanFigures]:
+    """{plan id: PlanFigures} for several plans, those the cache does not hold
+    computed together (the same queries as for one plan)."""
+    plans = {plan.pk: plan for plan in plans}
+    compliance_on = compliance_on or as_of or timezone.localdate()
+
+    def compute(missing_ids):
+        return {figures.plan.pk: figures
+                for figures in _compute([plans[pk] for pk in missing_ids], as_of, compliance_on)}
+
+    return cache.cached_many("plan", list(plans), (as_of, compliance_on), compute)
+
+
+def compliance_figures(figures: PlanFigures, *, goal: str | None = None,
+                       action: str | None = None) -> ComplianceFigures:
+    """The plan's compliance, or that of one goal's or one action's expected
+    updates (codes): the same rule over fewer slots."""
+    if not goal and not action:
+        return figures.compliance
+    filters = {}
+    if goal:
+        filters["action__goal__code"] = goal
+    if action:
+        filters["action__code"] = action
+
+    def compute(_ids):
+        by_member = outcome_counts(figures.periods, ("member_id",), today=figures.compliance_on,
+                                   as_of=figures.compliance_on, filters=filters)
+        return {figures.plan.pk: ComplianceFigures(
+            periods=figures.periods, by_member=by_member, by_action={},
+            member_region=figures.compliance.member_region, regions=figures.compliance.regions,
+        )}
+
+    kind = f"compliance-{goal or ''}-{action or ''}"
+    return cache.cached_many(kind, [figures.plan.pk], (figures.as_of, figures.compliance_on), compute)[figures.plan.pk]
+
+
+def _series(plan_ids: list[int], as_of: date | None) -> dict[int, list[SeriesPoint]]:
+    """{indicator_id: [SeriesPoint]}, oldest first: one grouped query over the
+    approved values (approved by `as_of`, of periods ended by then)."""
+    values = IndicatorValue.objects.filter(
+        update__state=ProgressUpdate.State.APPROVED, value__isnull=False, indicator__action__goal__plan__in=plan_ids,
+    )
+    if as_of is not None:
+        values = values.filter(update__period__end__lte=as_of, update__reviewed_at__lt=end_of_day(as_of))
+    rows = (
+        values.order_by()
+        .values_list("indicator_id", "update__period__code", "update__period__end")
+        .annotate(mean=Avg("value"), members=Count("update__member", distinct=True))
+    )
+    series: dict[int, list[SeriesPoint]] = defaultdict(list)
+    for indicator_id, code, end, mean, members in rows:
+        series[indicator_id].append(SeriesPoint(code, end, float(mean), members))
+    for points in series.values():
+        points.sort(key=lambda point: point.period_end)
+    return series
+
+
+def _decimal(value: float | None) -> Decimal | None:
+    return None if value is None else Decimal(str(round(value, 10)))
+
+
+def _compute(plans: list[Plan], as_of: date | None, compliance_on: date) -> list[PlanFigures]:
+    """The figures of `plans` in a fixed number of queries: plan content (4),
+    approved values grouped per indicator and period (1), outcome counts of the
+    expected slots per period and member and per period and action (2), and
+    members' regions and the regions (2)."""
+    if not plans:
+        return []
+    ids = [plan.pk for plan in plans]
+    periods = list(ReportingPeriod.objects.filter(plan__in=ids).order_by("start"))
+    goals = list(Goal.objects.filter(plan__in=ids).order_by("order", "code"))
+    actions = list(Action.objects.filter(goal__plan__in=ids).order_by("goal__order", "order", "code"))
+    indicators = list(
+        Indicator.objects.filter(action__goal__plan__in=ids)
+        .order_by("action__goal__order", "action__order", "action__code", "order", "code")
+    )
+    milestones: dict[int, list[Milestone]] = defaultdict(list)
+    for milestone in Milestone.objects.filter(indicator__action__goal__plan__in=ids).order_by("year"):
+        milestones[milestone.indicator_id].append(milestone)
+    series = _series(ids, as_of)
+    compliance = _compliance(periods, compliance_on)
+
+    goal_of = {goal.pk: goal for goal in goals}
+    action_of = {action.pk: action for action in actions}
+    for action in actions:
+        action.goal = goal_of[action.goal_id]
+        action.indicator_list = []
+    for indicator in indicators:
+        points = series.get(indicator.pk, [])
+        latest = points[-1] if points else None
+        indicator.action = action_of[indicator.action_id]
+        indicator.series = points
+        indicator.milestone_list = milestones.get(indicator.pk, [])
+        indicator.latest_value = _decimal(latest.value) if latest else None
+        indicator.latest_period_end = latest.period_end if latest else None
+        indicator.latest_period_code = latest.period_code if latest else None
+        indicator.latest_members = latest.members if latest else None
+        indicator.progress = rules.indicator_progress(latest.value if latest else None,
+                                                      indicator.baseline, indicator.target)
+        indicator.figure = _indicator_figure(indicator)
+        indicator.live = not indicator.retired and not indicator.action.retired
+        if not indicator.retired:
+            indicator.action.indicator_list.append(indicator)
+
+    for action in actions:
+        action.progress = rules.action_progress([i.progress for i in action.indicator_list], action.status)
+        action.counted = not action.retired and action.status != Action.Status.CANCELLED
+        action.indicator_count = len(action.indicator_list)
+        action.figure = _action_figure(action)
+    for goal in goals:
+        own = [action for action in actions if action.goal_id == goal.pk]
+        goal.action_list = [action for action in own if not action.retired]
+        goal.progress = rules.weighted_mean((a.progress, a.weight) for a in own if a.counted)
+        goal.action_count = len(goal.action_list) or None
+        goal.figure = _progress_figure(goal.progress, own, group=True)
+
+    result = []
+    for plan in plans:
+        plan_goals = [goal for goal in goals if goal.plan_id == plan.pk]
+        plan_actions = [action for action in actions if action.goal.plan_id == plan.pk]
+        live = [action for action in plan_actions if not action.retired]
+        plan_indicators = [i for i in indicators if i.action.goal.plan_id == plan.pk]
+        status_counts: dict[str, int] = defaultdict(int)
+        for action in live:
+            status_counts[action.status] += 1
+        progress = rules.weighted_mean((a.progress, a.weight) for a in plan_actions if a.counted)
+        result.append(PlanFigures(
+            plan=plan, as_of=as_of, compliance_on=compliance_on,
+            progress=_progress_figure(progress, plan_actions, group=True),
+            all_goals=plan_goals, all_actions=plan_actions, all_indicators=plan_indicators,
+            goals=[goal for goal in plan_goals if not goal.retired],
+            actions=live,
+            indicators=[indicator for indicator in plan_indicators if indicator.live],
+            periods=[period for period in periods if period.plan_id == plan.pk],
+            warnings=_early_warnings(plan, [i for i in plan_indicators if i.live]),
+            compliance=compliance.for_plan(plan.pk),
+            status_counts=dict(status_counts),
+        ))
+    return result
+
+
+def _compliance(periods: list[ReportingPeriod], compliance_on: date) -> ComplianceFigures:
+    by_member = outcome_counts(periods, ("member_id",), today=compliance_on, as_of=compliance_on)
+    by_action = outcome_counts(periods, ("action_id",), today=compliance_on, as_of=compliance_on)
+    members = {member_id for _period_id, member_id in by_member}
+    member_region = dict(Member.objects.filter(pk__in=members).values_list("pk", "region_id"))
+    return ComplianceFigures(
+        periods=periods, by_member=by_member, by_action=by_action, member_region=member_region,
+        regions=list(Region.objects.order_by("order", "name")),
+    )
+
+
+def _indicator_figure(indicator: Indicator) -> Figure:
+    if indicator.latest_value is None:
+        inputs = [_("No approved value yet: counted as 0%.")]
+    else:
+        inputs = [_("Mean of %(n)s members' approved values in %(period)s: %(value)s %(unit)s") % {
+            "n": indicator.latest_members, "period": indicator.latest_period_code,
+            "value": round(float(indicator.latest_value), 2), "unit": indicator.unit,
+        }]
+    return Figure(value=indicator.progress, rule=PROGRESS_RULE, inputs=inputs)
+
+
+def _action_figure(action: Action) -> Figure:
+    figure = _progress_figure(action.progress, [action], group=False)
+    if not action.indicator_list:
+        figure.inputs = [_("No indicators: progress from the status (%(status)s)") % {
+            "status": action.get_status_display()
+        }]
+        figure.expected = figure.covered = None
+    if not action.counted:
+        figure.left_out.insert(0, _("This action is cancelled or retired: it does not count in its goal's progress."))
+    return figure
+
+
+def _progress_figure(value: float | None, actions: list[Action], *, group: bool) -> Figure:
+    """A progress Figure over `actions`: one action's, or a goal's or the plan's
+    (`group`), which name the actions left out."""
+    counted = [action for action in actions if action.counted]
+    indicators = sorted((i for action in counted for i in action.indicator_list), key=lambda i: i.code)
+    missing = [indicator.code for indicator in indicators if indicator.latest_value is None]
+    left_out = []
+    if group and len(counted) != len(actions):
+        left_out.append(_("%(n)s cancelled or retired actions") % {"n": len(actions) - len(counted)})
+    if missing:
+        left_out.append(_("Indicators without approved values (counted as 0%%): %(codes)s") % {
+            "codes": ", ".join(missing)
+        })
+    inputs = [_("%(n)s indicators") % {"n": len(indicators)}]
+    if group:
+        inputs.insert(0, _("%(n)s actions") % {"n": len(counted)})
+    return Figure(
+        value=value, rule=PROGRESS_RULE, inputs=inputs, left_out=left_out,
+        covered=len(indicators) - len(missing), expected=len(indicators),
+        coverage_label=_("approved data for indicators"),
+    )
+
+
+def _early_warnings(plan: Plan, indicators: list[Indicator]) -> list[EarlyWarning]:
+    """Actions whose indicators' trend will not reach the target by the
+    action's end: a straight line through the indicator's series (at least two
+    periods), extended to the action's end date. Completed and cancelled
+    actions are not flagged."""
+    warnings = []
+    for indicator in indicators:
+        action = indicator.action
+        if action.status in (Action.Status.COMPLETED, Action.Status.CANCELLED) or len(indicator.series) < 2:
+            continue
+        points = [((point.period_end - plan.start_date).days, point.value) for point in indicator.series]
+        projected = rules.linear_projection(points, (action.end_date - plan.start_date).days)
+        if projected is None:
+            continue
+        target = float(indicator.target)
+        if rules.falls_short(projected, target, indicator.direction):
+            warnings.append(EarlyWarning(action, indicator, projected, target, len(points)))
+    warnings.sort(key=lambda w: (w.action.goal.order, w.action.order, w.action.code, w.indicator.code))
+    return warnings

@@ -1,0 +1,379 @@
+"""The dashboards: the overview, a goal, an action, the members list and a
+member. Every figure on them comes from the figures engine (one call per page,
+a fixed number of queries whatever the size of the network); these views only
+choose what to show."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, OuterRef, Subquery, Value
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from actions.models import Action, Participation, Plan
+from members.filtersets import MemberFilterSet
+from members.models import Member, Region
+from metroplan.permissions import is_secretariat
+from reporting.dashboards import dashboard_access, figures_chart, percent, series_chart
+from reporting.figures import empty_counts, plan_figures
+from reporting.filtersets import ProgressUpdateFilterSet
+from reporting.models import ProgressUpdate
+
+LATEST_UPDATES = 8
+UPDATES_PER_PAGE = 25
+MEMBERS_PER_PAGE = 50
+STATUS_COLORS = {
+    "not_started": "#8a93a3", "on_track": "#1e7b3a", "at_risk": "#d08a00", "off_track": "#b3261e",
+    "completed": "#0b5cad", "cancelled": "#c9ced8",
+}
+
+
+def _current_plan() -> Plan:
+    plan = Plan.objects.current()
+    if plan is None:
+        raise Http404(_("No plan is loaded."))
+    return plan
+
+
+# --- the overview ---------------------------------------------------------------------------------------
+
+
+@dashboard_access
+def overview(request):
+    """Where the plan stands: progress against time, status mix, compliance per
+    period and region, members on a map, latest approved updates, early warnings."""
+    plan = Plan.objects.current()
+    if plan is None:
+        return render(request, "overview.html", {"plan": None})
+    figures = plan_figures(plan)
+    period = figures.period(request.GET.get("period"))
+    context = {
+        "plan": plan, "periods": figures.periods, "period": period,
+        "progress": figures.progress, "elapsed": figures.elapsed,
+        "goals": [(goal, goal.figure) for goal in figures.goals],
+        "warnings": figures.warnings,
+    }
+    mix = figures.status_mix
+    context["status_mix"] = mix
+    context["status_chart"] = series_chart(
+        [label for _value, label, _n in mix], [(_("Actions"), [n for _v, _l, n in mix])],
+        kind="doughnut", unit="", max_value=None,
+    )
+    context["status_chart"]["colors"] = [STATUS_COLORS.get(value, "#8a93a3") for value, _l, _n in mix]
+
+    if period is not None:
+        compliance = figures.compliance
+        by_period = compliance.per_period()
+        by_region = compliance.per_region(period)
+        context.update(
+            by_period=by_period,
+            period_figure=compliance.period_figure(period),
+            period_chart=figures_chart([(p.code, f) for p, f in by_period], _("Compliance")),
+            by_region=by_region,
+            region_chart=figures_chart([(str(r), f) for r, f in by_region], _("Compliance"), kind="bar",
+                                       horizontal=True),
+            map_members=_map_members(request, compliance.member_counts(period)),
+        )
+
+    context["latest_updates"] = list(
+        ProgressUpdate.objects.visible_to(request.user).approved()
+        .filter(period__plan=plan)
+        .select_related("member", "action", "period")
+        .order_by("-reviewed_at", "-pk")[:LATEST_UPDATES]
+    )
+    demo_participations = Participation.objects.filter(action__goal__plan=plan, is_demo=True).exists()
+    context["demo"] = demo_participations or any(u.is_demo for u in context["latest_updates"])
+    return render(request, "overview.html", context)
+
+
+@dashboard_access
+def overview_member_table(request):
+    """The map's text alternative: every member with its compliance in the
+    period, as a table (an htmx fragment inside the overview, or a page)."""
+    figures = plan_figures(_current_plan())
+    period = figures.period(request.GET.get("period"))
+    if period is None:
+        raise Http404
+    context = {"period": period, "map_members": _map_members(request, figures.compliance.member_counts(period))}
+    template = "dashboards/_member_table.html" if request.htmx else "dashboards/member_table.html"
+    return render(request, template, context)
+
+
+def _map_members(request, compliance: dict[int, dict]) -> list[dict]:
+    """Every member with its coordinates and its compliance counts (one query
+    for the members)."""
+    # One reverse() for all members: the slug is the only part that changes.
+    url_pattern = reverse("member-detail", args=["SLUG"]) if request.user.is_authenticated else None
+    rows = Member.objects.order_by("region__order", "region__name", "name").values(
+        "pk", "slug", "name", "latitude", "longitude", "region__name"
+    )
+    members = []
+    for row in rows:
+        counts = compliance.get(row["pk"], {})
+        members.append({
+            "slug": row["slug"],
+            "name": row["name"],
+            "region": row["region__name"],
+            "lat": float(row["latitude"]),
+            "lon": float(row["longitude"]),
+            "expected": counts.get("expected", 0),
+            "on_time": counts.get("on_time", 0),
+            "compliance": percent(counts.get("rate")),
+            "url": url_pattern.replace("SLUG", row["slug"]) if url_pattern else None,
+        })
+    return members
+
+
+# --- a goal and an action -------------------------------------------------------------------------------
+
+
+def _latest_update(user, field: str):
+    """A subquery on Participation: a field of the member's newest update on the
+    action that `user` may see (drafts only for their owners and staff)."""
+    updates = ProgressUpdate.objects.visible_to(user).filter(
+        member=OuterRef("member_id"), action=OuterRef("action_id")
+    ).order_by("-period__start")
+    return Subquery(updates.values(field)[:1])
+
+
+def _participations(user, actions):
+    return (
+        Participation.objects.filter(action__in=[action.pk for action in actions])
+        .select_related("member", "member__region", "action")
+        .annotate(
+            latest_state=_latest_update(user, "state"),
+            latest_period=_latest_update(user, "period__code"),
+            latest_status=_latest_update(user, "status"),
+            latest_is_demo=_latest_update(user, "is_demo"),
+        )
+        .order_by("action__order", "action__code", "member__name")
+    )
+
+
+def _indicator_charts(indicators, periods, warnings) -> list[dict]:
+    """For each indicator: its series of mean approved values per period, with
+    baseline, yearly milestones and target, as a chart spec and a table."""
+    labels = [period.code for period in periods]
+    # A milestone is plotted at the last period that ends in its year.
+    year_end = {}
+    for period in periods:
+        year_end[period.end.year] = period.code
+    projected = {w.indicator.pk: w for w in warnings}
+    charts = []
+    for indicator in indicators:
+        points = {p.period_code: p for p in indicator.series}
+        milestones = {year_end.get(m.year): float(m.value) for m in indicator.milestone_list}
+        spec = {
+            "kind": "line",
+            "labels": labels,
+            "unit": indicator.unit,
+            "horizontal": False,
+            "max": None,
+            "series": [
+                {"label": _("Mean approved value"), "data": [
+                    round(points[c].value, 2) if c in points else None for c in labels
+                ], "color": "#0b5cad"},
+                {"label": _("Baseline"), "data": [float(indicator.baseline)] * len(labels), "style": "dashed",
+                 "color": "#5b6475"},
+                {"label": _("Target"), "data": [float(indicator.target)] * len(labels), "style": "dashed",
+                 "color": "#1e7b3a"},
+            ],
+        }
+        warning = projected.get(indicator.pk)
+        if warning is not None and points:
+            # The trend, from the last approved mean to the projection at the action's end.
+            end_code = next((p.code for p in periods if p.end >= warning.action.end_date), labels[-1])
+            last_code = [c for c in labels if c in points][-1]
+            trend = {last_code: round(points[last_code].value, 2), end_code: round(warning.projected, 2)}
+            spec["series"].append({"label": _("Trend to the action's end"), "data": [trend.get(c) for c in labels],
+                                   "style": "projection", "color": "#b3261e"})
+        if milestones:
+            spec["series"].append({"label": _("Milestones"), "data": [milestones.get(c) for c in labels],
+                                   "style": "points", "color": "#a15c00"})
+        charts.append({
+            "indicator": indicator,
+            "spec": spec,
+            "chart_id": f"indicator-{indicator.pk}",
+            "points": [points[c] for c in labels if c in points],
+            "milestones": indicator.milestone_list,
+            "warning": warning,
+        })
+    return charts
+
+
+def _detail_context(request, figures, actions, indicators):
+    warnings = figures.warnings_for(actions)
+    updates = (
+        ProgressUpdate.objects.visible_to(request.user)
+        .filter(action__in=[action.pk for action in actions])
+        .select_related("member", "action", "period")
+        .order_by("-period__start", "-submitted_at", "member__name")
+    )
+    participations = list(_participations(request.user, actions))
+    page = Paginator(updates, UPDATES_PER_PAGE).get_page(request.GET.get("page"))
+    return {
+        "plan": figures.plan,
+        "elapsed": figures.elapsed,
+        "periods": figures.periods,
+        "warnings": warnings,
+        "indicator_charts": _indicator_charts(indicators, figures.periods, warnings),
+        "participations": participations,
+        "updates_page": page,
+        "demo": any(p.is_demo or p.latest_is_demo for p in participations) or any(u.is_demo for u in page),
+    }
+
+
+@dashboard_access
+def goal_detail(request, code: str):
+    figures = plan_figures(_current_plan())
+    goal = figures.goal(code)
+    if goal is None:
+        raise Http404
+    actions = goal.action_list
+    participants = dict(
+        Participation.objects.filter(action__in=[a.pk for a in actions]).order_by().values("action")
+        .annotate(n=Count("pk")).values_list("action", "n")
+    )
+    for action in actions:
+        action.participant_count = participants.get(action.pk, 0)
+    indicators = [indicator for action in actions for indicator in action.indicator_list]
+    context = _detail_context(request, figures, actions, indicators)
+    context.update(goal=goal, progress=goal.figure, actions=actions)
+    return render(request, "actions/goal_detail.html", context)
+
+
+@dashboard_access
+def action_detail(request, code: str):
+    figures = plan_figures(_current_plan())
+    if not any(action.code == code for action in figures.all_actions):
+        raise Http404
+    action = get_object_or_404(
+        Action.objects.filter(goal__plan=figures.plan).select_related("goal", "lead").prefetch_related("sdgs"),
+        code=code,
+    )
+    computed = next(a for a in figures.all_actions if a.pk == action.pk)
+    context = _detail_context(request, figures, [action], computed.indicator_list)
+    context.update(action=action, goal=action.goal, progress=computed.figure)
+    return render(request, "actions/action_detail.html", context)
+
+
+# --- members --------------------------------------------------------------------------------------------
+
+SORTS = ("name", "-name", "region", "compliance", "-compliance", "actions")
+
+
+def _member_sort_key(sort: str, counts: dict):
+    """Sort keys over (pk, name, region order, region name, action count) rows;
+    members without a compliance figure come last either way."""
+    def rate(row):
+        return counts.get(row[0], {}).get("rate")
+
+    keys = {
+        "name": lambda row: (row[1],),
+        "-name": lambda row: (row[1],),
+        "region": lambda row: (row[2], row[3], row[1]),
+        "compliance": lambda row: (rate(row) is None, rate(row) or 0, row[1]),
+        "-compliance": lambda row: (rate(row) is None, -(rate(row) or 0), row[1]),
+        "actions": lambda row: (-(row[4] or 0), row[1]),
+    }
+    return keys[sort]
+
+
+@login_required
+def member_list(request):
+    """Members with their compliance in a period; filters and sorting are links
+    (query parameters), so every view can be bookmarked. Sorting by compliance
+    sorts the engine's figures."""
+    plan = Plan.objects.current()
+    figures = plan_figures(plan) if plan else None
+    period = figures.period(request.GET.get("period")) if figures else None
+    filterset = MemberFilterSet(request.GET or None, queryset=Member.objects.select_related("region"))
+    members = filterset.qs if filterset.is_bound and filterset.is_valid() else Member.objects.select_related("region")
+    if plan is not None:
+        members = members.annotate(action_count=Subquery(
+            Participation.objects.filter(member=OuterRef("pk"), action__goal__plan=plan, action__retired=False)
+            .order_by().values("member").annotate(n=Count("pk")).values("n")[:1]
+        ))
+    else:
+        members = members.annotate(action_count=Value(0))
+    counts = figures.compliance.member_counts(period) if period is not None else {}
+    sort = request.GET.get("sort", "name")
+    if sort not in SORTS or (sort.lstrip("-") in ("compliance", "actions") and period is None):
+        sort = "name"
+    rows = list(members.order_by().values_list("pk", "name", "region__order", "region__name", "action_count"))
+    rows.sort(key=_member_sort_key(sort, counts), reverse=sort == "-name")
+    page = Paginator([row[0] for row in rows], MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
+    by_pk = members.in_bulk(list(page.object_list))
+    page.object_list = [by_pk[pk] for pk in page.object_list]
+    for member in page.object_list:
+        own = counts.get(member.pk, empty_counts())
+        member.slots_expected, member.slots_on_time = own["expected"], own["on_time"]
+        member.slots_late, member.slots_missing = own["late"], own["missing"]
+        member.compliance = own["rate"]
+    countries = Member.objects.order_by("country_code").values_list("country_code", "country").distinct()
+    context = {
+        "plan": plan,
+        "periods": figures.periods if figures else [],
+        "period": period,
+        "filterset": filterset,
+        "errors": filterset.errors if filterset.is_bound else {},
+        "page": page,
+        "sort": sort,
+        "regions": Region.objects.order_by("order", "name"),
+        "types": Member.MembershipType.choices,
+        "countries": countries,
+        "selected": {key: request.GET.get(key, "") for key in ("region", "country", "membership_type", "name")},
+        "demo": plan is not None and Participation.objects.filter(action__goal__plan=plan, is_demo=True).exists(),
+    }
+    return render(request, "members/member_list.html", context)
+
+
+@login_required
+def member_detail(request, slug: str):
+    """One member: its actions with their latest update, its compliance over
+    time, and its updates (filterable by period, action and state)."""
+    member = get_object_or_404(Member.objects.select_related("region"), slug=slug)
+    plan = Plan.objects.current()
+    context = {"member": member, "plan": plan, "show_provenance": is_secretariat(request.user)}
+    updates = ProgressUpdate.objects.visible_to(request.user).filter(member=member)
+    if plan is not None:
+        figures = plan_figures(plan)
+        progress = {action.pk: action.progress for action in figures.all_actions}
+        latest = updates.filter(action=OuterRef("pk")).order_by("-period__start")
+        actions = list(
+            Action.objects.filter(goal__plan=plan, participations__member=member)
+            .select_related("goal")
+            .annotate(
+                latest_period=Subquery(latest.values("period__code")[:1]),
+                latest_state=Subquery(latest.values("state")[:1]),
+                latest_status=Subquery(latest.values("status")[:1]),
+                is_demo_participation=Subquery(
+                    Participation.objects.filter(action=OuterRef("pk"), member=member).values("is_demo")[:1]
+                ),
+            )
+            .order_by("goal__order", "order", "code")
+        )
+        for action in actions:
+            action.progress = progress.get(action.pk)
+        compliance = figures.compliance.per_period(member=member)
+        context.update(
+            actions=actions,
+            compliance=compliance,
+            compliance_chart=figures_chart([(p.code, f) for p, f in compliance], _("Compliance")),
+            periods=[p for p, _f in compliance],
+        )
+        updates = updates.filter(period__plan=plan)
+    filterset = ProgressUpdateFilterSet(request.GET or None, queryset=updates)
+    filtered = filterset.qs if filterset.is_bound and filterset.is_valid() else updates
+    page = Paginator(
+        filtered.select_related("action", "period").order_by("-period__start", "action__code"), UPDATES_PER_PAGE
+    ).get_page(request.GET.get("page"))
+    context.update(
+        updates_page=page,
+        errors=filterset.errors if filterset.is_bound else {},
+        selected={key: request.GET.get(key, "") for key in ("period", "action", "state")},
+        states=ProgressUpdate.State.choices,
+        demo=any(u.is_demo for u in page) or any(a.is_demo_participation for a in context.get("actions", [])),
+    )
+    return render(request, "members/member_detail.html", context)
