@@ -51,16 +51,17 @@ def _figure(figure) -> dict:
 def snapshot_build(report: Report, *, compliance_on: date | None = None) -> dict:
     """The snapshot of `report` (plan, period, as_of), as a JSON-ready dict.
 
-    Progress uses approved data of periods ending by `as_of`. Compliance is the
-    period's compliance as it stood on `compliance_on` (by default the day the
-    report was asked for, so that a rebuild gives the same answer).
+    Every figure is as it stood at the end of `compliance_on` (by default the
+    day the report was asked for, so that a rebuild gives the same answer):
+    progress from the values approved by then of periods ending by `as_of`,
+    compliance from the submissions made by then.
     """
     plan, period, as_of = report.plan, report.period, report.as_of
     compliance_on = compliance_on or timezone.localdate(report.created)
 
-    figures = plan_figures(plan, as_of=as_of, compliance_on=compliance_on)
-    gaps = update_gaps(period, compliance_on=compliance_on, approved_by=as_of)
-    value_gaps = indicator_gaps(period, compliance_on=compliance_on, approved_by=as_of)
+    figures = plan_figures(plan, as_of=compliance_on, up_to=as_of)
+    gaps = update_gaps(period, compliance_on=compliance_on, approved_by=compliance_on)
+    value_gaps = indicator_gaps(period, compliance_on=compliance_on, approved_by=compliance_on)
     member_names = dict(Member.objects.values_list("pk", "name"))
 
     snapshot = {

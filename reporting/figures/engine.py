@@ -2,7 +2,8 @@
 plan, with its explanation, from one fixed set of grouped queries.
 
     figures = plan_figures(plan)                  # as of now
-    figures = plan_figures(plan, as_of=date(2022, 12, 31), compliance_on=...)
+    figures = plan_figures(plan, as_of=date(2022, 12, 31))   # as they stood then
+    figures = plan_figures(plan, as_of=built_on, up_to=period.end)  # a report
     figures.progress                              # the plan's Figure
     figures.goal("2").progress, .figure           # a goal
     figures.action("2.1").indicator_list[0].series  # an indicator over time
@@ -14,9 +15,11 @@ their approval times) and the expected slots (reporting/figures/slots.py).
 Rules: reporting/figures/rules.py. Pages, the API, reports and exports read
 the result; ordering by a figure sorts this result.
 
-"As of" a day, progress counts the values of periods ended by then that were
-approved by then; compliance "on" a day counts the submissions made by then,
-and what is due or missing on that day.
+"As of" a day, the figures are what they were at the end of that day:
+progress counts the values approved by then (of periods ended by then, or by
+`up_to` for a report on an earlier period); compliance counts the submissions
+made by then, and what was due or missing that day. A report built with the
+day it was asked for gives the same figures when it is rebuilt later.
 
 The result is cached per plan under the figures version (cache.py), which
 every change to an input bumps in the change's own transaction.
@@ -189,8 +192,9 @@ class PlanFigures:
     """
 
     plan: Plan
-    as_of: date | None
-    compliance_on: date
+    as_of: date | None  # None: now
+    up_to: date | None  # periods ending after this day are left out of progress
+    on: date  # the day compliance is counted on: as_of, or today
     progress: Figure
     goals: list[Goal]  # live ones; all_goals, all_actions, all_indicators include the retired
     actions: list[Action]
@@ -220,7 +224,7 @@ class PlanFigures:
 
     @property
     def reference_period(self) -> ReportingPeriod | None:
-        return rules.reference_period(self.periods, self.compliance_on)
+        return rules.reference_period(self.periods, self.on)
 
     def period(self, code: str | None) -> ReportingPeriod | None:
         """The period named `code`, else the reference period."""
@@ -244,23 +248,23 @@ class PlanFigures:
         return [warning for warning in self.warnings if warning.action.pk in ids]
 
 
-def plan_figures(plan: Plan, *, as_of: date | None = None, compliance_on: date | None = None) -> PlanFigures:
+def plan_figures(plan: Plan, *, as_of: date | None = None, up_to: date | None = None) -> PlanFigures:
     """The figures of `plan` (see the module's docstring), from the cache when
     its inputs have not changed since it was computed."""
-    return plans_figures([plan], as_of=as_of, compliance_on=compliance_on)[plan.pk]
+    return plans_figures([plan], as_of=as_of, up_to=up_to)[plan.pk]
 
 
-def plans_figures(plans, *, as_of: date | None = None, compliance_on: date | None = None) -> dict[int, PlanFigures]:
+def plans_figures(plans, *, as_of: date | None = None, up_to: date | None = None) -> dict[int, PlanFigures]:
     """{plan id: PlanFigures} for several plans, those the cache does not hold
     computed together (the same queries as for one plan)."""
     plans = {plan.pk: plan for plan in plans}
-    compliance_on = compliance_on or as_of or timezone.localdate()
+    on = as_of or timezone.localdate()
 
     def compute(missing_ids):
         return {figures.plan.pk: figures
-                for figures in _compute([plans[pk] for pk in missing_ids], as_of, compliance_on)}
+                for figures in _compute([plans[pk] for pk in missing_ids], as_of, up_to, on)}
 
-    return cache.cached_many("plan", list(plans), (as_of, compliance_on), compute)
+    return cache.cached_many("plan", list(plans), (as_of, up_to, on), compute)
 
 
 def compliance_figures(figures: PlanFigures, *, goal: str | None = None,
@@ -276,25 +280,28 @@ def compliance_figures(figures: PlanFigures, *, goal: str | None = None,
         filters["action__code"] = action
 
     def compute(_ids):
-        by_member = outcome_counts(figures.periods, ("member_id",), today=figures.compliance_on,
-                                   as_of=figures.compliance_on, filters=filters)
+        by_member = outcome_counts(figures.periods, ("member_id",), today=figures.on, as_of=figures.on,
+                                   filters=filters)
         return {figures.plan.pk: ComplianceFigures(
             periods=figures.periods, by_member=by_member, by_action={},
             member_region=figures.compliance.member_region, regions=figures.compliance.regions,
         )}
 
     kind = f"compliance-{goal or ''}-{action or ''}"
-    return cache.cached_many(kind, [figures.plan.pk], (figures.as_of, figures.compliance_on), compute)[figures.plan.pk]
+    params = (figures.as_of, figures.up_to, figures.on)
+    return cache.cached_many(kind, [figures.plan.pk], params, compute)[figures.plan.pk]
 
 
-def _series(plan_ids: list[int], as_of: date | None) -> dict[int, list[SeriesPoint]]:
+def _series(plan_ids: list[int], as_of: date | None, up_to: date | None) -> dict[int, list[SeriesPoint]]:
     """{indicator_id: [SeriesPoint]}, oldest first: one grouped query over the
-    approved values (approved by `as_of`, of periods ended by then)."""
+    approved values (approved by `as_of`, of periods ended by then and by `up_to`)."""
     values = IndicatorValue.objects.filter(
         update__state=ProgressUpdate.State.APPROVED, value__isnull=False, indicator__action__goal__plan__in=plan_ids,
     )
     if as_of is not None:
         values = values.filter(update__period__end__lte=as_of, update__reviewed_at__lt=end_of_day(as_of))
+    if up_to is not None:
+        values = values.filter(update__period__end__lte=up_to)
     rows = (
         values.order_by()
         .values_list("indicator_id", "update__period__code", "update__period__end")
@@ -312,7 +319,7 @@ def _decimal(value: float | None) -> Decimal | None:
     return None if value is None else Decimal(str(round(value, 10)))
 
 
-def _compute(plans: list[Plan], as_of: date | None, compliance_on: date) -> list[PlanFigures]:
+def _compute(plans: list[Plan], as_of: date | None, up_to: date | None, on: date) -> list[PlanFigures]:
     """The figures of `plans` in a fixed number of queries: plan content (4),
     approved values grouped per indicator and period (1), outcome counts of the
     expected slots per period and member and per period and action (2), and
@@ -330,8 +337,8 @@ def _compute(plans: list[Plan], as_of: date | None, compliance_on: date) -> list
     milestones: dict[int, list[Milestone]] = defaultdict(list)
     for milestone in Milestone.objects.filter(indicator__action__goal__plan__in=ids).order_by("year"):
         milestones[milestone.indicator_id].append(milestone)
-    series = _series(ids, as_of)
-    compliance = _compliance(periods, compliance_on)
+    series = _series(ids, as_of, up_to)
+    compliance = _compliance(periods, on)
 
     goal_of = {goal.pk: goal for goal in goals}
     action_of = {action.pk: action for action in actions}
@@ -378,7 +385,7 @@ def _compute(plans: list[Plan], as_of: date | None, compliance_on: date) -> list
             status_counts[action.status] += 1
         progress = rules.weighted_mean((a.progress, a.weight) for a in plan_actions if a.counted)
         result.append(PlanFigures(
-            plan=plan, as_of=as_of, compliance_on=compliance_on,
+            plan=plan, as_of=as_of, up_to=up_to, on=on,
             progress=_progress_figure(progress, plan_actions, group=True),
             all_goals=plan_goals, all_actions=plan_actions, all_indicators=plan_indicators,
             goals=[goal for goal in plan_goals if not goal.retired],
@@ -392,9 +399,9 @@ def _compute(plans: list[Plan], as_of: date | None, compliance_on: date) -> list
     return result
 
 
-def _compliance(periods: list[ReportingPeriod], compliance_on: date) -> ComplianceFigures:
-    by_member = outcome_counts(periods, ("member_id",), today=compliance_on, as_of=compliance_on)
-    by_action = outcome_counts(periods, ("action_id",), today=compliance_on, as_of=compliance_on)
+def _compliance(periods: list[ReportingPeriod], on: date) -> ComplianceFigures:
+    by_member = outcome_counts(periods, ("member_id",), today=on, as_of=on)
+    by_action = outcome_counts(periods, ("action_id",), today=on, as_of=on)
     members = {member_id for _period_id, member_id in by_member}
     member_region = dict(Member.objects.filter(pk__in=members).values_list("pk", "region_id"))
     return ComplianceFigures(

@@ -8,10 +8,19 @@ from django.utils import timezone
 from members.models import Membership
 from metroplan.testing import factories as f
 from reporting.models import PeriodReopening, ProgressUpdate
-from reporting.querysets import compliance_summary, expected_slots
+from reporting.figures import expected_slots, outcome_counts
 
 AFTER_DEADLINE = date(2022, 6, 1)
 BEFORE_DEADLINE = date(2022, 4, 15)
+
+
+def compliance_summary(period, group_by=None, *, today):
+    """The period's outcome counts as they stood on `today` (overall, or by a field)."""
+    by = (group_by,) if group_by else ()
+    counts = outcome_counts([period], by, today=today, as_of=today)
+    if group_by is None:
+        return counts[(period.pk,)]
+    return {key[1]: row for key, row in counts.items()}
 
 
 def at(day):
@@ -49,7 +58,7 @@ def scene(db):
 def test_each_expected_update_is_classified(scene):
     outcomes = {
         slot.member.slug: slot.outcome
-        for slot in expected_slots(scene["period"], today=AFTER_DEADLINE).select_related("member")
+        for slot in expected_slots([scene["period"]], today=AFTER_DEADLINE).select_related("member")
     }
     assert outcomes == {"a": "on_time", "b": "late", "c": "excused", "d": "missing", "e": "missing"}
 
@@ -62,9 +71,18 @@ def test_compliance_rate_after_the_deadline(scene):
 
 
 def test_before_the_deadline_unsent_updates_are_due_not_missing(scene):
+    # On 15 April only a's update (10 April) had been submitted: the other four are due, none missing.
     summary = compliance_summary(scene["period"], today=BEFORE_DEADLINE)
-    assert summary["due"] == 2 and summary["missing"] == 0
-    assert summary["rate"] == pytest.approx(1 / 2)
+    assert summary["due"] == 4 and summary["missing"] == 0 and summary["on_time"] == 1
+    assert summary["rate"] == pytest.approx(1.0)
+
+
+def test_a_submission_after_the_day_asked_about_has_not_happened_yet(scene):
+    # On 1 May b and c had not submitted (5 May): missing, not late; a week later they are late and excused.
+    on_may_1 = compliance_summary(scene["period"], today=date(2022, 5, 1))
+    assert (on_may_1["on_time"], on_may_1["late"], on_may_1["excused"], on_may_1["missing"]) == (1, 0, 0, 4)
+    on_may_8 = compliance_summary(scene["period"], today=date(2022, 5, 8))
+    assert (on_may_8["on_time"], on_may_8["late"], on_may_8["excused"], on_may_8["missing"]) == (1, 1, 1, 2)
 
 
 def test_exempted_and_suspended_members_are_not_expected(scene):

@@ -184,11 +184,11 @@ def test_compliance_rule_excused_and_not_yet_due(small):
     assert q1["value"] == pytest.approx(3 / 4)
     # Compliance as it stood on 2022-07-10: Q2's deadline (2022-07-30) had not passed; the two
     # updates submitted on 2022-07-05 are on time, the other four not yet due
-    early = plan_figures(small.plan, compliance_on=date(2022, 7, 10)).compliance.per_period()
+    early = plan_figures(small.plan, as_of=date(2022, 7, 10)).compliance.per_period()
     assert early[1][1].left_out == ["4 updates not yet due"]
     assert early[1][1].value == pytest.approx(1.0)  # only on-time ones count
     # On 2022-07-01 nothing had been submitted for Q2 yet
-    before = plan_figures(small.plan, compliance_on=date(2022, 7, 1)).compliance.per_period()
+    before = plan_figures(small.plan, as_of=date(2022, 7, 1)).compliance.per_period()
     assert before[1][1].left_out == ["6 updates not yet due"] and before[1][1].value is None
     assert plan_figures(small.plan).compliance.per_period()[1][1].value == pytest.approx(2 / 6)
     # One action's slots: per member and summed per region
