@@ -18,6 +18,7 @@ from django.utils import timezone
 from actions.models import Action, Participation, Plan
 from members.models import ApiToken, FocalPoint, Member
 from metroplan.permissions import SECRETARIAT_GROUP
+from reporting.figures import cache as figures_cache
 from reporting.models import IndicatorValue, ProgressUpdate, ReportingPeriod
 
 DEMO_PASSWORD = "metroplan-demo"
@@ -86,6 +87,7 @@ def demo_seed(*, plan: Plan | None = None) -> list[DemoLogin]:
     _seed_participations(plan)
     _seed_updates(plan, staff)
     _seed_action_statuses(plan)
+    figures_cache.bump()  # bulk writes send no signals
     return logins
 
 

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy
 from actions.models import Action
 from members.models import Member
 from reporting.figures import Outcome, plan_figures
+from reporting.figures.figure import whole_percent
 from reporting.figures.gaps import indicator_gaps, update_gaps
 from reporting.models import ProgressUpdate, Report
 
@@ -38,10 +39,6 @@ def _number(value) -> float | None:
     if value is None:
         return None
     return float(value) if isinstance(value, Decimal | int | float) else value
-
-
-def _percent(value: float | None) -> int | None:
-    return None if value is None else round(value * 100)
 
 
 def _figure(figure) -> dict:
@@ -164,7 +161,7 @@ def _actions_and_indicators(figures, period, update_gaps, indicator_gaps):
             "latest_period_end": indicator.latest_period_end.isoformat() if indicator.latest_period_end else None,
             "latest_members": indicator.latest_members or 0,
             "progress": indicator.progress,
-            "percent": _percent(indicator.progress),
+            "percent": whole_percent(indicator.progress),
             "counted": counted,
             "expected_members": expected,
             "reported_members": expected - len(missing),
@@ -187,7 +184,7 @@ def _actions_and_indicators(figures, period, update_gaps, indicator_gaps):
             "weight": action.weight,
             "counted": action.status != Action.Status.CANCELLED,
             "progress": action.progress,
-            "percent": _percent(action.progress),
+            "percent": whole_percent(action.progress),
             "progress_from": "indicators" if own_indicators else "status",
             "indicators": [row["code"] for row in own_indicators],
             "indicators_without_values": [row["code"] for row in own_indicators if row["latest_value"] is None],
@@ -209,7 +206,7 @@ def _goals(figures, actions: list[dict]) -> list[dict]:
             "code": goal.code,
             "title": goal.title,
             "progress": goal.progress,
-            "percent": _percent(goal.progress),
+            "percent": whole_percent(goal.progress),
             "action_count": goal.action_count or 0,
             "indicators_without_values": [code for a in own for code in a["indicators_without_values"]],
             "members_without_approved_update": sorted({m["member"] for a in own for m in a["missing_members"]}),
@@ -252,7 +249,7 @@ def _compliance(figures, period, update_gaps, member_names) -> dict:
             "region": region_names.get(member_regions.get(member_id), ""),
             **{key: counts.get(key, 0) for key in ("expected", *Outcome.values)},
             "rate": counts["rate"],
-            "percent": _percent(counts["rate"]),
+            "percent": whole_percent(counts["rate"]),
             "missing_actions": missing.get(member_id, []),
             "not_yet_due_actions": not_yet_due.get(member_id, []),
         })

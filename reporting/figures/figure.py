@@ -9,6 +9,11 @@ from dataclasses import asdict, dataclass, field
 from django.utils.translation import gettext as _
 
 
+def whole_percent(value: float | None) -> int | None:
+    """A 0..1 fraction as a whole percentage (0.584 → 58), None kept."""
+    return None if value is None else round(value * 100)
+
+
 @dataclass
 class Figure:
     value: float | None
@@ -21,7 +26,7 @@ class Figure:
 
     @property
     def percent(self) -> int | None:
-        return None if self.value is None else round(self.value * 100)
+        return whole_percent(self.value)
 
     @property
     def coverage(self) -> str:

@@ -7,8 +7,9 @@ register = template.Library()
 
 
 @register.filter
-def pct(value) -> str:
-    """A percentage from 0..100 (int) or "—" when there is no figure."""
+def percent_sign(value) -> str:
+    """A percentage already 0..100 (a snapshot's `percent`) with its sign, or
+    "—" when there is no figure. (`pct` in dashboards takes a 0..1 fraction.)"""
     return "—" if value is None else f"{value}%"
 
 

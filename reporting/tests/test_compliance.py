@@ -7,8 +7,8 @@ from django.utils import timezone
 
 from members.models import Membership
 from metroplan.testing import factories as f
-from reporting.models import PeriodReopening, ProgressUpdate
 from reporting.figures import expected_slots, outcome_counts
+from reporting.models import PeriodReopening, ProgressUpdate
 
 AFTER_DEADLINE = date(2022, 6, 1)
 BEFORE_DEADLINE = date(2022, 4, 15)

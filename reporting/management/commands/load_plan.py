@@ -6,6 +6,7 @@ from django.db import transaction
 
 from actions.loading import PlanFileError, plan_load
 from members.loading import MemberFileError, members_load
+from reporting.figures import cache as figures_cache
 from reporting.loading import periods_create_quarterly
 
 DATA_DIR = Path(settings.BASE_DIR) / "data"
@@ -24,6 +25,7 @@ class Command(BaseCommand):
                 member_counts = members_load(path=options["members"])
                 plan = plan_load(path=options["plan"])
                 periods = periods_create_quarterly(plan=plan)
+                figures_cache.bump()  # bulk writes send no signals
         except (PlanFileError, MemberFileError, FileNotFoundError) as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(
