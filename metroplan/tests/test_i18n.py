@@ -428,7 +428,7 @@ def test_a_figures_coverage_line_is_in_the_active_language(lang, expected):
     from django.utils import translation
     from django.utils.translation import gettext_lazy
 
-    from metroplan.figures import Figure
+    from reporting.figures import Figure
 
     figure = Figure(value=0.5, rule="r", covered=3, expected=4, coverage_label=gettext_lazy("updates received"))
     with translation.override(lang):

@@ -1,10 +1,6 @@
-"""The lists' fast paths give what the declared rules and serializers give:
-
-- actions' progress for a page (actions.api.selectors.action_progress, one
-  grouped query) equals ActionQuerySet.with_progress() on every kind of action;
-- the updates list (reporting.api.selectors.update_rows, plain rows) equals
-  UpdateSerializer on every kind of update.
-"""
+"""Lists ordered by a figure show the engine's figure, in order, on every
+kind of action and indicator; the updates list (reporting.api.selectors.
+update_rows, plain rows) equals UpdateSerializer on every kind of update."""
 
 from datetime import UTC, date, datetime
 from decimal import Decimal

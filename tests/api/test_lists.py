@@ -202,28 +202,6 @@ def test_members_carry_compliance_in_the_latest_due_period(world, staff_api):
     assert rows["member-b"]["on_time"] == 1 and rows["member-b"]["rate"] == pytest.approx(0.5)
 
 
-def test_member_and_region_compliance_follow_the_expected_slots_rule(world, staff_api):
-    from django.apps import apps
-
-    from members.api.selectors import latest_due_period
-    from reporting.querysets import compliance_rate, expected_slots, outcome_counts
-
-    period = latest_due_period()
-    for url, group_field, key in (("/api/v1/members/", "member_id", "slug"),
-                                  ("/api/v1/regions/", "member__region_id", "slug")):
-        rule = {
-            row.pop(group_field): {"period": period.code, **row, "rate": compliance_rate(row)}
-            for row in expected_slots(period).order_by().values(group_field).annotate(**outcome_counts())
-        }
-        model = {"member_id": "members.Member", "member__region_id": "members.Region"}[group_field]
-        slugs = dict(apps.get_model(model).objects.values_list("pk", key))
-        listed = {row[key]: row["compliance"] for row in results(staff_api.get(url))}
-        assert rule, url
-        for pk, figures in rule.items():
-            assert listed[slugs[pk]] == figures, (url, slugs[pk])
-            assert list(listed[slugs[pk]]) == list(figures)
-
-
 def test_regions_list_with_member_counts(world, staff_api):
     rows = results(staff_api.get("/api/v1/regions/", {"ordering": "name"}))
     assert sum(row["member_count"] for row in rows) == 2

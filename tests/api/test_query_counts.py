@@ -9,6 +9,7 @@ from django.test.utils import CaptureQueriesContext
 
 from actions.models import Action, Goal, Indicator, Participation
 from members.models import Member, Membership, Region
+from reporting.figures import cache as figures_cache
 from reporting.models import IndicatorValue, ProgressUpdate, Report, ReportingPeriod
 
 
@@ -74,10 +75,15 @@ def test_list_query_count_is_the_same_for_5_and_500_rows(name, actor, world, cas
     client.get(url)  # warm-up: the token's last_used_at is written once a minute
 
     def count():
-        with CaptureQueriesContext(connection) as queries:
-            response = client.get(url)
-        assert response.status_code == 200
-        return len(queries), response.json()["count"]
+        """Queries with the figures computed (cold) and read from the cache (warm)."""
+        figures_cache.bump()  # the bulk inserts of grow() send no signals
+        counts = []
+        for _cold_then_warm in range(2):
+            with CaptureQueriesContext(connection) as queries:
+                response = client.get(url)
+            assert response.status_code == 200
+            counts.append(len(queries))
+        return tuple(counts), response.json()["count"]
 
     few, rows_few = count()
     grow(world, cast, 500)
