@@ -12,6 +12,7 @@ urlpatterns = [
     path("map-table/", views.overview_member_table, name="overview-member-table"),
     path("", include("actions.urls")),
     path("plan/", include("actions.urls_plan")),
+    path("plan/", include("reporting.urls_periods")),
     path("", include("members.urls")),
     path("", include("members.urls_focal_points")),
     path("", include("reporting.urls")),

@@ -196,17 +196,6 @@ def test_carry_over_refuses_an_existing_code(cast):
     assert "code" in error.value.message_dict
 
 
-def test_period_rules(cast):
-    plan, *_ = small_plan()
-    period = services.period_create(user=cast.staff, plan=plan,
-                                    data={"code": "2024-Q1", "start": date(2024, 1, 1), "end": date(2024, 3, 31)})
-    assert period.deadline == date(2024, 4, 30)
-    with pytest.raises(ValidationError) as error:
-        services.period_create(user=cast.staff, plan=plan,
-                               data={"code": "2024-Q1", "start": date(2024, 4, 1), "end": date(2024, 3, 1)})
-    assert set(error.value.message_dict) == {"code", "end"}
-
-
 def test_move_swaps_neighbours(cast):
     plan, goal1, goal2, *_ = small_plan()
     services.goal_move(user=cast.staff, goal=goal2, direction="up")
