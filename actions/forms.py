@@ -95,7 +95,7 @@ class ActionForm(VersionedForm):
     end_date = forms.DateField(label=_("End"), widget=forms.DateInput(attrs={"type": "date"}))
     status = forms.ChoiceField(label=_("Status"), choices=Action.Status.choices)
     weight = forms.IntegerField(
-        label=_("Weight"), min_value=0, max_value=100, initial=1,
+        label=_("Weight"), min_value=Action.WEIGHT_MIN, max_value=Action.WEIGHT_MAX, initial=1,
         help_text=_("Weight of this action in its goal's and the plan's progress."),
     )
     sdgs = forms.TypedMultipleChoiceField(

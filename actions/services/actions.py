@@ -24,7 +24,7 @@ from actions.services.common import (
     sdg_objects,
 )
 from metroplan.permissions import SECRETARIAT_GROUP
-from metroplan.services import ServiceError, check_version
+from metroplan.services import ServiceError, ValidationError, check_version
 
 
 def staff_users():
@@ -53,6 +53,10 @@ def _validate_action(action: Action) -> None:
         errors["start_date"] = [_("Give a start date.")]
     if not action.end_date:
         errors["end_date"] = [_("Give an end date.")]
+    try:
+        Action._meta.get_field("weight").run_validators(action.weight)
+    except ValidationError as exc:
+        errors["weight"] = list(exc.messages)
     if action.lead_id and not staff_users().filter(pk=action.lead_id).exists():
         errors["lead"] = [_("The lead must be a member of the secretariat.")]
     if action.pk and action.start_date and action.end_date and "end_date" not in errors:

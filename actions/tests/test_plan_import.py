@@ -106,6 +106,17 @@ def test_partly_bad_file_is_refused_whole_with_every_error(cast):
     assert not Action.objects.filter(code="1.7").exists()
 
 
+def test_an_imported_weight_outside_the_models_range_is_refused_naming_the_row_and_column(cast):
+    plan, *_ = small_plan()
+    workbook = workbook_of(plan)
+    set_cell(workbook["Actions"], {"code": "2.1"}, "weight", 0)
+    result = plan_import.plan_import_preview(user=cast.staff, plan=plan, content=save(workbook))
+    assert [(e.sheet, e.message) for e in result.errors] == [
+        ("Actions", "weight: Ensure this value is greater than or equal to 1.")
+    ]
+    assert result.errors[0].row == 3
+
+
 def test_deleting_an_action_with_updates_is_refused_with_the_reason(cast):
     plan, goal1, goal2, action, other = small_plan()
     f.ProgressUpdateFactory(action=other, member=cast.member_a)

@@ -36,6 +36,8 @@ def test_non_staff_cannot_write(cast):
         ({"code": "1.1"}, "code", "already exists"),
         ({"end_date": date(2020, 12, 31)}, "end_date", "before the start"),
         ({"title_en": ""}, "title_en", "English"),
+        ({"weight": 0}, "weight", "greater than or equal to 1"),
+        ({"weight": 101}, "weight", "less than or equal to 100"),
     ],
 )
 def test_action_create_refuses_bad_input_with_a_clear_message(cast, overrides, field, words):

@@ -54,6 +54,19 @@ def test_saving_over_a_newer_version_is_refused_keeping_the_typed_values(client,
     assert f'name="version" value="{action.version}"' in html
 
 
+@pytest.mark.parametrize(
+    ("weight", "words"), [("0", "greater than or equal to 1"), ("101", "less than or equal to 100")]
+)
+def test_the_action_form_takes_the_models_weight_range(client, cast, weight, words):
+    _, _, _, action, _ = small_plan()
+    client.force_login(cast.staff)
+    response = client.post(reverse("plan-action-edit", args=["1.1"]), edit_payload(action, weight=weight))
+    assert response.status_code == 200
+    assert words in response.content.decode()
+    action.refresh_from_db()
+    assert (action.weight, action.version) == (1, 1)
+
+
 def test_bad_input_keeps_everything_typed(client, cast):
     _, _, _, action, _ = small_plan()
     client.force_login(cast.staff)
