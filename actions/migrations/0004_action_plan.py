@@ -1,26 +1,10 @@
 """Each action gets a copy of its goal's plan, so that the database can hold
-action codes unique within a plan (0005 adds the constraint), and weights are
-brought into the model's range 1-100 (the plan form used to allow 0)."""
+action codes unique within a plan. 0005 fills it and 0006 adds the constraints
+(three migrations: PostgreSQL neither builds an index nor alters a table in the
+transaction that has just updated the table's rows)."""
 
 import django.db.models.deletion
 from django.db import migrations, models
-from django.db.models import Count, OuterRef, Subquery
-
-
-def fill_plan_and_clamp_weights(apps, schema_editor):
-    Action = apps.get_model("actions", "Action")
-    Goal = apps.get_model("actions", "Goal")
-    Action.objects.update(plan_id=Subquery(Goal.objects.filter(pk=OuterRef("goal_id")).values("plan_id")[:1]))
-    Action.objects.filter(weight__lt=1).update(weight=1)
-    Action.objects.filter(weight__gt=100).update(weight=100)
-    duplicates = list(
-        Action.objects.values("plan_id", "code").annotate(n=Count("pk")).filter(n__gt=1).values_list("plan_id", "code")
-    )
-    if duplicates:
-        raise RuntimeError(
-            "These action codes appear twice in one plan; give one of each pair another code, "
-            f"then migrate again: {duplicates}"
-        )
 
 
 class Migration(migrations.Migration):
@@ -38,5 +22,4 @@ class Migration(migrations.Migration):
                 to="actions.plan",
             ),
         ),
-        migrations.RunPython(fill_plan_and_clamp_weights, migrations.RunPython.noop),
     ]

@@ -1,6 +1,4 @@
-"""Action codes unique within a plan and weights 1-100, held by the database.
-(A separate migration from 0004: PostgreSQL does not alter a table in the
-transaction that has just updated its rows.)"""
+"""Action codes unique within a plan and weights 1-100, held by the database."""
 
 import django.core.validators
 import django.db.models.deletion
@@ -10,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("actions", "0004_action_plan"),
+        ("actions", "0005_action_plan_fill"),
     ]
 
     operations = [
