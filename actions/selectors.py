@@ -36,12 +36,6 @@ def plan_progress(plan: Plan, as_of: date | None = None) -> Figure:
     return progress_tree(plan, as_of).plan
 
 
-@dataclass
-class GoalRow:
-    goal: Goal
-    progress: Figure
-
-
 def goals_progress(plan: Plan, as_of: date | None = None) -> list[Goal]:
     """The plan's live goals with `progress` and `action_count`."""
     return progress_tree(plan, as_of).goals
