@@ -424,7 +424,7 @@ def _milestone_errors(formset, exc) -> bool:
 def indicator_create_view(request, code):
     plan = _plan(request)
     action = _action(plan, code)
-    form = IndicatorForm(request.POST or None, initial={"direction": "increase"})
+    form = IndicatorForm(request.POST or None, initial={"direction": Indicator.Direction.INCREASE})
     formset = MilestoneFormSet(request.POST or None, prefix="ms")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         try:
