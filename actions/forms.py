@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from actions.languages import translated
 from actions.models import Action, Indicator
-from actions.selectors import sdg_choices
+from actions.outline import sdg_choices
 from actions.services import staff_users
 from members.models import Member
 

@@ -32,9 +32,10 @@ from actions.forms import (
     StatusForm,
     member_choices,
 )
+from actions.history import action_history, changes_since
 from actions.languages import translated
 from actions.models import Action, Goal, Indicator, Plan
-from actions.selectors import action_history, changes_since, plan_outline
+from actions.outline import plan_outline
 from actions.spreadsheet import export_csv, export_xlsx
 from members.models import Member
 from metroplan.permissions import can_edit_plan, plan_editor_required, plan_reader_required

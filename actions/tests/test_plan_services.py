@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 
 from actions import services
+from actions.history import action_history, changes_since
 from actions.models import Action, Goal, Indicator, Participation, Plan
-from actions.selectors import action_history, changes_since
 from actions.tests.plan_helpers import small_plan
 from metroplan.services import ConflictError, PermissionDenied, ValidationError
 from metroplan.testing import factories as f
