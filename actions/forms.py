@@ -8,9 +8,10 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from actions.languages import translated
 from actions.models import Action, Indicator
-from actions.selectors import sdg_choices
-from actions.services import staff_users, translated
+from actions.outline import sdg_choices
+from actions.services import staff_users
 from members.models import Member
 
 LANGUAGE_NAMES = dict(settings.LANGUAGES)
@@ -94,7 +95,7 @@ class ActionForm(VersionedForm):
     end_date = forms.DateField(label=_("End"), widget=forms.DateInput(attrs={"type": "date"}))
     status = forms.ChoiceField(label=_("Status"), choices=Action.Status.choices)
     weight = forms.IntegerField(
-        label=_("Weight"), min_value=0, max_value=100, initial=1,
+        label=_("Weight"), min_value=Action.WEIGHT_MIN, max_value=Action.WEIGHT_MAX, initial=1,
         help_text=_("Weight of this action in its goal's and the plan's progress."),
     )
     sdgs = forms.TypedMultipleChoiceField(
@@ -184,17 +185,6 @@ MilestoneFormSet = forms.formset_factory(MilestoneForm, formset=BaseMilestoneFor
 class StatusForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=Action.Status.choices)
     version = forms.IntegerField(widget=forms.HiddenInput)
-
-
-class PeriodForm(ServiceErrorsMixin, forms.Form):
-    code = forms.CharField(label=_("Code"), max_length=20, help_text=_("For example 2024-Q1."))
-    start = forms.DateField(label=_("Start"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("End"), widget=forms.DateInput(attrs={"type": "date"}))
-    deadline = forms.DateField(
-        label=_("Submission deadline"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
-        help_text=_("Empty: 30 days after the end."),
-    )
-    is_open = forms.BooleanField(label=_("Open for submissions"), required=False, initial=True)
 
 
 class ImportForm(forms.Form):

@@ -92,7 +92,7 @@ def plan_load(*, path: Path, make_current: bool = True) -> Plan:
                         "unit": indicator_spec["unit"],
                         "baseline": Decimal(str(indicator_spec["baseline"])),
                         "target": Decimal(str(indicator_spec["target"])),
-                        "direction": indicator_spec.get("direction", "increase"),
+                        "direction": indicator_spec.get("direction", Indicator.Direction.INCREASE),
                         "order": index,
                         "basis": str(indicator_spec.get("basis", "")),
                     },

@@ -104,12 +104,22 @@ class Goal(models.Model):
         return reverse("goal-detail", args=[self.code])
 
 
+ACTION_WEIGHT_MIN, ACTION_WEIGHT_MAX = 1, 100
+
+
 class Action(models.Model):
-    """An action under a goal; `code` ("1.2") is unique within its goal.
+    """An action under a goal; `code` ("1.2") is unique within the plan.
+
+    `plan` is the goal's plan, copied onto the action when it is saved, so that
+    the database itself can hold codes unique per plan. `weight` (1-100) is the
+    action's share in its goal's and the plan's progress; forms and the API take
+    its range from `WEIGHT_MIN` and `WEIGHT_MAX`.
 
     `version` grows by one on every save through the services, so that a form or
     API client holding an older version can be refused.
     """
+
+    WEIGHT_MIN, WEIGHT_MAX = ACTION_WEIGHT_MIN, ACTION_WEIGHT_MAX
 
     class Status(models.TextChoices):
         NOT_STARTED = "not_started", _("Not started")
@@ -120,6 +130,7 @@ class Action(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
 
     goal = models.ForeignKey(Goal, on_delete=models.PROTECT, related_name="actions", verbose_name=_("goal"))
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="+", editable=False)
     code = models.CharField(_("code"), max_length=10)
     title = models.CharField(_("title"), max_length=300)
     description = models.TextField(_("description"), blank=True)
@@ -139,7 +150,8 @@ class Action(models.Model):
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.NOT_STARTED)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     weight = models.PositiveSmallIntegerField(
-        _("weight"), default=1, help_text=_("Weight of this action in its goal's and the plan's progress.")
+        _("weight"), default=1, validators=[MinValueValidator(WEIGHT_MIN), MaxValueValidator(WEIGHT_MAX)],
+        help_text=_("Weight of this action in its goal's and the plan's progress."),
     )
     basis = models.TextField(_("basis"), blank=True)
     retired = models.BooleanField(_("retired"), default=False)
@@ -157,12 +169,24 @@ class Action(models.Model):
         verbose_name = _("action")
         verbose_name_plural = _("actions")
         constraints = [
-            models.UniqueConstraint(fields=["goal", "code"], name="action_code_unique_in_goal"),
+            models.UniqueConstraint(fields=["plan", "code"], name="action_code_unique_in_plan"),
             models.CheckConstraint(condition=Q(end_date__gte=F("start_date")), name="action_end_after_start"),
+            models.CheckConstraint(
+                condition=Q(weight__gte=ACTION_WEIGHT_MIN, weight__lte=ACTION_WEIGHT_MAX), name="action_weight_1_to_100"
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.title}"
+
+    def save(self, *args, **kwargs):
+        # keep the copy of the goal's plan true, whichever path saves the action
+        if self.goal_id is not None:
+            self.plan_id = self.goal.plan_id
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None and "goal" in update_fields:
+                kwargs["update_fields"] = {*update_fields, "plan"}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("action-detail", args=[self.code])

@@ -32,7 +32,7 @@ class ActionQuerySet(models.QuerySet):
 
     def counted(self):
         """Actions that count in goal and plan progress."""
-        return self.filter(retired=False).exclude(status="cancelled")
+        return self.filter(retired=False).exclude(status=self.model.Status.CANCELLED)
 
     def in_plan(self, plan):
         return self.filter(goal__plan=plan)

@@ -31,5 +31,6 @@ class IndicatorTranslation(TranslationOptions):
 # history page can show them changing and a restore can bring them back
 # (participants have their own history: HistoricalParticipation).
 simple_history_register(Goal)
-simple_history_register(Action, m2m_fields=["sdgs"])
+# `plan` is a copy of the goal's plan (for the per-plan code constraint), not history.
+simple_history_register(Action, m2m_fields=["sdgs"], excluded_fields=["plan"])
 simple_history_register(Indicator)

@@ -1,5 +1,5 @@
 """The secretariat's plan pages under /plan/: the outline of a plan, forms to
-create and edit goals, actions, indicators and reporting periods, in-place htmx
+create and edit goals, actions and indicators, in-place htmx
 edits, an action's history and restore, spreadsheet import/export and
 carry-over to a new plan.
 
@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from actions import services
+from actions import plan_import, services
 from actions.forms import (
     ActionForm,
     CarryOverForm,
@@ -29,12 +29,13 @@ from actions.forms import (
     ImportForm,
     IndicatorForm,
     MilestoneFormSet,
-    PeriodForm,
     StatusForm,
     member_choices,
 )
+from actions.history import action_history, changes_since
+from actions.languages import translated
 from actions.models import Action, Goal, Indicator, Plan
-from actions.selectors import action_history, changes_since, plan_outline
+from actions.outline import plan_outline
 from actions.spreadsheet import export_csv, export_xlsx
 from members.models import Member
 from metroplan.permissions import can_edit_plan, plan_editor_required, plan_reader_required
@@ -82,12 +83,6 @@ def _action(plan, code) -> Action:
 
 def _indicator(action, code) -> Indicator:
     return get_object_or_404(Indicator.objects.filter(action=action).select_related("action"), code=code)
-
-
-def _period(plan, code):
-    from reporting.models import ReportingPeriod
-
-    return get_object_or_404(ReportingPeriod.objects.filter(plan=plan), code=code)
 
 
 def _context(request, plan, **extra) -> dict:
@@ -159,7 +154,7 @@ def goal_create_view(request):
 def goal_edit_view(request, code):
     plan = _plan(request)
     goal = _goal(plan, code)
-    initial = {name: getattr(goal, name) for name in ["code", *services.translated("title", "description")]}
+    initial = {name: getattr(goal, name) for name in ["code", *translated("title", "description")]}
     initial.update(version=goal.version, sdgs=list(goal.sdgs.values_list("number", flat=True)))
     form = GoalForm(request.POST or None, initial=initial)
     conflict = None
@@ -267,7 +262,7 @@ def action_edit_view(request, code):
     action = _action(plan, code)
     initial = {
         name: getattr(action, name)
-        for name in ["code", "start_date", "end_date", "status", "weight", *services.translated("title", "description")]
+        for name in ["code", "start_date", "end_date", "status", "weight", *translated("title", "description")]
     }
     initial.update(
         goal=action.goal_id, lead=action.lead_id, version=action.version,
@@ -430,7 +425,7 @@ def _milestone_errors(formset, exc) -> bool:
 def indicator_create_view(request, code):
     plan = _plan(request)
     action = _action(plan, code)
-    form = IndicatorForm(request.POST or None, initial={"direction": "increase"})
+    form = IndicatorForm(request.POST or None, initial={"direction": Indicator.Direction.INCREASE})
     formset = MilestoneFormSet(request.POST or None, prefix="ms")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         try:
@@ -458,7 +453,7 @@ def indicator_edit_view(request, code, indicator_code):
     indicator = _indicator(action, indicator_code)
     initial = {
         name: getattr(indicator, name)
-        for name in ["code", "unit", "baseline", "target", "direction", *services.translated("name", "description")]
+        for name in ["code", "unit", "baseline", "target", "direction", *translated("name", "description")]
     }
     initial["version"] = indicator.version
     form = IndicatorForm(request.POST or None, initial=initial)
@@ -511,68 +506,6 @@ def indicator_move_view(request, code, indicator_code):
     return redirect(_url("plan-action", plan, action.code) + "#indicators")
 
 
-# --- reporting periods ------------------------------------------------------------
-
-
-def _periods_page(request, plan, form):
-    periods = plan.periods.order_by("start")
-    return render(request, "actions/plan/periods.html", _context(request, plan, periods=periods, form=form))
-
-
-@plan_reader_required
-@require_GET
-def periods_view(request):
-    """The plan's reporting periods; staff see a form to add one."""
-    plan = _plan(request)
-    return _periods_page(request, plan, PeriodForm() if can_edit_plan(request.user) else None)
-
-
-@plan_editor_required
-@require_POST
-def period_create_view(request):
-    plan = _plan(request)
-    form = PeriodForm(request.POST)
-    if form.is_valid():
-        try:
-            period = services.period_create(user=request.user, plan=plan, data=form.cleaned_data)
-        except ValidationError as exc:
-            form.add_service_errors(exc)
-        else:
-            messages.success(request, _("Period %(code)s added.") % {"code": period.code})
-            return redirect(_url("plan-periods", plan))
-    return _periods_page(request, plan, form)
-
-
-@plan_editor_required
-@require_http_methods(["GET", "POST"])
-def period_edit_view(request, code):
-    plan = _plan(request)
-    period = _period(plan, code)
-    initial = {name: getattr(period, name) for name in ("code", "start", "end", "deadline", "is_open")}
-    form = PeriodForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            period = services.period_update(user=request.user, period=period, data=form.cleaned_data)
-        except ValidationError as exc:
-            form.add_service_errors(exc)
-        else:
-            messages.success(request, _("Period %(code)s saved.") % {"code": period.code})
-            return redirect(_url("plan-periods", plan))
-    return render(request, "actions/plan/period_form.html", _context(request, plan, period=period, form=form))
-
-
-@plan_editor_required
-@require_POST
-def period_toggle_view(request, code):
-    """In place: open or close a period."""
-    plan = _plan(request)
-    period = _period(plan, code)
-    period = services.period_update(user=request.user, period=period, data={"is_open": not period.is_open})
-    if request.htmx:
-        return render(request, "actions/plan/_period_row.html", _context(request, plan, period=period))
-    return redirect(_url("plan-periods", plan))
-
-
 # --- import / export --------------------------------------------------------------
 
 
@@ -613,7 +546,7 @@ def import_view(request):
     result = None
     if request.method == "POST" and form.is_valid():
         content = form.cleaned_data["file"].read()
-        result = services.plan_import_preview(user=request.user, plan=plan, content=content)
+        result = plan_import.plan_import_preview(user=request.user, plan=plan, content=content)
         digest = hashlib.sha256(content).hexdigest()
         if result.ok:
             request.session[IMPORT_SESSION_KEY] = {
@@ -640,8 +573,8 @@ def import_apply_view(request):
         return redirect(_url("plan-import", plan))
     content = base64.b64decode(stored["content"])
     try:
-        result = services.plan_import_apply(user=request.user, plan=plan, content=content)
-    except services.ImportRefused as exc:
+        result = plan_import.plan_import_apply(user=request.user, plan=plan, content=content)
+    except plan_import.ImportRefused as exc:
         return render(
             request, "actions/plan/import_preview.html",
             _context(request, plan, result=exc.result, digest=None, file_name=stored["name"], refused=exc.message),

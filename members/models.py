@@ -3,7 +3,6 @@ time, the focal points who report for them, and API tokens."""
 
 import hashlib
 import secrets
-from datetime import date
 
 from django.conf import settings
 from django.db import models
@@ -173,7 +172,3 @@ class ApiToken(models.Model):
     def is_active(self) -> bool:
         now = timezone.now()
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
-
-
-def today() -> date:
-    return timezone.localdate()

@@ -20,6 +20,7 @@ register_reporting(router)
 urlpatterns = [
     path("", include("reporting.urls_dashboards")),
     path("plan/", include("actions.urls_plan")),
+    path("plan/", include("reporting.urls_periods")),
     path("", include("members.urls_focal_points")),
     path("", include("reporting.urls")),
     path("", include("reporting.urls_reports")),

@@ -21,6 +21,18 @@ from metroplan.permissions import SECRETARIAT_GROUP
 from reporting.figures import cache as figures_cache
 from reporting.models import IndicatorValue, ProgressUpdate, ReportingPeriod
 
+# what demo updates draw from: recent periods' states, older periods' unapproved
+# states, self-assessed statuses (the repeats make a value likelier)
+RECENT_STATES = [
+    ProgressUpdate.State.SUBMITTED, ProgressUpdate.State.SUBMITTED, ProgressUpdate.State.DRAFT,
+    ProgressUpdate.State.RETURNED, ProgressUpdate.State.APPROVED,
+]
+UNFINISHED_STATES = [ProgressUpdate.State.SUBMITTED, ProgressUpdate.State.RETURNED, ProgressUpdate.State.DRAFT]
+DEMO_STATUSES = [
+    Action.Status.ON_TRACK, Action.Status.ON_TRACK, Action.Status.AT_RISK, Action.Status.OFF_TRACK,
+    Action.Status.NOT_STARTED,
+]
+
 DEMO_PASSWORD = "metroplan-demo"
 DEMO_READ_TOKEN = "demo-integrator-read-token-not-secret"
 DEMO_WRITE_TOKEN = "demo-integrator-write-token-not-secret"
@@ -169,9 +181,9 @@ def _seed_updates(plan: Plan, reviewer) -> None:
             if roll < 0.15:
                 continue  # missing
             if is_recent:
-                state = rng.choice(["submitted", "submitted", "draft", "returned", "approved"])
+                state = rng.choice(RECENT_STATES)
             else:
-                state = "approved" if roll < 0.9 else rng.choice(["submitted", "returned", "draft"])
+                state = ProgressUpdate.State.APPROVED if roll < 0.9 else rng.choice(UNFINISHED_STATES)
             late = rng.random() < 0.2
             submitted_on = (
                 period.deadline + timedelta(days=rng.randint(1, 40))
@@ -183,7 +195,7 @@ def _seed_updates(plan: Plan, reviewer) -> None:
                 action=participation.action,
                 period=period,
                 state=state,
-                status=rng.choice(["on_track", "on_track", "at_risk", "off_track", "not_started"]),
+                status=rng.choice(DEMO_STATUSES),
                 narrative=DEMO_NARRATIVE.format(
                     member=participation.member.name,
                     action=participation.action.code,
@@ -192,12 +204,12 @@ def _seed_updates(plan: Plan, reviewer) -> None:
                 ),
                 is_demo=True,
             )
-            if state != "draft":
+            if state != ProgressUpdate.State.DRAFT:
                 update.first_submitted_at = update.submitted_at = _at(submitted_on)
-            if state in ("approved", "returned"):
+            if state in (ProgressUpdate.State.APPROVED, ProgressUpdate.State.RETURNED):
                 update.reviewed_at = _at(submitted_on + timedelta(days=rng.randint(1, 20)), 15)
                 update.reviewed_by = reviewer
-            if state == "returned":
+            if state == ProgressUpdate.State.RETURNED:
                 update.reviewer_comment = "[Demo data] Please add the figure for the last quarter."
             updates.append(update)
             elapsed = (index + 1) / len(periods)

@@ -25,7 +25,7 @@ class ReportingPeriod(models.Model):
     end = models.DateField(_("end"))
     deadline = models.DateField(_("submission deadline"))
     is_open = models.BooleanField(_("open"), default=True)
-    # Grows by one on every change through actions.services.period_update (conflict-safe writes).
+    # Grows by one on every change through reporting.period_services.period_update (conflict-safe writes).
     version = models.PositiveIntegerField(default=1, editable=False)
 
     objects = ReportingPeriodQuerySet.as_manager()

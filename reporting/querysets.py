@@ -32,7 +32,7 @@ class ReportQuerySet(models.QuerySet):
 
 class ProgressUpdateQuerySet(models.QuerySet):
     def approved(self):
-        return self.filter(state="approved")
+        return self.filter(state=self.model.State.APPROVED)
 
     def visible_to(self, user):
         """Staff see every update; a focal point sees approved updates and all of

@@ -329,15 +329,6 @@ def update_bulk_approve(
     return result
 
 
-def update_previous(*, member, action, period) -> ProgressUpdate | None:
-    """The member's latest update on `action` in a period before `period`."""
-    return (
-        ProgressUpdate.objects.filter(member=member, action=action, period__start__lt=period.start)
-        .order_by("-period__start")
-        .first()
-    )
-
-
 @transaction.atomic
 def update_submit_no_change(
     *, user, member, action, period, expected_version: int | None = None

@@ -120,7 +120,9 @@ class CellError:
 
 
 @dataclass
-class ImportResult:
+class UpdatesImportResult:
+    """What importing a focal point's updates workbook saved, submitted or refused (per cell)."""
+
     errors: list[CellError] = field(default_factory=list)
     saved: int = 0
     submitted: int = 0
@@ -170,7 +172,7 @@ def _yes_no(value) -> bool | None:
     return None
 
 
-def _rows(ws, columns: list[str], result: ImportResult):
+def _rows(ws, columns: list[str], result: UpdatesImportResult):
     header = [_text(c) for c in next(ws.iter_rows(min_row=1, max_row=1, values_only=True), ())]
     if header[: len(columns)] != columns:
         result.add(ws.title, 1, None, _("The header row of sheet “%(sheet)s” was changed; it must read: %(cols)s.")
@@ -183,9 +185,9 @@ def _rows(ws, columns: list[str], result: ImportResult):
         yield number, cells
 
 
-def workbook_import(*, user, member, file) -> ImportResult:
+def workbook_import(*, user, member, file) -> UpdatesImportResult:
     """Check every row of an uploaded workbook, then apply all of it or none."""
-    result = ImportResult()
+    result = UpdatesImportResult()
     try:
         book = load_workbook(file, data_only=True)
     except Exception:  # noqa: BLE001 - openpyxl raises many kinds of errors on a bad file
@@ -307,7 +309,7 @@ class _RollBack(Exception):
     pass
 
 
-def _apply(*, user, member, slots: dict, result: ImportResult) -> None:
+def _apply(*, user, member, slots: dict, result: UpdatesImportResult) -> None:
     """Save (and submit) every row in one transaction; the first refusal undoes all."""
     try:
         with transaction.atomic():

@@ -53,7 +53,9 @@ def report_detail(request, pk: int):
     context = {
         "report": report,
         "corrections": report.corrections.visible_to(request.user).order_by("created"),
-        "correct_form": ReportCorrectForm() if is_secretariat(request.user) and report.state == "done" else None,
+        "correct_form": (
+            ReportCorrectForm() if is_secretariat(request.user) and report.state == Report.State.DONE else None
+        ),
     }
     return render(request, "reporting/reports/detail.html", context)
 

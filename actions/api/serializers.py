@@ -200,7 +200,7 @@ class ActionWriteSerializer(PlanFromContextMixin, TitleFields):
     start_date = serializers.DateField()
     end_date = serializers.DateField()
     status = serializers.ChoiceField(choices=Action.Status.choices)
-    weight = serializers.IntegerField(min_value=1, max_value=32767)
+    weight = serializers.IntegerField(min_value=Action.WEIGHT_MIN, max_value=Action.WEIGHT_MAX)
     order = serializers.IntegerField(min_value=0, max_value=32767)
     sdgs = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=17), help_text="UN SDGs, 1-17.")
     members = serializers.ListField(

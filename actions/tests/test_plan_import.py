@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from actions import services
+from actions import plan_import, services
 from actions.models import Action, Goal, Indicator
 from actions.spreadsheet import export_xlsx
 from actions.tests.plan_helpers import small_plan
@@ -47,7 +47,7 @@ def test_export_has_every_sheet_and_round_trips_unchanged(cast):
     workbook = workbook_of(plan)
     assert {"Goals", "Actions", "Indicators", "Participants"} <= set(workbook.sheetnames)
     assert [c.value for c in workbook["Participants"][2]][:2] == ["1.1", "member-a"]
-    result = services.plan_import_preview(user=cast.staff, plan=plan, content=save(workbook))
+    result = plan_import.plan_import_preview(user=cast.staff, plan=plan, content=save(workbook))
     assert result.ok and result.changes == [] and result.unchanged == 6
 
 
@@ -63,14 +63,14 @@ def test_preview_shows_changes_without_applying_then_apply_applies(cast):
                                     "baseline": 0, "target": 30, "direction": "increase", "milestones": "2022: 10"})
     content = save(workbook)
 
-    preview = services.plan_import_preview(user=cast.staff, plan=plan, content=content)
+    preview = plan_import.plan_import_preview(user=cast.staff, plan=plan, content=content)
     assert preview.ok
     assert (preview.created, preview.updated, preview.deleted) == (3, 2, 0)
     update = next(c for c in preview.changes if c.key == "1.1")
     assert ("title [fr]", "—", "Notes d'orientation") in update.changes
     assert not Goal.objects.filter(code="3").exists()  # a preview changes nothing
 
-    services.plan_import_apply(user=cast.staff, plan=plan, content=content)
+    plan_import.plan_import_apply(user=cast.staff, plan=plan, content=content)
     assert Action.objects.get(code="1.1").title_fr == "Notes d'orientation"
     assert Indicator.objects.get(code="1.1.a").target == Decimal("8")
     new = Action.objects.get(code="3.1")
@@ -92,7 +92,7 @@ def test_partly_bad_file_is_refused_whole_with_every_error(cast):
     append(workbook["Indicators"], {"action": "1.1", "code": "1.1.c", "name_en": "x", "unit": "u", "baseline": "abc",
                                     "target": 3})
     content = save(workbook)
-    result = services.plan_import_preview(user=cast.staff, plan=plan, content=content)
+    result = plan_import.plan_import_preview(user=cast.staff, plan=plan, content=content)
     messages = " | ".join(e.message for e in result.errors)
     assert "equals the baseline" in messages
     assert "before the start date" in messages
@@ -100,10 +100,21 @@ def test_partly_bad_file_is_refused_whole_with_every_error(cast):
     assert "no goal 9" in messages
     assert "'abc' is not a number" in messages
     assert all(e.row for e in result.errors)
-    with pytest.raises(services.ImportRefused):
-        services.plan_import_apply(user=cast.staff, plan=plan, content=content)
+    with pytest.raises(plan_import.ImportRefused):
+        plan_import.plan_import_apply(user=cast.staff, plan=plan, content=content)
     assert Action.objects.get(code="1.1").title_en == "Issue papers"  # the good row was not applied either
     assert not Action.objects.filter(code="1.7").exists()
+
+
+def test_an_imported_weight_outside_the_models_range_is_refused_naming_the_row_and_column(cast):
+    plan, *_ = small_plan()
+    workbook = workbook_of(plan)
+    set_cell(workbook["Actions"], {"code": "2.1"}, "weight", 0)
+    result = plan_import.plan_import_preview(user=cast.staff, plan=plan, content=save(workbook))
+    assert [(e.sheet, e.message) for e in result.errors] == [
+        ("Actions", "weight: Ensure this value is greater than or equal to 1.")
+    ]
+    assert result.errors[0].row == 3
 
 
 def test_deleting_an_action_with_updates_is_refused_with_the_reason(cast):
@@ -111,7 +122,7 @@ def test_deleting_an_action_with_updates_is_refused_with_the_reason(cast):
     f.ProgressUpdateFactory(action=other, member=cast.member_a)
     workbook = workbook_of(plan)
     set_cell(workbook["Actions"], {"code": "2.1"}, "delete", "yes")
-    result = services.plan_import_preview(user=cast.staff, plan=plan, content=save(workbook))
+    result = plan_import.plan_import_preview(user=cast.staff, plan=plan, content=save(workbook))
     assert not result.ok
     assert "has 1 progress updates" in result.errors[0].message and "retired" in result.errors[0].message
 
@@ -120,7 +131,7 @@ def test_deleting_an_action_without_updates(cast):
     plan, goal1, goal2, action, other = small_plan()
     workbook = workbook_of(plan)
     set_cell(workbook["Actions"], {"code": "2.1"}, "delete", "yes")
-    services.plan_import_apply(user=cast.staff, plan=plan, content=save(workbook))
+    plan_import.plan_import_apply(user=cast.staff, plan=plan, content=save(workbook))
     assert not Action.objects.filter(code="2.1").exists()
 
 
@@ -129,7 +140,7 @@ def test_rows_changed_in_metroplan_since_the_download_are_refused(cast):
     workbook = workbook_of(plan)
     services.action_update(user=cast.staff, action=action, data={"title_en": "Changed on the site"})
     set_cell(workbook["Actions"], {"code": "1.1"}, "title_en", "Changed in the file")
-    result = services.plan_import_preview(user=cast.staff, plan=plan, content=save(workbook))
+    result = plan_import.plan_import_preview(user=cast.staff, plan=plan, content=save(workbook))
     assert "since you opened it" in result.errors[0].message
 
 
@@ -146,7 +157,7 @@ def test_malformed_uploads(cast, content, words):
         workbook = workbook_of(plan)
         del workbook["Indicators"]
         content = save(workbook)
-    result = services.plan_import_preview(user=cast.staff, plan=plan, content=content)
+    result = plan_import.plan_import_preview(user=cast.staff, plan=plan, content=content)
     assert words in result.errors[0].message
 
 

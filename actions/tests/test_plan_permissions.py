@@ -29,9 +29,6 @@ EDIT_URLS = [
     ("plan-indicator-edit", ["1.1", "1.1.a"], ["get", "post"]),
     ("plan-indicator-retire", ["1.1", "1.1.a"], ["post"]),
     ("plan-indicator-move", ["1.1", "1.1.a"], ["post"]),
-    ("plan-period-create", [], ["post"]),
-    ("plan-period-edit", ["2022-Q1"], ["get", "post"]),
-    ("plan-period-toggle", ["2022-Q1"], ["post"]),
     ("plan-import", [], ["get", "post"]),
     ("plan-import-apply", [], ["post"]),
     ("plan-carry-over", [], ["get", "post"]),
@@ -39,7 +36,6 @@ EDIT_URLS = [
 READ_URLS = [
     ("plan-outline", []),
     ("plan-action", ["1.1"]),
-    ("plan-periods", []),
     ("plan-export-xlsx", []),
     ("plan-export-csv", []),
 ]

@@ -160,7 +160,7 @@ class ProgressUpdateFactory(factory.django.DjangoModelFactory):
     action = factory.SubFactory(ActionFactory)
     period = factory.SubFactory(ReportingPeriodFactory, plan=factory.SelfAttribute("..action.goal.plan"))
     state = ProgressUpdate.State.DRAFT
-    status = "on_track"
+    status = Action.Status.ON_TRACK
     narrative = "Work is going well."
 
     @factory.lazy_attribute

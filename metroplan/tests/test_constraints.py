@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, transaction
 
-from actions.models import Goal, Indicator
+from actions.models import Action, Goal, Indicator
 from metroplan.testing import factories as f
 from reporting.models import IndicatorValue, ProgressUpdate
 
@@ -39,6 +39,25 @@ def test_codes_and_slugs_are_unique_within_their_parent():
         slug="paris", name="Paris again", country="France", country_code="FR", region=member.region,
         latitude=0, longitude=0,
     ))
+
+
+@pytest.mark.django_db
+def test_an_action_code_is_unique_within_its_plan_not_only_its_goal():
+    action = f.ActionFactory(code="1.1")
+    plan = action.goal.plan
+    other_goal = f.GoalFactory(plan=plan, code="2")
+    refused(lambda: f.ActionFactory(goal=other_goal, code="1.1"))
+    refused(lambda: Action.objects.filter(pk=f.ActionFactory(goal=other_goal, code="2.1").pk).update(code="1.1"))
+    other_plan = f.PlanFactory(code="2024-2026", start_date=date(2024, 1, 1), end_date=date(2026, 12, 31),
+                               is_current=False)
+    f.ActionFactory(goal=f.GoalFactory(plan=other_plan, code="1"), code="1.1")  # allowed: another plan
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("weight", [0, 101])
+def test_an_action_weight_is_1_to_100(weight):
+    action = f.ActionFactory(weight=50)
+    refused(lambda: Action.objects.filter(pk=action.pk).update(weight=weight))
 
 
 @pytest.mark.django_db

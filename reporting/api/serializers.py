@@ -33,7 +33,7 @@ class PeriodSerializer(serializers.ModelSerializer):
 
 class PeriodWriteSerializer(serializers.Serializer):
     """A period as staff write it: code, dates, deadline, open or closed (shape
-    only; the rules are in actions.services.period_update)."""
+    only; the rules are in reporting.period_services.period_update)."""
 
     code = serializers.CharField(max_length=20)
     start = serializers.DateField()

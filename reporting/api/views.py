@@ -81,7 +81,7 @@ class PeriodViewSet(ServiceWriteViewSet):
     looked up by code. Counts are of the updates you can see; the detail adds
     the period's network-wide compliance.
 
-    Staff open, close and change periods through actions.services
+    Staff open, close and change periods through reporting.period_services
     (period_create, period_update with the period's version). There is no
     service that deletes a period safely, so DELETE is 405: close it instead."""
 
@@ -101,13 +101,13 @@ class PeriodViewSet(ServiceWriteViewSet):
         return self.scope_to_plan(selectors.periods_for_api())
 
     def perform_create(self, data):
-        from actions.services import period_create
+        from reporting.period_services import period_create
 
         plan = data.pop("plan")
         return period_create(user=self.request.user, plan=plan, data=data)
 
     def perform_update(self, period, data, *, expected_version):
-        from actions.services import period_update
+        from reporting.period_services import period_update
 
         period_update(user=self.request.user, period=period, data=data, expected_version=expected_version)
 

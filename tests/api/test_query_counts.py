@@ -23,7 +23,7 @@ def grow(world, cast, n: int) -> None:
     goal = goals[0] if goals else world.goal1
     existing = Action.objects.count()
     actions = Action.objects.bulk_create(
-        [Action(goal=goal, code=f"9.{i}", title=f"Action {i}", start_date=date(2021, 1, 1),
+        [Action(goal=goal, plan=plan, code=f"9.{i}", title=f"Action {i}", start_date=date(2021, 1, 1),
                 end_date=date(2023, 12, 31)) for i in range(existing, n)]
     )
     existing = Indicator.objects.count()

@@ -151,6 +151,7 @@ def test_end_before_start_is_400(world, staff_api):
         ("/api/v1/actions/1.1/", {"sdgs": [18], "version": 1}, "sdgs"),
         ("/api/v1/actions/1.1/", {"status": "great", "version": 1}, "status"),
         ("/api/v1/actions/1.1/", {"weight": 0, "version": 1}, "weight"),
+        ("/api/v1/actions/1.1/", {"weight": 101, "version": 1}, "weight"),
         ("/api/v1/goals/1/", {"title_en": "", "version": 1}, "title_en"),
         ("/api/v1/members/member-a/", {"latitude": "91", "version": 1}, "latitude"),
         ("/api/v1/members/member-a/", {"country_code": "E1", "version": 1}, "country_code"),

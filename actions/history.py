@@ -1,7 +1,7 @@
-"""Read paths of the plan pages: the outline of a plan, an action's change
-history, and what changed since a given version (for conflict messages).
-Figures come from the figures engine (reporting/figures/)."""
-
+"""An action's change history and "what changed since version N", read from
+django-simple-history's records: which fields, old → new, who and when, with
+participants' own history merged in. The history page, restore and the
+conflict messages of the plan forms read it."""
 
 from __future__ import annotations
 
@@ -9,10 +9,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Prefetch, Q
 from django.utils.translation import gettext as _
 
-from actions.models import Action, Goal, Indicator, Participation, SustainableDevelopmentGoal
+from actions.models import Action, Goal, Participation
 
 # Fields never shown in a diff: keys, bookkeeping, and modeltranslation's
 # untranslated mirrors of title/description/name (the _en column holds the same).
@@ -51,28 +50,6 @@ class HistoryRow:
     @property
     def restorable(self) -> bool:
         return self.history_id is not None
-
-
-def plan_outline(plan, *, include_retired: bool = True):
-    """Goals of `plan` with their actions and indicators, in order, in a fixed
-    number of queries whatever the size of the plan."""
-    goals = Goal.objects.filter(plan=plan)
-    actions = Action.objects.select_related("lead").prefetch_related(
-        "sdgs",
-        Prefetch("indicators", queryset=Indicator.objects.prefetch_related("milestones").order_by("order", "code")),
-    ).order_by("order", "code")
-    if not include_retired:
-        goals = goals.filter(retired=False)
-        actions = actions.filter(retired=False)
-    actions = actions.annotate(participant_count=Count("participations", distinct=True)).select_related(
-        "carried_from__goal__plan"
-    )
-    return (
-        goals.select_related("carried_from__plan")
-        .prefetch_related("sdgs", Prefetch("actions", queryset=actions))
-        .annotate(active_actions=Count("actions", filter=Q(actions__retired=False)))
-        .order_by("order", "code")
-    )
 
 
 def _display(model, name: str, value, lookups: dict) -> str:
@@ -235,7 +212,3 @@ def changes_since(obj, version: int | None) -> ChangeSummary:
             if moved:
                 changes.append(_participation_change(moved))
     return ChangeSummary(latest.history_user, latest.history_date, obj.version, changes)
-
-
-def sdg_choices() -> list[tuple[int, str]]:
-    return [(s.number, f"{s.number}. {s.name}") for s in SustainableDevelopmentGoal.objects.order_by("number")]
