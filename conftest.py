@@ -76,11 +76,13 @@ def celery_eager():
 @pytest.fixture
 def celery_broker_down():
     """The broker is a closed port on this machine: every publish fails at once."""
+    from django.conf import settings
+
     from metroplan.celery import app
 
     saved = app.conf.broker_url, app.conf.task_always_eager, app.conf.broker_transport_options
     app.conf.task_always_eager = False
-    app.conf.broker_transport_options = {"socket_connect_timeout": 1, "socket_timeout": 1, "max_retries": 0}
+    app.conf.broker_transport_options = settings.REDIS_BROKER_TRANSPORT_OPTIONS
     use_broker("redis://127.0.0.1:1/0")
     yield
     app.conf.task_always_eager, app.conf.broker_transport_options = saved[1], saved[2]

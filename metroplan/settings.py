@@ -162,17 +162,18 @@ STORAGES = {
 # recomputed); sessions live in the database (Django's default engine).
 REDIS_URL = env_str("REDIS_URL")
 REDIS_TIMEOUT = 0.5  # seconds
+REDIS_CACHE_OPTIONS = {
+    "socket_connect_timeout": REDIS_TIMEOUT,
+    "socket_timeout": REDIS_TIMEOUT,
+    "retry_on_timeout": False,
+    "health_check_interval": 30,
+}
 if REDIS_URL:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "OPTIONS": {
-                "socket_connect_timeout": REDIS_TIMEOUT,
-                "socket_timeout": REDIS_TIMEOUT,
-                "retry_on_timeout": False,
-                "health_check_interval": 30,
-            },
+            "OPTIONS": REDIS_CACHE_OPTIONS,
         }
     }
 else:
@@ -196,6 +197,15 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # file-system broker under var/ that needs no server.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or REDIS_URL or "filesystem://"
 CELERY_BROKER_DIR = VAR_DIR / "celery-broker"
+# Publishing happens in requests (the outbox relay after commit): a broker that
+# is away must fail it within about half a second, never hang it. (A worker reads
+# through its event loop, so these timeouts do not cut its long polls short.)
+REDIS_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    "socket_connect_timeout": REDIS_TIMEOUT,
+    "socket_timeout": REDIS_TIMEOUT,
+    "max_retries": 0,
+}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_BROKER_DIR),
@@ -204,14 +214,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 else:
-    # Publishing happens in requests (the outbox relay after commit): a broker
-    # that is away must fail it within about a second, never hang it.
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "visibility_timeout": 3600,
-        "socket_connect_timeout": 1,
-        "socket_timeout": 1,
-        "max_retries": 0,
-    }
+    CELERY_BROKER_TRANSPORT_OPTIONS = REDIS_BROKER_TRANSPORT_OPTIONS
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A worker whose broker goes away keeps trying to reconnect instead of exiting.
 CELERY_BROKER_CONNECTION_RETRY = True

@@ -41,7 +41,7 @@ logger = logging.getLogger(__name__)
 # A running build touches its row this often; one silent for LOST_AFTER has lost
 # its worker (the recovery runs every 15 s, so a lost build restarts within a minute).
 HEARTBEAT_SECONDS = getattr(settings, "REPORTS_HEARTBEAT_SECONDS", 5)
-LOST_AFTER = timedelta(seconds=getattr(settings, "REPORTS_LOST_AFTER_SECONDS", 30))
+LOST_AFTER = timedelta(seconds=getattr(settings, "REPORTS_LOST_AFTER_SECONDS", 20))
 # A queued row nobody picked up for this long lost its message (broker down when
 # it was published, or broker restarted without persistence): publish it again.
 STALE_QUEUED_AFTER = timedelta(minutes=getattr(settings, "REPORTS_STALE_QUEUED_MINUTES", 10))
