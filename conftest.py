@@ -8,6 +8,7 @@ import pytest
 
 from members.models import ApiToken
 from metroplan.testing import factories as f
+from metroplan.testing.celery import use_broker
 
 
 @dataclass
@@ -59,3 +60,30 @@ def browser():
         )
         yield instance
         instance.close()
+
+
+@pytest.fixture
+def celery_eager():
+    """Tasks run in-process when the outbox relays them (after commit)."""
+    from metroplan.celery import app
+
+    saved = app.conf.task_always_eager
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = saved
+
+
+@pytest.fixture
+def celery_broker_down():
+    """The broker is a closed port on this machine: every publish fails at once."""
+    from django.conf import settings
+
+    from metroplan.celery import app
+
+    saved = app.conf.broker_url, app.conf.task_always_eager, app.conf.broker_transport_options
+    app.conf.task_always_eager = False
+    app.conf.broker_transport_options = settings.REDIS_BROKER_TRANSPORT_OPTIONS
+    use_broker("redis://127.0.0.1:1/0")
+    yield
+    app.conf.task_always_eager, app.conf.broker_transport_options = saved[1], saved[2]
+    use_broker(saved[0])

@@ -156,12 +156,29 @@ STORAGES = {
     },
 }
 
-# Cache: Redis when given, local memory otherwise.
+# Cache: Redis when given, local memory otherwise. Redis away (stopped or frozen)
+# must cost a request half a second, not 30: short socket timeouts, no retries.
+# Nothing depends on the cache being there (throttling fails open, figures are
+# recomputed); sessions live in the database (Django's default engine).
 REDIS_URL = env_str("REDIS_URL")
+REDIS_TIMEOUT = 0.5  # seconds
+REDIS_CACHE_OPTIONS = {
+    "socket_connect_timeout": REDIS_TIMEOUT,
+    "socket_timeout": REDIS_TIMEOUT,
+    "retry_on_timeout": False,
+    "health_check_interval": 30,
+}
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": REDIS_CACHE_OPTIONS,
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # E-mail
 EMAIL_BACKEND = env_str(
@@ -180,6 +197,15 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # file-system broker under var/ that needs no server.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL") or REDIS_URL or "filesystem://"
 CELERY_BROKER_DIR = VAR_DIR / "celery-broker"
+# Publishing happens in requests (the outbox relay after commit): a broker that
+# is away must fail it within about half a second, never hang it. (A worker reads
+# through its event loop, so these timeouts do not cut its long polls short.)
+REDIS_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": 3600,
+    "socket_connect_timeout": REDIS_TIMEOUT,
+    "socket_timeout": REDIS_TIMEOUT,
+    "max_retries": 0,
+}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_BROKER_DIR),
@@ -191,8 +217,11 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
     }
 else:
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = REDIS_BROKER_TRANSPORT_OPTIONS
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A worker whose broker goes away keeps trying to reconnect instead of exiting.
+CELERY_BROKER_CONNECTION_RETRY = True
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_TASK_IGNORE_RESULT = True  # state lives on our own rows (Report), not in a result backend
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
@@ -201,8 +230,9 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-# Publishing must fail fast when the broker is down, so that a page can say so.
-CELERY_BROKER_CONNECTION_TIMEOUT = 3
+# Publishing must fail fast when the broker is down: the outbox keeps the work
+# and the periodic relay publishes it later (metroplan.outbox).
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
 CELERY_TASK_PUBLISH_RETRY = False
 
 # REST framework

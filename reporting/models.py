@@ -263,6 +263,8 @@ class Report(models.Model):
         _("queued at"), default=timezone.now, help_text=_("When the build was last put on the task queue.")
     )
     started_at = models.DateTimeField(null=True, blank=True)
+    # A running build touches this every few seconds; silence means its worker was lost.
+    heartbeat_at = models.DateTimeField(null=True, blank=True, editable=False)
     finished_at = models.DateTimeField(null=True, blank=True)
     notified_at = models.DateTimeField(_("staff told"), null=True, blank=True)
 

@@ -7,6 +7,8 @@ from django.core.mail import send_mail
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from metroplan.outbox import outbox_enqueue
+
 logger = logging.getLogger(__name__)
 
 SUBJECTS = {
@@ -17,14 +19,10 @@ SUBJECTS = {
 
 
 def queue_update_notification(*, update_id: int, event: str) -> None:
-    """Queue the notification task; a broker that is down is logged, not raised,
-    because the transition it reports on is already committed."""
-    from reporting.tasks import notify_update
-
-    try:
-        notify_update.delay(update_id, event)
-    except Exception:  # noqa: BLE001 - kombu raises many kinds of connection errors
-        logger.exception("Could not queue the %s notification for update %s", event, update_id)
+    """Write the notification to the outbox, in the transaction of the transition
+    it reports on: it reaches the broker after commit, or later if the broker is
+    down, and is sent once."""
+    outbox_enqueue("reporting.tasks.notify_update", update_id=update_id, event=event)
 
 
 def send_update_notification(*, update_id: int, event: str) -> int:
@@ -58,14 +56,8 @@ REOPENING_SUBJECTS = {
 
 
 def queue_reopening_notification(*, reopening_id: int, event: str) -> None:
-    """Queue the reopening e-mail; like queue_update_notification, a broker that
-    is down is logged, because the request or decision is already committed."""
-    from reporting.tasks import notify_reopening
-
-    try:
-        notify_reopening.delay(reopening_id, event)
-    except Exception:  # noqa: BLE001 - kombu raises many kinds of connection errors
-        logger.exception("Could not queue the %s notification for reopening %s", event, reopening_id)
+    """Write the reopening e-mail to the outbox, like queue_update_notification."""
+    outbox_enqueue("reporting.tasks.notify_reopening", reopening_id=reopening_id, event=event)
 
 
 def send_reopening_notification(*, reopening_id: int, event: str) -> int:

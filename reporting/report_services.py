@@ -2,39 +2,46 @@
 and telling staff when it is ready.
 
 A report is identified by (plan, kind, period, as_of): asking twice returns the
-first. The build task is queued only after the row is committed; if the broker
-is down, the row is not kept and the caller gets a clear ServiceError.
+first. The build task is written to the outbox (metroplan.outbox) with the row,
+so it reaches the broker after commit, or when the broker is back if it is down:
+asking for a report never fails because the task queue is away.
 
 A build claims its row with a conditional update (queued → running), so a task
-delivered twice builds once. A build whose worker died leaves a row "running"
-with an old `started_at`; `reports_recover_stale` (every few minutes, from beat)
-puts it back in the queue, and a redelivered message may also take it over.
+delivered twice builds once. A running build touches `heartbeat_at` every few
+seconds; a row "running" whose heartbeat stopped for LOST_AFTER lost its worker
+(killed, out of memory, machine gone): `reports_recover_stale` (beat, every 15
+seconds) puts it back in the queue, and another build may take it over.
 A finished report is never rebuilt: a correction is a new report.
 """
 
 import logging
+import threading
+from contextlib import contextmanager
 from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.core.mail import send_mail
-from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from actions.models import Plan
+from metroplan.outbox import outbox_enqueue
 from metroplan.permissions import SECRETARIAT_GROUP, is_secretariat
 from metroplan.services import PermissionDenied, ServiceError
 from reporting.models import Report, ReportingPeriod
 
 logger = logging.getLogger(__name__)
 
-# A build takes seconds; the task's hard time limit (reporting.tasks) is well
-# below this, so a row "running" for longer than this has lost its worker.
-STALE_RUNNING_AFTER = timedelta(minutes=getattr(settings, "REPORTS_STALE_RUNNING_MINUTES", 15))
+# A running build touches its row this often; one silent for LOST_AFTER has lost
+# its worker (the recovery runs every 15 s, so a lost build restarts within a minute).
+HEARTBEAT_SECONDS = getattr(settings, "REPORTS_HEARTBEAT_SECONDS", 5)
+LOST_AFTER = timedelta(seconds=getattr(settings, "REPORTS_LOST_AFTER_SECONDS", 20))
 # A queued row nobody picked up for this long lost its message (broker down when
 # it was published, or broker restarted without persistence): publish it again.
 STALE_QUEUED_AFTER = timedelta(minutes=getattr(settings, "REPORTS_STALE_QUEUED_MINUTES", 10))
@@ -56,39 +63,21 @@ def broker_available() -> bool:
         return False
 
 
-def _broker_unavailable() -> ServiceError:
-    return ServiceError(
-        _("The report could not be queued because the task queue is unavailable. Nothing was saved; "
-          "please try again in a few minutes."),
-        code="broker_unavailable",
-    )
-
-
 def _queue_build(report_id: int) -> None:
-    """Runs after commit. If publishing fails now, the report stays queued and
-    the recovery task queues it again later."""
-    from reporting.tasks import build_report
-
-    try:
-        build_report.delay(report_id)
-    except Exception:  # noqa: BLE001
-        logger.exception("Could not queue the build of report %s; recovery will retry", report_id)
+    """Write the build to the outbox, in the caller's transaction."""
+    outbox_enqueue("reporting.tasks.build_report", report_id=report_id)
 
 
 def _queue_notify(report_id: int) -> None:
-    from reporting.tasks import notify_report_ready
-
-    try:
-        notify_report_ready.delay(report_id)
-    except Exception:  # noqa: BLE001
-        logger.exception("Could not queue the ready e-mail of report %s", report_id)
+    """Write the "report ready" e-mail to the outbox, in the caller's transaction."""
+    outbox_enqueue("reporting.tasks.notify_report_ready", report_id=report_id)
 
 
 def report_request(*, user, plan, kind: str, period, as_of: date | None = None) -> tuple[Report, bool]:
     """Ask for a report; returns (report, created).
 
-    `user` None means the scheduler; otherwise staff only. If the broker is down
-    nothing is written and ServiceError(code="broker_unavailable") is raised.
+    `user` None means the scheduler; otherwise staff only. The build is queued
+    through the outbox, so a broker that is down delays it and loses nothing.
     Asking again for a report whose build failed queues it again.
     """
     if user is not None and not is_secretariat(user):
@@ -103,29 +92,26 @@ def report_request(*, user, plan, kind: str, period, as_of: date | None = None) 
         if existing.state == Report.State.FAILED and user is not None:
             _requeue_failed(existing)
         return existing, False
-    if not broker_available():
-        raise _broker_unavailable()
     try:
         with transaction.atomic():
             report = Report.objects.create(
                 plan=plan, kind=kind, period=period, as_of=as_of, requested_by=user, state=Report.State.QUEUED
             )
+            _queue_build(report.pk)
     except IntegrityError:  # asked twice at the same moment: the other request won
         return Report.objects.get(plan=plan, kind=kind, period=period, as_of=as_of, corrects__isnull=True), False
-    transaction.on_commit(lambda: _queue_build(report.pk))
     return report, True
 
 
+@transaction.atomic
 def _requeue_failed(report: Report) -> None:
-    if not broker_available():
-        raise _broker_unavailable()
     now = timezone.now()
     if Report.objects.filter(pk=report.pk, state=Report.State.FAILED).update(
         state=Report.State.QUEUED, queued_at=now, attempts=0,
         failure_reason=_("Asked for again after: %(reason)s") % {"reason": report.failure_reason},
     ):
         report.refresh_from_db()
-        transaction.on_commit(lambda: _queue_build(report.pk))
+        _queue_build(report.pk)
 
 
 def report_correct(*, user, report: Report, note: str) -> Report:
@@ -142,25 +128,61 @@ def report_correct(*, user, report: Report, note: str) -> Report:
         raise ServiceError(_("Only a finished report can be corrected."), code="not_done")
     if report.corrections.filter(state__in=[Report.State.QUEUED, Report.State.RUNNING]).exists():
         raise ServiceError(_("A correction of this report is already being built."), code="correction_pending")
-    if not broker_available():
-        raise _broker_unavailable()
     with transaction.atomic():
         correction = Report.objects.create(
             plan=report.plan, kind=report.kind, period=report.period, as_of=report.as_of, corrects=report,
             correction_note=note, requested_by=user, state=Report.State.QUEUED,
         )
-    transaction.on_commit(lambda: _queue_build(correction.pk))
+        _queue_build(correction.pk)
     return correction
+
+
+def _lost(now) -> Q:
+    """Running rows whose build has not touched them for LOST_AFTER."""
+    return Q(state=Report.State.RUNNING, last_sign_of_life__lt=now - LOST_AFTER)
+
+
+def _with_last_sign_of_life(queryset):
+    return queryset.alias(last_sign_of_life=Coalesce("heartbeat_at", "started_at"))
 
 
 def _claim(report_id: int, now) -> bool:
     """queued → running (or take over a running row whose worker was lost)."""
-    claimable = Q(state=Report.State.QUEUED) | Q(state=Report.State.RUNNING, started_at__lt=now - STALE_RUNNING_AFTER)
+    claimable = Q(state=Report.State.QUEUED) | _lost(now)
     return bool(
-        Report.objects.filter(claimable, pk=report_id).update(
-            state=Report.State.RUNNING, started_at=now, finished_at=None, attempts=F("attempts") + 1
+        _with_last_sign_of_life(Report.objects.filter(pk=report_id)).filter(claimable).update(
+            state=Report.State.RUNNING, started_at=now, heartbeat_at=now, finished_at=None,
+            attempts=F("attempts") + 1,
         )
     )
+
+
+@contextmanager
+def _heartbeat(report_id: int, started_at):
+    """While the build runs, touch `heartbeat_at` every HEARTBEAT_SECONDS from a
+    thread of its own (with its own database connection), so that a build that
+    is alive is never taken for lost, however long a step takes."""
+    stop = threading.Event()
+
+    def beat():
+        try:
+            while not stop.wait(HEARTBEAT_SECONDS):
+                try:
+                    Report.objects.filter(pk=report_id, state=Report.State.RUNNING, started_at=started_at).update(
+                        heartbeat_at=timezone.now()
+                    )
+                except Exception:  # noqa: BLE001 - a missed beat is not a failed build
+                    logger.warning("Report %s: heartbeat not recorded", report_id, exc_info=True)
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=beat, name=f"report-{report_id}-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 def _previous_of_kind(report: Report) -> Report | None:
@@ -220,7 +242,7 @@ def report_build(*, report_id: int, may_retry: bool = False) -> Report | None:
         return None
     report = Report.objects.select_related("plan", "period", "corrects").get(pk=report_id)
     try:
-        with translation.override(settings.LANGUAGE_CODE):
+        with translation.override(settings.LANGUAGE_CODE), _heartbeat(report_id, now):
             snapshot = report_snapshot(report)
             html = render_html(snapshot)
             files = {
@@ -241,7 +263,7 @@ def report_build(*, report_id: int, may_retry: bool = False) -> Report | None:
             current.failure_reason = ""
             current.finished_at = timezone.now()
             current.save()
-            transaction.on_commit(lambda: _queue_notify(report_id))
+            _queue_notify(report_id)
         return current
     except Exception as exc:
         retry = may_retry and isinstance(exc, TRANSIENT_ERRORS)
@@ -258,18 +280,19 @@ def report_build(*, report_id: int, may_retry: bool = False) -> Report | None:
         raise
 
 
+@transaction.atomic
 def reports_recover_stale(*, now=None) -> list[int]:
     """Queue again the builds that died or were never picked up; returns the
     ids queued. A row that used up MAX_ATTEMPTS is marked failed instead.
 
-    - running for longer than STALE_RUNNING_AFTER: its worker was lost (killed,
+    - running with no heartbeat for LOST_AFTER: its worker was lost (killed,
       out of memory, machine gone) after it claimed the row;
     - queued for longer than STALE_QUEUED_AFTER: its message never arrived.
     Safe to run twice at once: each row changes with a conditional update.
     """
     now = now or timezone.now()
     queued = []
-    for report in Report.objects.filter(state=Report.State.RUNNING, started_at__lt=now - STALE_RUNNING_AFTER):
+    for report in _with_last_sign_of_life(Report.objects.all()).filter(_lost(now)):
         same_run = Report.objects.filter(pk=report.pk, state=Report.State.RUNNING, started_at=report.started_at)
         if report.attempts >= MAX_ATTEMPTS:
             same_run.update(
@@ -289,7 +312,7 @@ def reports_recover_stale(*, now=None) -> list[int]:
         ):
             queued.append(report.pk)
     for report_id in queued:
-        transaction.on_commit(lambda report_id=report_id: _queue_build(report_id))
+        _queue_build(report_id)
     if queued:
         logger.warning("Queued again stale report builds: %s", queued)
     return queued

@@ -491,14 +491,14 @@ def reopening_refuse(*, user, reopening: PeriodReopening) -> PeriodReopening:
 def _notify_reopening(reopening: PeriodReopening, event: str) -> None:
     from reporting.notifications import queue_reopening_notification
 
-    transaction.on_commit(lambda: queue_reopening_notification(reopening_id=reopening.pk, event=event))
+    queue_reopening_notification(reopening_id=reopening.pk, event=event)
 
 
 def _notify(update: ProgressUpdate, event: str) -> None:
-    """Queue the e-mail to the member's focal points once the transaction commits.
-
-    A broker that is down loses the e-mail, never the saved transition.
+    """Write the e-mail to the member's focal points to the outbox, in the
+    transaction of the transition: both are kept, or neither. It reaches the
+    broker after commit, or once the broker is back if it is down.
     """
     from reporting.notifications import queue_update_notification
 
-    transaction.on_commit(lambda: queue_update_notification(update_id=update.pk, event=event))
+    queue_update_notification(update_id=update.pk, event=event)

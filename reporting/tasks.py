@@ -3,6 +3,8 @@
 Every task is safe to run twice (services claim their rows with conditional
 updates) and is acknowledged late: a worker that dies mid-task leaves the
 message to be delivered again, and the stale-report recovery covers the rest.
+Tasks queued by a change come from the outbox (metroplan.outbox): `@outbox_task`
+claims the message's row first, so a message relayed twice runs once.
 """
 
 import logging
@@ -10,6 +12,7 @@ import logging
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 
+from metroplan.outbox import outbox_task
 from reporting.notifications import send_reopening_notification, send_update_notification
 
 logger = logging.getLogger(__name__)
@@ -18,6 +21,7 @@ BUILD_MAX_RETRIES = 3
 
 
 @shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@outbox_task
 def notify_update(update_id: int, event: str) -> int:
     return send_update_notification(update_id=update_id, event=event)
 
@@ -29,6 +33,7 @@ def _backoff(retries: int) -> int:
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=BUILD_MAX_RETRIES,
              soft_time_limit=8 * 60, time_limit=10 * 60)
+@outbox_task
 def build_report(self, report_id: int) -> None:
     """Build one report; transient errors are retried with backoff."""
     from reporting import report_services
@@ -53,6 +58,7 @@ def recover_stale_reports() -> list[int]:
 
 
 @shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@outbox_task
 def notify_report_ready(report_id: int) -> int:
     from reporting.report_services import report_notify_ready
 
@@ -82,5 +88,6 @@ def send_reminders() -> int:
 
 
 @shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@outbox_task
 def notify_reopening(reopening_id: int, event: str) -> int:
     return send_reopening_notification(reopening_id=reopening_id, event=event)

@@ -1,7 +1,25 @@
+import logging
+
+from redis.exceptions import RedisError
 from rest_framework.throttling import SimpleRateThrottle
 
+logger = logging.getLogger(__name__)
 
-class TokenRateThrottle(SimpleRateThrottle):
+
+class FailOpen:
+    """A cache that does not answer (Redis stopped or frozen) lets the request
+    through, with a log line: the limit protects the site; it must not take the
+    site down with the cache. The cache's short timeouts (settings) bound the wait."""
+
+    def allow_request(self, request, view):
+        try:
+            return super().allow_request(request, view)
+        except (RedisError, OSError) as exc:
+            logger.warning("Throttle %r not applied: the cache does not answer (%s)", self.scope, exc)
+            return True
+
+
+class TokenRateThrottle(FailOpen, SimpleRateThrottle):
     """Per API token (or per signed-in user for the browser session)."""
 
     scope = "token"
@@ -14,7 +32,7 @@ class TokenRateThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": ident}
 
 
-class AnonymousRateThrottle(SimpleRateThrottle):
+class AnonymousRateThrottle(FailOpen, SimpleRateThrottle):
     """Per client address, for requests without credentials."""
 
     scope = "anonymous"

@@ -7,15 +7,17 @@ import pytest
 from django.db import OperationalError
 from django.utils import timezone
 
+from metroplan import outbox
 from metroplan.celery import app as celery_app
-from metroplan.services import PermissionDenied, ServiceError
+from metroplan.models import OutboxMessage
+from metroplan.outbox import outbox_relay
+from metroplan.services import PermissionDenied
+from metroplan.testing.celery import use_broker
 from reporting import report_services
 from reporting.models import Report
 from reporting.tests.report_data import make_report, make_scenario
 
 pytestmark = pytest.mark.django_db
-
-CLOSED_PORT_BROKER = "redis://127.0.0.1:1/0"
 
 
 def _celery_conf(**values):
@@ -33,11 +35,9 @@ def eager():
 
 
 @pytest.fixture
-def broker_down():
+def broker_down(celery_broker_down):
     """The broker is a closed port on this machine."""
-    saved = _celery_conf(broker_url=CLOSED_PORT_BROKER)
-    yield
-    celery_app.conf.update(**saved)
+    return celery_broker_down
 
 
 def test_asking_twice_returns_the_first_report(cast, django_capture_on_commit_callbacks):
@@ -55,18 +55,22 @@ def test_asking_twice_returns_the_first_report(cast, django_capture_on_commit_ca
     assert len(callbacks) == 1  # one build queued
 
 
-def test_the_build_is_queued_only_after_commit(cast, django_capture_on_commit_callbacks, monkeypatch):
+def test_the_build_is_written_with_the_report_and_relayed_only_after_commit(
+    cast, django_capture_on_commit_callbacks, monkeypatch
+):
     scenario = make_scenario()
-    queued = []
-    monkeypatch.setattr(report_services, "_queue_build", queued.append)
+    published = []
+    monkeypatch.setattr(outbox, "_publish", published.append)
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         report, _ = report_services.report_request(
             user=cast.staff, plan=scenario.plan, kind="on_demand", period=scenario.period
         )
-        assert queued == []
+    message = OutboxMessage.objects.get()
+    assert (message.task, message.kwargs) == ("reporting.tasks.build_report", {"report_id": report.pk})
+    assert published == []
     for callback in callbacks:
         callback()
-    assert queued == [report.pk]
+    assert [m.pk for m in published] == [message.pk]
 
 
 def test_request_builds_end_to_end_and_emails_the_requester(cast, eager, django_capture_on_commit_callbacks,
@@ -100,14 +104,40 @@ def test_only_staff_may_ask(cast):
     assert not Report.objects.exists()
 
 
-def test_broker_down_gives_a_clear_message_and_writes_nothing(cast, broker_down):
+def test_broker_down_keeps_the_request_and_builds_it_once_when_the_broker_is_back(
+    cast, broker_down, django_capture_on_commit_callbacks, mailoutbox
+):
     scenario = make_scenario()
-    with pytest.raises(ServiceError) as raised:
-        report_services.report_request(user=cast.staff, plan=scenario.plan, kind="period", period=scenario.period)
-    assert raised.value.code == "broker_unavailable"
-    assert "task queue is unavailable" in raised.value.message
-    assert "Nothing was saved" in raised.value.message
-    assert not Report.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        report, created = report_services.report_request(
+            user=cast.staff, plan=scenario.plan, kind="period", period=scenario.period
+        )
+    assert created and Report.objects.get().state == Report.State.QUEUED
+    assert OutboxMessage.objects.get().state == OutboxMessage.State.PENDING
+    use_broker()  # the broker is back
+    celery_app.conf.task_always_eager = True
+    with django_capture_on_commit_callbacks(execute=True):  # the ready e-mail is relayed after the build commits
+        assert outbox_relay() == 1
+    assert outbox_relay() == 0
+    report.refresh_from_db()
+    assert (report.state, report.attempts) == (Report.State.DONE, 1)
+    assert [m.to for m in mailoutbox] == [[cast.staff.email]]
+    assert set(OutboxMessage.objects.values_list("state", flat=True)) == {OutboxMessage.State.DONE}
+
+
+def test_a_build_relayed_twice_runs_once(cast, eager, django_capture_on_commit_callbacks, mailoutbox):
+    from reporting.tasks import build_report
+
+    scenario = make_scenario()
+    with django_capture_on_commit_callbacks(execute=True):
+        report, _ = report_services.report_request(
+            user=cast.staff, plan=scenario.plan, kind="period", period=scenario.period
+        )
+    message = OutboxMessage.objects.get(task="reporting.tasks.build_report")
+    with django_capture_on_commit_callbacks(execute=True):
+        build_report.apply_async(kwargs={"report_id": report.pk, "outbox_id": message.pk})  # a repeat
+    report.refresh_from_db()
+    assert report.attempts == 1 and len(mailoutbox) == 1
 
 
 def test_worker_killed_mid_build_is_recovered_and_rebuilt(eager, django_capture_on_commit_callbacks):
@@ -138,6 +168,49 @@ def test_a_live_run_is_not_taken_over():
     assert report_services.reports_recover_stale() == []
     report.refresh_from_db()
     assert report.state == Report.State.RUNNING
+
+
+def test_a_long_build_that_still_beats_is_not_taken_over():
+    scenario = make_scenario()
+    an_hour_ago = timezone.now() - timedelta(hours=1)
+    report = make_report(scenario, state=Report.State.RUNNING, attempts=1, started_at=an_hour_ago,
+                         heartbeat_at=timezone.now())
+    assert report_services.report_build(report_id=report.pk) is None
+    assert report_services.reports_recover_stale() == []
+
+
+def test_a_build_silent_for_half_a_minute_lost_its_worker(django_capture_on_commit_callbacks):
+    scenario = make_scenario()
+    now = timezone.now()
+    report = make_report(scenario, state=Report.State.RUNNING, attempts=1, started_at=now - timedelta(minutes=2),
+                         heartbeat_at=now - report_services.LOST_AFTER - timedelta(seconds=1))
+    with django_capture_on_commit_callbacks():
+        assert report_services.reports_recover_stale(now=now) == [report.pk]
+    report.refresh_from_db()
+    assert report.state == Report.State.QUEUED and "worker was lost" in report.failure_reason
+    assert OutboxMessage.objects.get().kwargs == {"report_id": report.pk}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_running_build_keeps_its_heartbeat(monkeypatch):
+    import time
+
+    scenario = make_scenario()
+    report = make_report(scenario)
+    monkeypatch.setattr(report_services, "HEARTBEAT_SECONDS", 0.05)
+    build_snapshot = report_services.report_snapshot
+    beats = []
+
+    def slow_snapshot(report):
+        first = Report.objects.get(pk=report.pk).heartbeat_at
+        time.sleep(0.5)
+        beats.append((first, Report.objects.get(pk=report.pk).heartbeat_at))
+        return build_snapshot(report)
+
+    monkeypatch.setattr(report_services, "report_snapshot", slow_snapshot)
+    assert report_services.report_build(report_id=report.pk).state == Report.State.DONE
+    first, later = beats[0]
+    assert later > first
 
 
 def test_a_report_never_picked_up_is_queued_again(django_capture_on_commit_callbacks, monkeypatch):

@@ -3,14 +3,14 @@ bulk approval, "no change", and notifications queued after commit only."""
 
 from datetime import timedelta
 from decimal import Decimal
-from unittest import mock
 
 import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
-from kombu.exceptions import OperationalError
 
+from metroplan.models import OutboxMessage
+from metroplan.outbox import outbox_relay
 from metroplan.services import PermissionDenied, ServiceError, ValidationError
 from reporting import services
 from reporting.models import Evidence, IndicatorValue, PeriodReopening, ProgressUpdate
@@ -252,39 +252,57 @@ def test_bulk_approve_is_for_staff_only(cast, world):
 # Notifications --------------------------------------------------------------------------------
 
 
-def test_notifications_are_queued_after_commit_only(cast, world, django_capture_on_commit_callbacks):
+def test_the_email_is_written_with_the_transition_and_sent_after_commit(
+    cast, world, celery_eager, django_capture_on_commit_callbacks, mailoutbox
+):
     update = save(world, cast)
-    with mock.patch("reporting.tasks.notify_update.delay") as delay:
-        with django_capture_on_commit_callbacks(execute=False) as callbacks:
-            services.update_submit(user=cast.focal_a, update=update)
-            assert delay.call_count == 0  # not while the transaction is open
-        assert len(callbacks) == 1
-        callbacks[0]()
-        delay.assert_called_once_with(update.pk, "submitted")
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        services.update_submit(user=cast.focal_a, update=update)
+        assert mailoutbox == []  # not while the transaction is open
+    message = OutboxMessage.objects.get()
+    assert (message.task, message.kwargs, message.state) == (
+        "reporting.tasks.notify_update", {"update_id": update.pk, "event": "submitted"}, "pending"
+    )
+    for callback in callbacks:
+        callback()
+    assert [m.to for m in mailoutbox] == [[cast.focal_a.email]]
+    assert mailoutbox[0].subject.startswith("Update submitted")
+    message.refresh_from_db()
+    assert message.state == "done" and message.attempts == 1
 
 
 def test_a_refused_transition_queues_nothing(cast, world, django_capture_on_commit_callbacks):
     update = save(world, cast, narrative="")
-    with mock.patch("reporting.tasks.notify_update.delay") as delay:
-        with django_capture_on_commit_callbacks(execute=True) as callbacks:
-            with pytest.raises(ValidationError):
-                services.update_submit(user=cast.focal_a, update=update)
-    assert callbacks == [] and delay.call_count == 0
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with pytest.raises(ValidationError):
+            services.update_submit(user=cast.focal_a, update=update)
+    assert callbacks == [] and not OutboxMessage.objects.exists()
 
 
-def test_a_broker_that_is_down_loses_neither_the_update_nor_the_transition(
-    cast, world, django_capture_on_commit_callbacks, caplog
+def test_a_broker_that_is_down_loses_neither_the_transition_nor_its_emails(
+    cast, world, celery_broker_down, django_capture_on_commit_callbacks, mailoutbox, caplog
 ):
     update = save(world, cast)
-    with mock.patch("reporting.tasks.notify_update.delay", side_effect=OperationalError("connection refused")):
-        with django_capture_on_commit_callbacks(execute=True):
-            services.update_submit(user=cast.focal_a, update=update)
-        with django_capture_on_commit_callbacks(execute=True):
-            services.update_return(user=cast.staff, update=update, comment="Please add the source.")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.update_submit(user=cast.focal_a, update=update)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.update_return(user=cast.staff, update=update, comment="Please add the source.")
     update.refresh_from_db()
     assert update.state == "returned" and update.reviewer_comment == "Please add the source."
     assert update.narrative == "We trained 12 cities."
-    assert "Could not queue" in caplog.text
+    assert "stays pending" in caplog.text
+    assert list(OutboxMessage.objects.values_list("kwargs__event", "state")) == [
+        ("submitted", "pending"), ("returned", "pending"),
+    ]
+    assert mailoutbox == []
+    # The broker is back: the periodic relay sends both, once.
+    from metroplan.celery import app
+
+    app.conf.task_always_eager = True
+    assert outbox_relay() == 2
+    assert outbox_relay() == 0
+    assert [m.subject.split(":")[0] for m in mailoutbox] == ["Update submitted", "Update returned for changes"]
+    assert "Please add the source." in mailoutbox[1].body
 
 
 def test_the_returned_email_reaches_the_members_focal_points_with_the_comment(cast, world):
@@ -295,12 +313,11 @@ def test_the_returned_email_reaches_the_members_focal_points_with_the_comment(ca
 
 
 def test_reopening_emails(cast, world, django_capture_on_commit_callbacks):
-    with mock.patch("reporting.tasks.notify_reopening.delay") as delay:
-        with django_capture_on_commit_callbacks(execute=True):
-            reopening = services.reopening_request(
-                user=cast.focal_a, member=cast.member_a, period=world.closed, reason="late data"
-            )
-    delay.assert_called_once_with(reopening.pk, "requested")
+    with django_capture_on_commit_callbacks(execute=False):
+        reopening = services.reopening_request(
+            user=cast.focal_a, member=cast.member_a, period=world.closed, reason="late data"
+        )
+    assert OutboxMessage.objects.get().kwargs == {"reopening_id": reopening.pk, "event": "requested"}
     from reporting.notifications import send_reopening_notification
 
     assert send_reopening_notification(reopening_id=reopening.pk, event="requested") == 1

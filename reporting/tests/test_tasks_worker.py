@@ -44,7 +44,7 @@ def test_a_real_worker_builds_a_report_end_to_end(cast, mailoutbox):
 
 @pytest.mark.django_db
 def test_beat_schedules_are_in_the_database():
-    import reporting.tasks  # noqa: F401 - what the worker's autodiscovery imports
+    celery_app.loader.import_default_modules()  # what a worker does at start: autodiscovery
 
     schedules = {task.name: task for task in PeriodicTask.objects.filter(enabled=True)}
     expected = {
@@ -52,13 +52,17 @@ def test_beat_schedules_are_in_the_database():
         "reports: monthly": "reporting.tasks.build_monthly_report",
         "reminders: due and overdue": "reporting.tasks.send_reminders",
         "reports: recover stale builds": "reporting.tasks.recover_stale_reports",
+        "outbox: relay": "metroplan.tasks.relay_outbox",
     }
     for name, task in expected.items():
         assert schedules[name].task == task
         assert task in celery_app.tasks
     assert schedules["reports: monthly"].crontab.day_of_month == "1"
     assert schedules["reminders: due and overdue"].crontab.hour == "7"
-    assert schedules["reports: recover stale builds"].interval.every == 5
+    recovery = schedules["reports: recover stale builds"].interval
+    assert (recovery.every, recovery.period) == (15, "seconds")  # a lost build restarts within a minute
+    relay = schedules["outbox: relay"].interval
+    assert (relay.every, relay.period) == (15, "seconds")
 
 
 @pytest.mark.django_db
