@@ -29,7 +29,7 @@ def every_5_minutes(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("reporting", "0007_period_plan_start_index"),
+        ("reporting", "0008_figures_version"),
         ("reporting", "0003_beat_schedules"),
     ]
 
