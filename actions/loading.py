@@ -49,6 +49,7 @@ def plan_load(*, path: Path, make_current: bool = True) -> Plan:
             "status": Plan.Status.ACTIVE,
             "is_current": make_current,
             "approved_by": spec.get("approved_by", ""),
+            "basis": spec.get("basis", ""),
         },
     )
 

@@ -104,3 +104,25 @@ def test_a_broken_plan_file_is_refused_and_writes_nothing(tmp_path):
     with pytest.raises(CommandError, match="no-such-city"):
         call_command("load_plan", plan=bad)
     assert Plan.objects.count() == 0 and Member.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_the_december_2026_corrections_are_loaded():
+    call_command("load_plan")
+    regraded = Member.objects.filter(slug__in=["wuhan", "xian", "maputo", "guadalajara"])
+    grades = dict(regraded.values_list("slug", "confidence"))
+    assert grades == {"wuhan": "sourced-older", "xian": "sourced-older", "maputo": "sourced", "guadalajara": "sourced"}
+    assert "DOUBTFUL" in Member.objects.get(slug="lyon").source
+    for slug in ("makassar", "kathmandu", "kuala-lumpur", "antalya"):
+        assert "post-dates the plan's adoption" in Member.objects.get(slug=slug).source
+    for slug in ("dakar", "guangzhou", "berlin", "montevideo", "mexico-city"):
+        assert "Regional Secretariat from Nov 2020" in Member.objects.get(slug=slug).source
+    plan = Plan.objects.get(code="2021-2023")
+    assert "October 2020" in plan.basis and "30 November 2020" in plan.basis
+    assert "fifth funded pilot is not yet identified" in Goal.objects.get(code="4").basis
+    assert "Bogotá Call to Action" in Goal.objects.get(code="5").basis
+    assert "benchmark on urban gender policy" in Goal.objects.get(code="6").basis
+    assert "Crossing Boundaries" in Action.objects.get(code="2.1").basis
+    assert "Europe 2023 (16)" in Action.objects.get(code="3.2").basis
+    assert "Montevideo" in Action.objects.get(code="7.2").basis
+    assert "143 in July 2022" in Indicator.objects.get(code="7.1.a").basis
