@@ -6,10 +6,14 @@ from decimal import Decimal
 from pathlib import Path
 
 import yaml
+from django.conf import settings
 from django.db import transaction
 
 from actions.models import Action, Goal, Indicator, Participation, Plan, SustainableDevelopmentGoal
 from members.models import Member
+
+# The languages a translation is loaded for (English is the plan's own text).
+TRANSLATION_LANGUAGES = [code for code, _name in settings.LANGUAGES if code != "en"]
 
 
 class PlanFileError(ValueError):
@@ -28,6 +32,11 @@ def plan_load(*, path: Path, make_current: bool = True) -> Plan:
     """Create or update the plan, its goals, actions, indicators and known
     participants. Items are matched by code, so running it twice leaves the same
     rows; items not in the file are left alone (the secretariat may have added them).
+
+    The English text is the file's. A French or Spanish text in the file
+    (`title_fr`, `unit_es`, ...) is a working translation: it fills the field
+    only where the database has none, so a translation the secretariat has
+    revised is kept on every later load.
     """
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     try:
@@ -39,18 +48,25 @@ def plan_load(*, path: Path, make_current: bool = True) -> Plan:
     start, end = _as_date(spec["start"]), _as_date(spec["end"])
     if make_current:
         Plan.objects.filter(is_current=True).exclude(code=spec["code"]).update(is_current=False)
+    note = spec.get("translation_note") or {}
+    if not isinstance(note, dict):
+        raise PlanFileError(f"{path.name}: translation_note must give a text per language (en, fr, es)")
     plan, _ = Plan.objects.update_or_create(
         code=spec["code"],
         defaults={
-            "name": spec["name"],
-            "subtitle": spec.get("subtitle", ""),
+            "name_en": spec["name"],
+            "subtitle_en": spec.get("subtitle", ""),
+            **{f"translation_note_{code}": note.get(code, "") for code, _name in settings.LANGUAGES},
             "start_date": start,
             "end_date": end,
             "status": Plan.Status.ACTIVE,
             "is_current": make_current,
             "approved_by": spec.get("approved_by", ""),
+            "basis": spec.get("basis", ""),
         },
     )
+
+    _fill_translations(plan, spec, ("name", "subtitle"))
 
     members_by_slug = {m.slug: m for m in Member.objects.all()}
     for goal_order, goal_spec in enumerate(goals, start=1):
@@ -64,6 +80,7 @@ def plan_load(*, path: Path, make_current: bool = True) -> Plan:
                 "basis": goal_spec.get("basis", ""),
             },
         )
+        _fill_translations(goal, goal_spec, ("title", "description"))
         goal.sdgs.set(_sdgs(goal_spec.get("sdgs")))
         for action_order, action_spec in enumerate(goal_spec.get("actions", []), start=1):
             action, _ = Action.objects.update_or_create(
@@ -78,18 +95,19 @@ def plan_load(*, path: Path, make_current: bool = True) -> Plan:
                     "basis": action_spec.get("basis", goal_spec.get("basis", "")),
                 },
             )
+            _fill_translations(action, action_spec, ("title", "description"))
             action.sdgs.set(_sdgs(action_spec.get("sdgs")))
             for slug in action_spec.get("participants", []):
                 if slug not in members_by_slug:
                     raise PlanFileError(f"action {action.code}: unknown member {slug!r}")
                 Participation.objects.get_or_create(action=action, member=members_by_slug[slug])
             for index, indicator_spec in enumerate(action_spec.get("indicators", [])):
-                Indicator.objects.update_or_create(
+                indicator, _ = Indicator.objects.update_or_create(
                     action=action,
                     code=f"{action.code}.{string.ascii_lowercase[index]}",
                     defaults={
                         "name_en": indicator_spec["name"],
-                        "unit": indicator_spec["unit"],
+                        "unit_en": indicator_spec["unit"],
                         "baseline": Decimal(str(indicator_spec["baseline"])),
                         "target": Decimal(str(indicator_spec["target"])),
                         "direction": indicator_spec.get("direction", Indicator.Direction.INCREASE),
@@ -97,7 +115,26 @@ def plan_load(*, path: Path, make_current: bool = True) -> Plan:
                         "basis": str(indicator_spec.get("basis", "")),
                     },
                 )
+                _fill_translations(indicator, indicator_spec, ("name", "description", "unit"))
     return plan
+
+
+def _fill_translations(obj, spec: dict, fields: tuple[str, ...]) -> None:
+    """Set `<field>_fr`/`<field>_es` from the file where `obj` has no text yet."""
+    changed = []
+    for field in fields:
+        for code in TRANSLATION_LANGUAGES:
+            value = spec.get(f"{field}_{code}")
+            if value is None:
+                continue
+            if not isinstance(value, str):
+                raise PlanFileError(f"{spec.get('code', spec.get('name'))}: {field}_{code} must be a text")
+            name = f"{field}_{code}"
+            if value.strip() and not (getattr(obj, name) or "").strip():
+                setattr(obj, name, value.strip())
+                changed.append(name)
+    if changed:
+        obj.save(update_fields=changed)
 
 
 def _as_date(value) -> date:

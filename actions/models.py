@@ -18,7 +18,11 @@ class SustainableDevelopmentGoal(models.Model):
     number = models.PositiveSmallIntegerField(
         primary_key=True, validators=[MinValueValidator(1), MaxValueValidator(17)]
     )
-    name = models.CharField(_("name"), max_length=100)
+    name = models.CharField(_("name"), max_length=100, help_text=_("The UN's short name, e.g. Climate action."))
+    title = models.CharField(
+        _("official title"), max_length=300, blank=True,
+        help_text=_("The goal's official wording in the 2030 Agenda (A/RES/70/1)."),
+    )
 
     class Meta:
         ordering = ["number"]
@@ -49,6 +53,10 @@ class Plan(models.Model):
     is_current = models.BooleanField(_("current plan"), default=False)
     approved_by = models.CharField(_("approved by"), max_length=300, blank=True)
     basis = models.TextField(_("basis"), blank=True, help_text=_("What the content rests on."))
+    translation_note = models.TextField(
+        _("note on translations"), blank=True,
+        help_text=_("What the French and Spanish texts are, e.g. working translations, not the official wording."),
+    )
     carried_from = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="successors",
         verbose_name=_("carried over from"),

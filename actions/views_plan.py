@@ -37,6 +37,7 @@ from actions.languages import translated
 from actions.models import Action, Goal, Indicator, Plan
 from actions.outline import plan_outline
 from actions.spreadsheet import export_csv, export_xlsx
+from actions.translation import language_name, missing_translations
 from members.models import Member
 from metroplan.permissions import can_edit_plan, plan_editor_required, plan_reader_required
 from metroplan.services import ConflictError, ServiceError, ValidationError
@@ -113,13 +114,29 @@ def plan_outline_view(request):
 
 
 def _outline_context(request, plan, **extra):
+    goals = list(plan_outline(plan))
     return _context(
         request, plan,
-        goals=plan_outline(plan),
+        goals=goals,
+        translation_gaps=_translation_gaps(goals) if can_edit_plan(request.user) else [],
         plans=Plan.objects.visible_to(request.user).order_by("-start_date"),
         status_choices=Action.Status.choices,
         **extra,
     )
+
+
+def _translation_gaps(goals) -> list[tuple[str, list[str]]]:
+    """(language name, codes of the items that lack a text in it), for the
+    languages other than English, from the outline already fetched."""
+    gaps: dict[str, list[str]] = {}
+    for goal in goals:
+        items = [goal]
+        for action in goal.actions.all():
+            items += [action, *action.indicators.all()]
+        for item in items:
+            for code in missing_translations(item):
+                gaps.setdefault(code, []).append(item.code)
+    return [(language_name(code), codes) for code, codes in gaps.items()]
 
 
 def _outline_or_redirect(request, plan, anchor: str = ""):

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from members.names import country_name, region_name
 from members.querysets import MemberQuerySet, MembershipQuerySet
 
 
@@ -28,6 +29,11 @@ class Region(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def display_name(self) -> str:
+        """The region's name in the active language."""
+        return region_name(self.name)
 
 
 class Member(models.Model):
@@ -80,6 +86,11 @@ class Member(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def country_name(self) -> str:
+        """The country's name in the active language (CLDR, by `country_code`)."""
+        return country_name(self.country_code, self.country)
 
 
 class Membership(models.Model):

@@ -104,3 +104,87 @@ def test_a_broken_plan_file_is_refused_and_writes_nothing(tmp_path):
     with pytest.raises(CommandError, match="no-such-city"):
         call_command("load_plan", plan=bad)
     assert Plan.objects.count() == 0 and Member.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_the_december_2026_corrections_are_loaded():
+    call_command("load_plan")
+    regraded = Member.objects.filter(slug__in=["wuhan", "xian", "maputo", "guadalajara"])
+    grades = dict(regraded.values_list("slug", "confidence"))
+    assert grades == {"wuhan": "sourced-older", "xian": "sourced-older", "maputo": "sourced", "guadalajara": "sourced"}
+    assert "DOUBTFUL" in Member.objects.get(slug="lyon").source
+    for slug in ("makassar", "kathmandu", "kuala-lumpur", "antalya"):
+        assert "post-dates the plan's adoption" in Member.objects.get(slug=slug).source
+    for slug in ("dakar", "guangzhou", "berlin", "montevideo", "mexico-city"):
+        assert "Regional Secretariat from Nov 2020" in Member.objects.get(slug=slug).source
+    plan = Plan.objects.get(code="2021-2023")
+    assert "October 2020" in plan.basis and "30 November 2020" in plan.basis
+    assert "fifth funded pilot is not yet identified" in Goal.objects.get(code="4").basis
+    assert "Bogotá Call to Action" in Goal.objects.get(code="5").basis
+    assert "benchmark on urban gender policy" in Goal.objects.get(code="6").basis
+    assert "Crossing Boundaries" in Action.objects.get(code="2.1").basis
+    assert "Europe 2023 (16)" in Action.objects.get(code="3.2").basis
+    assert "Montevideo" in Action.objects.get(code="7.2").basis
+    assert "143 in July 2022" in Indicator.objects.get(code="7.1.a").basis
+
+
+@pytest.mark.django_db
+def test_the_plan_loads_in_french_and_spanish():
+    from django.utils import translation
+
+    call_command("load_plan")
+    plan = Plan.objects.get(code="2021-2023")
+    goal = Goal.objects.get(code="6")
+    action = Action.objects.get(code="2.3")
+    indicator = Indicator.objects.get(code="1.1.a")
+    with translation.override("fr"):
+        assert plan.name == "Plan d'action stratégique 2021-2023 de Metropolis"
+        assert goal.title == "Égalité de genre et jeunesse"
+        assert "Objectifs de développement durable" in action.title
+        assert (indicator.name, indicator.unit) == ("Notes thématiques publiées", "notes")
+        assert "traductions de travail" in plan.translation_note
+    with translation.override("es"):
+        assert plan.name == "Plan de Acción Estratégico 2021-2023 de Metropolis"
+        assert goal.title == "Igualdad de género y juventud"
+        assert "Objetivos de Desarrollo Sostenible" in action.title
+        assert (indicator.name, indicator.unit) == ("Documentos temáticos publicados", "documentos")
+        assert "Asociación Mundial de las Grandes Metrópolis" in plan.translation_note
+    with translation.override("en"):
+        assert plan.name == "Metropolis Strategic Action Plan 2021-2023"
+        assert (indicator.name, indicator.unit) == ("Issue papers published", "papers")
+    # Every goal, action and indicator has both translations.
+    for model, field in ((Goal, "title"), (Action, "title"), (Indicator, "name"), (Indicator, "unit")):
+        assert not model.objects.filter(**{f"{field}_fr": ""}).exists()
+        assert not model.objects.filter(**{f"{field}_es": ""}).exists()
+        assert not model.objects.filter(**{f"{field}_fr__isnull": True}).exists()
+
+
+@pytest.mark.django_db
+def test_reloading_keeps_a_translation_the_secretariat_revised_and_fills_a_missing_one():
+    call_command("load_plan")
+    Goal.objects.filter(code="1").update(title_fr="La gouvernance métropolitaine d'abord", title_es="")
+    call_command("load_plan")
+    goal = Goal.objects.get(code="1")
+    assert goal.title_fr == "La gouvernance métropolitaine d'abord"
+    assert goal.title_es == "La gobernanza metropolitana en el centro"
+
+
+@pytest.mark.django_db
+def test_an_item_without_a_translation_reads_in_english(tmp_path):
+    from django.utils import translation
+
+    plan_file = tmp_path / "plan.yaml"
+    plan_file.write_text(
+        "plan: {code: x, name: Plan X, name_fr: Plan X en français, start: 2021-01-01, end: 2023-12-31}\n"
+        "goals:\n  - code: '1'\n    title: Goal one\n    title_fr: Objectif un\n    actions:\n"
+        "      - code: '1.1'\n        title: Action one\n        indicators:\n"
+        "          - {name: Things, unit: things, baseline: 0, target: 3}\n",
+        encoding="utf-8",
+    )
+    call_command("load_plan", plan=plan_file)
+    goal, action, indicator = Goal.objects.get(code="1"), Action.objects.get(code="1.1"), Indicator.objects.get()
+    with translation.override("fr"):
+        assert (Plan.objects.get().name, goal.title) == ("Plan X en français", "Objectif un")
+        assert (action.title, indicator.name, indicator.unit) == ("Action one", "Things", "things")
+    with translation.override("es"):
+        assert (Plan.objects.get().name, goal.title, action.title) == ("Plan X", "Goal one", "Action one")
