@@ -10,7 +10,7 @@ from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from reporting.figures import expected_slots
+from reporting.figures import Outcome, expected_slots
 from reporting.filtersets import ProgressUpdateFilterSet
 from reporting.models import Evidence, IndicatorValue, PeriodReopening, ProgressUpdate, ReportingPeriod
 
@@ -72,7 +72,7 @@ def due_slots(member, today: date | None = None) -> list[DueSlot]:
                 state=state,
                 update_id=row.update_id,
                 is_demo=bool(row.update_is_demo),
-                overdue=state in (MISSING, ProgressUpdate.State.DRAFT) and today > period.deadline,
+                overdue=row.outcome == Outcome.MISSING,  # the figures engine's rule: past the deadline, unsent
             ))
     order = {MISSING: 0, ProgressUpdate.State.RETURNED: 0, ProgressUpdate.State.DRAFT: 0}
     slots.sort(key=lambda s: (not s.overdue, order.get(s.state, 1), s.period.deadline, s.action.code))
