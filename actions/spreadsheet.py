@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Font
@@ -22,6 +24,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from actions.models import Action, Goal, Indicator, Participation
 from actions.services import format_milestones, translated
+from metroplan.numbers import parse_decimal_input
 
 GOAL_COLUMNS = ["code", "order", *translated("title", "description"), "retired", "version", "delete"]
 ACTION_COLUMNS = [
@@ -226,10 +229,14 @@ def _convert(row: SheetRow, name: str, cell):
             )
             return None
     if name in DECIMAL_COLUMNS:
+        # A numeric cell stays a number; a text cell is read in the uploader's language, never rounded.
+        column = Indicator._meta.get_field(name)
         try:
-            return Decimal(str(cell).strip()).quantize(Decimal("0.01"))
-        except InvalidOperation:
-            row.errors.append(_("%(column)s: '%(value)s' is not a number.") % {"column": name, "value": cell})
+            return parse_decimal_input(
+                cell, language=get_language(), decimal_places=column.decimal_places, max_digits=column.max_digits
+            )
+        except ValidationError as exc:
+            row.errors.append("%s: %s" % (name, " ".join(exc.messages)))
             return None
     if name in INT_COLUMNS:
         try:

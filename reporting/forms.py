@@ -5,10 +5,11 @@ import re
 
 from django import forms
 from django.conf import settings
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from actions.models import Action
+from metroplan.numbers import format_decimal_input
 from metroplan.services import ValidationError
 from reporting.services import IndicatorEntry, evidence_check_file, parse_indicator_entry
 
@@ -49,7 +50,8 @@ class UpdateForm(forms.Form):
         for indicator in self.indicators:
             self.fields[f"ind_{indicator.pk}_value"] = forms.CharField(
                 label=indicator.name, required=False,
-                widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+                # Text, not type=number: the browser would refuse (or silently drop) "1,5" in French.
+                widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
             )
             self.fields[f"ind_{indicator.pk}_na"] = forms.BooleanField(
                 label=gettext_lazy("Not available"), required=False
@@ -95,7 +97,9 @@ class UpdateForm(forms.Form):
                 self.add_error(prefix + "value", _("Give a number or mark it as not available, not both."))
                 continue
             try:
-                values[indicator.pk] = parse_indicator_entry(raw, not_available, data.get(prefix + "reason", ""))
+                values[indicator.pk] = parse_indicator_entry(
+                    raw, not_available, data.get(prefix + "reason", ""), language=get_language()
+                )
             except ValidationError as exc:
                 self.add_error(prefix + ("reason" if not_available else "value"), exc.messages)
         data["values"] = values
@@ -113,7 +117,7 @@ class UpdateForm(forms.Form):
             reason = getattr(entry, "reason", None)
             if reason is None:
                 reason = getattr(entry, "not_available_reason", "")
-            initial[f"ind_{indicator_id}_value"] = "" if value is None else f"{value.normalize():f}"
+            initial[f"ind_{indicator_id}_value"] = format_decimal_input(value, get_language())
             initial[f"ind_{indicator_id}_na"] = not_available
             initial[f"ind_{indicator_id}_reason"] = reason
         return initial

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from io import BytesIO
 
 from django.db import transaction
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -291,8 +292,9 @@ def workbook_import(*, user, member, file) -> ImportResult:
             result.add(ws.title, number, vcol["Value"], _("Give a number or mark it as not available, not both."))
             continue
         try:
+            # A numeric cell stays a number; a text cell is read in the uploader's language.
             slot.values[indicator.pk] = parse_indicator_entry(
-                raw, not_available, _text(cells["Why not available"])
+                raw, not_available, _text(cells["Why not available"]), language=get_language()
             )
         except ValidationError as exc:
             column = vcol["Why not available"] if not_available else vcol["Value"]

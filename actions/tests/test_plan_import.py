@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 from openpyxl import load_workbook
 
 from actions import services
@@ -98,12 +99,36 @@ def test_partly_bad_file_is_refused_whole_with_every_error(cast):
     assert "before the start date" in messages
     assert "appears twice" in messages
     assert "no goal 9" in messages
-    assert "'abc' is not a number" in messages
+    assert "baseline: “abc” is not a number" in messages
     assert all(e.row for e in result.errors)
     with pytest.raises(services.ImportRefused):
         services.plan_import_apply(user=cast.staff, plan=plan, content=content)
     assert Action.objects.get(code="1.1").title_en == "Issue papers"  # the good row was not applied either
     assert not Action.objects.filter(code="1.7").exists()
+
+
+@pytest.mark.parametrize(
+    ("language", "cell", "stored"),
+    [("fr", "1,5", Decimal("1.50")), ("es", "1.234,5", Decimal("1234.50")), ("en", "1,234.5", Decimal("1234.50")),
+     ("fr", 2.5, Decimal("2.50"))],
+)
+def test_a_target_is_read_in_the_uploaders_language(cast, language, cell, stored):
+    plan, *_ = small_plan()
+    workbook = workbook_of(plan)
+    set_cell(workbook["Indicators"], {"code": "1.1.a"}, "target", cell)
+    with translation.override(language):
+        services.plan_import_apply(user=cast.staff, plan=plan, content=save(workbook))
+    assert Indicator.objects.get(code="1.1.a").target == stored
+
+
+@pytest.mark.parametrize(("language", "cell"), [("en", "0.125"), ("en", 0.125), ("fr", "1.234,5"), ("en", "2,5")])
+def test_a_target_is_never_rounded_or_guessed(cast, language, cell):
+    plan, *_ = small_plan()
+    workbook = workbook_of(plan)
+    set_cell(workbook["Indicators"], {"code": "1.1.a"}, "target", cell)
+    with translation.override(language):
+        result = services.plan_import_preview(user=cast.staff, plan=plan, content=save(workbook))
+    assert [e.message for e in result.errors if "target:" in e.message]
 
 
 def test_deleting_an_action_with_updates_is_refused_with_the_reason(cast):

@@ -9,6 +9,7 @@ from rest_framework import serializers
 from actions.models import Action, Plan
 from members.api.serializers import ComplianceSerializer
 from members.models import Member
+from metroplan.api.fields import DecimalInputField
 from metroplan.permissions import member_of
 from reporting.models import Evidence, IndicatorValue, ProgressUpdate, Report, ReportingPeriod
 
@@ -121,7 +122,7 @@ class IndicatorEntrySerializer(serializers.Serializer):
     """One indicator's value: a number, or not available with a reason."""
 
     indicator = serializers.IntegerField(min_value=1, help_text="The indicator's id.")
-    value = serializers.DecimalField(
+    value = DecimalInputField(
         max_digits=14, decimal_places=2, required=False, allow_null=True,
         help_text="A number; null (with not_available false) clears the value.",
     )

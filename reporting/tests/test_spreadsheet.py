@@ -33,12 +33,12 @@ def rows(book, sheet, columns):
     }
 
 
-def upload(client, book):
+def upload(client, book, language="en"):
     out = BytesIO()
     book.save(out)
     return client.post(reverse("update-spreadsheet-upload"), {
         "file": SimpleUploadedFile("filled.xlsx", out.getvalue()),
-    })
+    }, HTTP_ACCEPT_LANGUAGE=language)
 
 
 @pytest.fixture
@@ -161,3 +161,51 @@ def test_a_file_that_is_not_a_spreadsheet_is_refused(focal):
                           {"file": SimpleUploadedFile("notes.xlsx", b"not a zip")})
     assert response.status_code == 400
     assert "not an .xlsx spreadsheet" in response.content.decode()
+
+
+# Numbers ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("language", "cell", "stored"),
+    [
+        ("fr", "2,5", "2.50"),  # a text cell, as a French spreadsheet saves it: was stored as 25.00
+        ("fr", "1 234,5", "1234.50"),
+        ("es", "1.234,5", "1234.50"),
+        ("en", "1,234.5", "1234.50"),
+        ("fr", 2.5, "2.50"),  # a numeric cell is a number in every language, never re-read as text
+        ("en", 2.5, "2.50"),
+        ("es", 1234, "1234.00"),
+    ],
+)
+def test_a_value_cell_is_stored_as_it_was_meant(focal, cast, world, language, cell, stored):
+    book = download(focal)
+    updates, values = fill_good(book)
+    updates[("2022-Q2", "1.1", None)]["Status"].value = "at_risk"  # the code reads the same in every language
+    values[("2022-Q2", "1.1", "1.1.a")]["Value"].value = cell
+    response = upload(focal, book, language=language)
+    assert response.status_code == 302, [e.message for e in response.context["result"].errors]
+    value = ProgressUpdate.objects.get(action=world.action).values.get(indicator=world.ind_count).value
+    assert str(value) == stored
+
+
+@pytest.mark.parametrize(
+    ("language", "cell", "says"),
+    [
+        ("en", "2,5", "Write decimals with a point: 2.5."),
+        ("fr", "1.234,5", "n'est pas un nombre"),
+        ("en", 0.125, "at most 2 decimals"),
+        ("en", "0.125", "at most 2 decimals"),
+    ],
+)
+def test_a_value_cell_that_would_be_guessed_is_refused_and_named(focal, cast, world, language, cell, says):
+    book = download(focal)
+    updates, values = fill_good(book)
+    updates[("2022-Q2", "1.1", None)]["Status"].value = "at_risk"  # the code reads the same in every language
+    values[("2022-Q2", "1.1", "1.1.a")]["Value"].value = cell
+    response = upload(focal, book, language=language)
+    assert response.status_code == 400
+    row = values[("2022-Q2", "1.1", "1.1.a")]["Value"].row
+    errors = {(e.sheet, e.cell): e.message for e in response.context["result"].errors}
+    assert says in errors[(VALUES_SHEET, f"I{row}")]
+    assert not ProgressUpdate.objects.exists()
