@@ -8,7 +8,6 @@ an import does not overwrite a change made in metroplan since the download.
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -18,13 +17,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font
-from openpyxl.utils.exceptions import InvalidFileException
 
 from actions.models import Action, Goal, Indicator, Participation
 from actions.services import format_milestones, translated
 from metroplan.numbers import parse_decimal_input
+from metroplan.spreadsheets import SpreadsheetRefused, csv_writer, xlsx_append, xlsx_open, xlsx_rows
 
 GOAL_COLUMNS = ["code", "order", *translated("title", "description"), "retired", "version", "delete"]
 ACTION_COLUMNS = [
@@ -108,12 +107,12 @@ def export_xlsx(plan) -> bytes:
         [_("Milestones: 'year: value; year: value'. SDGs: numbers separated by commas.")],
         [_("The Participants sheet is for reading; participants are edited on the action's page.")],
     ]:
-        readme.append(line)
+        xlsx_append(readme, line)
     readme["A1"].font = Font(bold=True)
     for title, rows in plan_rows(plan).items():
         sheet = workbook.create_sheet(title)
         for row in rows:
-            sheet.append(row)
+            xlsx_append(sheet, row)
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         sheet.freeze_panes = "A2"
@@ -126,7 +125,7 @@ def export_csv(plan, sheet: str | None = None) -> str:
     """One sheet as CSV, or (no sheet) all of them stacked with a `record` column."""
     sheets = plan_rows(plan)
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv_writer(out)
     if sheet:
         for row in sheets[sheet]:
             writer.writerow([_csv_cell(v) for v in row])
@@ -172,16 +171,23 @@ def read_workbook(content: bytes) -> dict[str, list[SheetRow]]:
     with cell types checked. Raises SpreadsheetError for a file that is not a
     plan workbook."""
     try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (InvalidFileException, KeyError, OSError, ValueError, TypeError) as exc:
-        raise SpreadsheetError(_("This is not a readable .xlsx file.")) from exc
-    except Exception as exc:  # noqa: BLE001 - zipfile.BadZipFile and friends: all mean a broken file
-        raise SpreadsheetError(_("This is not a readable .xlsx file.")) from exc
+        workbook = xlsx_open(content)
+    except SpreadsheetRefused as exc:
+        raise SpreadsheetError(exc.message) from exc
+    try:
+        return _read_sheets(workbook)
+    except SpreadsheetRefused as exc:
+        raise SpreadsheetError(exc.message) from exc
+    finally:
+        workbook.close()
+
+
+def _read_sheets(workbook) -> dict[str, list[SheetRow]]:
     result: dict[str, list[SheetRow]] = {}
     for title, columns in SHEETS.items():
         if title not in workbook.sheetnames:
             raise SpreadsheetError(_("The sheet '%(sheet)s' is missing.") % {"sheet": title})
-        rows = workbook[title].iter_rows(values_only=True)
+        rows = xlsx_rows(workbook[title])
         header = [str(c).strip().lower() if c is not None else "" for c in next(rows, [])]
         missing = [c for c in REQUIRED[title] if c not in header]
         if missing:
@@ -204,7 +210,6 @@ def read_workbook(content: bytes) -> dict[str, list[SheetRow]]:
                     row.values[name] = _convert(row, name, cell)
             parsed.append(row)
         result[title] = parsed
-    workbook.close()
     return result
 
 

@@ -1,5 +1,6 @@
 """Plan import/export: download, edit, preview, apply all or nothing."""
 
+import csv
 import io
 from decimal import Decimal
 
@@ -13,6 +14,7 @@ from actions.models import Action, Goal, Indicator
 from actions.spreadsheet import export_xlsx
 from actions.tests.plan_helpers import small_plan
 from metroplan.testing import factories as f
+from metroplan.testing.files import zip_bomb_xlsx
 
 pytestmark = pytest.mark.django_db
 
@@ -161,7 +163,7 @@ def test_rows_changed_in_metroplan_since_the_download_are_refused(cast):
 @pytest.mark.parametrize(
     ("content", "words"),
     [
-        (b"not a spreadsheet", "not a readable .xlsx"),
+        (b"not a spreadsheet", "not an .xlsx spreadsheet"),
         (None, "sheet 'Indicators' is missing"),
     ],
 )
@@ -200,3 +202,34 @@ def test_import_page_refuses_a_csv(client, cast):
     upload.name = "plan.csv"
     response = client.post(reverse("plan-import"), {"file": upload})
     assert "cannot be imported" in response.content.decode()
+
+
+def test_plan_exports_write_formula_like_text_as_text_and_it_imports_back_unchanged(client, cast):
+    plan, goal1, *_ = small_plan()
+    goal1.title_en = "=HYPERLINK(\"http://evil\",\"x\")"
+    goal1.save()
+    Action.objects.filter(code="1.1").update(title_en="+1+2", description_en="@SUM(A1)")
+    workbook = workbook_of(plan)
+    header = [c.value for c in workbook["Goals"][1]]
+    cell = next(r for r in workbook["Goals"].iter_rows(min_row=2) if r[0].value == goal1.code)[header.index("title_en")]
+    assert cell.value == goal1.title_en and cell.data_type == "s" and cell.quotePrefix
+    result = services.plan_import_preview(user=cast.staff, plan=plan, content=save(workbook))
+    assert result.ok and result.changes == []
+
+    client.force_login(cast.staff)
+    body = client.get(reverse("plan-export-csv")).content.decode()
+    rows = list(csv.reader(io.StringIO(body)))
+    assert not [value for row in rows for value in row if value.startswith(("=", "+", "@"))]
+    assert any(value == "'" + goal1.title_en for row in rows for value in row)
+    assert any(value == "'+1+2" for row in rows for value in row)
+
+
+@pytest.mark.parametrize(("content", "says"), [(b"", "The submitted file is empty."), (None, "unpacks to")])
+def test_an_empty_or_bomb_plan_upload_is_a_clear_400(client, cast, content, says):
+    small_plan()
+    client.force_login(cast.staff)
+    upload = io.BytesIO(zip_bomb_xlsx() if content is None else content)
+    upload.name = "plan.xlsx"
+    response = client.post(reverse("plan-import"), {"file": upload})
+    assert response.status_code == 400
+    assert says in response.content.decode()

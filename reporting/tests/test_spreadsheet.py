@@ -1,6 +1,7 @@
 """The offline round-trip: download, fill, upload; all or nothing, with a
 report naming each bad row and cell; never another member's or an approved update."""
 
+import time
 from decimal import Decimal
 from io import BytesIO
 
@@ -9,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from metroplan.testing.files import zip_bomb_xlsx
 from reporting.models import ProgressUpdate
 from reporting.spreadsheet import UPDATE_COLUMNS, UPDATES_SHEET, VALUE_COLUMNS, VALUES_SHEET
 
@@ -209,3 +211,49 @@ def test_a_value_cell_that_would_be_guessed_is_refused_and_named(focal, cast, wo
     errors = {(e.sheet, e.cell): e.message for e in response.context["result"].errors}
     assert says in errors[(VALUES_SHEET, f"I{row}")]
     assert not ProgressUpdate.objects.exists()
+
+
+# Formulas and limits ---------------------------------------------------------------------------
+
+
+def test_a_narrative_that_looks_like_a_formula_is_text_and_survives_the_round_trip(focal, cast, world):
+    # It had become a live formula in the workbook, and was erased by the upload.
+    make_update(world, cast.member_a, state="draft", narrative="=SUM(A1)")
+    world.action.title = "=HYPERLINK(\"http://evil\",\"x\")"
+    world.action.save()
+    book = download(focal)
+    row = rows(book, UPDATES_SHEET, UPDATE_COLUMNS)[("2022-Q2", "1.1", None)]
+    assert row["Narrative"].value == "=SUM(A1)" and row["Narrative"].data_type == "s"
+    assert row["Action title"].data_type == "s" and row["Action title"].quotePrefix
+    row["Status"].value = "at_risk"
+    response = upload(focal, book)
+    assert response.status_code == 302, [e.message for e in response.context["result"].errors]
+    assert ProgressUpdate.objects.get(action=world.action).narrative == "=SUM(A1)"
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [(b"", "The submitted file is empty."), (b"PK\x05\x06" + b"\0" * 18, "not an .xlsx spreadsheet")],
+)
+def test_an_empty_upload_is_a_clear_error_not_a_success(focal, content, says):
+    response = focal.post(reverse("update-spreadsheet-upload"), {"file": SimpleUploadedFile("e.xlsx", content)})
+    assert response.status_code == 400
+    assert says in response.content.decode()
+
+
+def test_a_workbook_with_no_rows_is_refused(focal, cast, world):
+    book = download(focal)
+    for name in (UPDATES_SHEET, VALUES_SHEET):
+        book[name].delete_rows(2, book[name].max_row)
+    response = upload(focal, book)
+    assert response.status_code == 400
+    assert "has no rows to apply" in response.content.decode()
+
+
+def test_a_zip_bomb_is_refused_at_once(focal):
+    bomb = zip_bomb_xlsx()  # 3 MB, 450 MB of XML
+    started = time.perf_counter()
+    response = focal.post(reverse("update-spreadsheet-upload"), {"file": SimpleUploadedFile("b.xlsx", bomb)})
+    assert time.perf_counter() - started < 1
+    assert response.status_code == 400
+    assert "unpacks to" in response.content.decode()
