@@ -9,6 +9,7 @@ from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
 from actions.models import Action
+from metroplan.limits import COMMENT_MAX_LENGTH, NARRATIVE_MAX_LENGTH
 from metroplan.numbers import format_decimal_input
 from metroplan.services import ValidationError
 from reporting.services import IndicatorEntry, evidence_check_file, parse_indicator_entry
@@ -27,6 +28,7 @@ class UpdateForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
     narrative = forms.CharField(
         label=gettext_lazy("Narrative"), required=False, widget=forms.Textarea(attrs={"rows": 8}),
+        max_length=NARRATIVE_MAX_LENGTH,
         help_text=gettext_lazy("What was done this period, what changed, what is blocking."),
     )
     status = forms.ChoiceField(
@@ -126,14 +128,15 @@ class UpdateForm(forms.Form):
 class ReturnForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     comment = forms.CharField(
-        label=gettext_lazy("What should change"), widget=forms.Textarea(attrs={"rows": 4}), required=False
+        label=gettext_lazy("What should change"), widget=forms.Textarea(attrs={"rows": 4}), required=False,
+        max_length=COMMENT_MAX_LENGTH,
     )
 
 
 class ReopeningRequestForm(forms.Form):
     reason = forms.CharField(
         label=gettext_lazy("Why do you need to report late?"), widget=forms.Textarea(attrs={"rows": 3}),
-        required=False,
+        required=False, max_length=COMMENT_MAX_LENGTH,
     )
 
 

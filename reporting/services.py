@@ -57,6 +57,10 @@ def parse_indicator_entry(
     if not_available:
         if not (reason or "").strip():
             raise ValidationError(_("Say why the value is not available."))
+        limit = IndicatorValue._meta.get_field("not_available_reason").max_length
+        if len(reason.strip()) > limit:
+            raise ValidationError(_("Say why in %(limit)s characters at most; this has %(count)s.")
+                                  % {"limit": limit, "count": len(reason.strip())})
         return IndicatorEntry(not_available=True, reason=reason.strip())
     if raw_value is None or (isinstance(raw_value, str) and not raw_value.strip()):
         return IndicatorEntry()

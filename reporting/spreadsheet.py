@@ -18,6 +18,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from actions.models import Action, Indicator
+from metroplan.limits import NARRATIVE_MAX_LENGTH
 from metroplan.services import ServiceError, ValidationError
 from metroplan.spreadsheets import SpreadsheetRefused, xlsx_append, xlsx_open, xlsx_rows
 from reporting.models import IndicatorValue, ProgressUpdate
@@ -261,6 +262,11 @@ def _read(book, *, member, result: ImportResult) -> dict:
         if submit is None:
             result.add(ws.title, number, col["Submit (yes/no)"], _("Write yes or no."))
             continue
+        narrative = _text(cells["Narrative"])
+        if len(narrative) > NARRATIVE_MAX_LENGTH:
+            result.add(ws.title, number, col["Narrative"], _("The narrative can be %(limit)s characters at most; "
+                       "this one has %(count)s.") % {"limit": NARRATIVE_MAX_LENGTH, "count": len(narrative)})
+            continue
         version_text = _text(cells["Version"])
         if version_text and not version_text.isdigit():
             result.add(ws.title, number, col["Version"], _("Leave the version as it was downloaded."))
@@ -268,7 +274,7 @@ def _read(book, *, member, result: ImportResult) -> dict:
         slots[key] = _Slot(
             row=number, period=slot.period, action=slot.action, update=update,
             version=int(version_text) if version_text else None, status=status,
-            narrative=_text(cells["Narrative"]), submit=submit,
+            narrative=narrative, submit=submit,
         )
 
     indicators = {

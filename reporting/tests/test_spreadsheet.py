@@ -257,3 +257,22 @@ def test_a_zip_bomb_is_refused_at_once(focal):
     assert time.perf_counter() - started < 1
     assert response.status_code == 400
     assert "unpacks to" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("sheet", "key", "column", "text", "says"),
+    [
+        (UPDATES_SHEET, ("2022-Q2", "1.1", None), "Narrative", "x" * 20_001, "20000 characters at most"),
+        (VALUES_SHEET, ("2022-Q2", "1.1", "1.1.b"), "Why not available", "y" * 501, "500 characters at most"),
+    ],
+)
+def test_texts_over_the_limits_of_the_form_and_the_api_are_refused_by_cell(focal, sheet, key, column, text, says):
+    book = download(focal)
+    fill_good(book)
+    cell = rows(book, sheet, UPDATE_COLUMNS if sheet == UPDATES_SHEET else VALUE_COLUMNS)[key][column]
+    cell.value = text
+    response = upload(focal, book)
+    assert response.status_code == 400
+    errors = {(e.sheet, e.cell): e.message for e in response.context["result"].errors}
+    assert says in errors[(sheet, cell.coordinate)]
+    assert not ProgressUpdate.objects.exists()
