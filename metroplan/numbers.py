@@ -37,7 +37,8 @@ from django.utils.translation import ngettext, to_locale
 # Every space people put between groups of digits: plain, no-break, narrow no-break.
 SPACES = " \u00a0\u202f"
 MINUS_SIGNS = "\u2212"  # the typographic minus, as a word processor writes it
-_MACHINE = re.compile(r"[+-]?[0-9]+(\.[0-9]+)?")
+# What the API's schema promises (a point, no exponent, no grouping): "12", "-12.5", "12.", ".5".
+_MACHINE = re.compile(r"[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)")
 
 
 def _symbols(language: str) -> tuple[str, str, str]:

@@ -22,7 +22,8 @@ def patch_value(focal_api, world, value, language="en"):
 
 @pytest.mark.parametrize(
     ("sent", "stored"),
-    [("1.5", "1.50"), (1.5, "1.50"), (1234, "1234.00"), ("1234.56", "1234.56"), (0.1, "0.10"), ("-2.5", "-2.50")],
+    [("1.5", "1.50"), (1.5, "1.50"), (1234, "1234.00"), ("1234.56", "1234.56"), (0.1, "0.10"), ("-2.5", "-2.50"),
+     ("12.", "12.00"), (".5", "0.50")],
 )
 @pytest.mark.parametrize("language", ["en", "fr", "es"])
 def test_a_value_is_a_json_number_or_a_string_with_a_point(world, focal_api, sent, stored, language):
