@@ -9,21 +9,23 @@ an import does not overwrite a change made in metroplan since the download.
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
+from django.core.exceptions import ValidationError as InputError
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Font
-from openpyxl.utils.exceptions import InvalidFileException
 
 from actions.languages import translated
 from actions.models import Action, Goal, Indicator, Milestone, Participation
+from metroplan.numbers import parse_decimal_input
 from metroplan.services import ValidationError
+from metroplan.spreadsheets import SpreadsheetRefused, csv_writer, xlsx_append, xlsx_open, xlsx_rows
 
 GOAL_COLUMNS = ["code", "order", *translated("title", "description"), "retired", "version", "delete"]
 ACTION_COLUMNS = [
@@ -107,12 +109,12 @@ def export_xlsx(plan) -> bytes:
         [_("Milestones: 'year: value; year: value'. SDGs: numbers separated by commas.")],
         [_("The Participants sheet is for reading; participants are edited on the action's page.")],
     ]:
-        readme.append(line)
+        xlsx_append(readme, line)
     readme["A1"].font = Font(bold=True)
     for title, rows in plan_rows(plan).items():
         sheet = workbook.create_sheet(title)
         for row in rows:
-            sheet.append(row)
+            xlsx_append(sheet, row)
         for cell in sheet[1]:
             cell.font = Font(bold=True)
         sheet.freeze_panes = "A2"
@@ -125,7 +127,7 @@ def export_csv(plan, sheet: str | None = None) -> str:
     """One sheet as CSV, or (no sheet) all of them stacked with a `record` column."""
     sheets = plan_rows(plan)
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv_writer(out)
     if sheet:
         for row in sheets[sheet]:
             writer.writerow([_csv_cell(v) for v in row])
@@ -171,16 +173,23 @@ def read_workbook(content: bytes) -> dict[str, list[SheetRow]]:
     with cell types checked. Raises SpreadsheetError for a file that is not a
     plan workbook."""
     try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (InvalidFileException, KeyError, OSError, ValueError, TypeError) as exc:
-        raise SpreadsheetError(_("This is not a readable .xlsx file.")) from exc
-    except Exception as exc:  # noqa: BLE001 - zipfile.BadZipFile and friends: all mean a broken file
-        raise SpreadsheetError(_("This is not a readable .xlsx file.")) from exc
+        workbook = xlsx_open(content)
+    except SpreadsheetRefused as exc:
+        raise SpreadsheetError(exc.message) from exc
+    try:
+        return _read_sheets(workbook)
+    except SpreadsheetRefused as exc:
+        raise SpreadsheetError(exc.message) from exc
+    finally:
+        workbook.close()
+
+
+def _read_sheets(workbook) -> dict[str, list[SheetRow]]:
     result: dict[str, list[SheetRow]] = {}
     for title, columns in SHEETS.items():
         if title not in workbook.sheetnames:
             raise SpreadsheetError(_("The sheet '%(sheet)s' is missing.") % {"sheet": title})
-        rows = workbook[title].iter_rows(values_only=True)
+        rows = xlsx_rows(workbook[title])
         header = [str(c).strip().lower() if c is not None else "" for c in next(rows, [])]
         missing = [c for c in REQUIRED[title] if c not in header]
         if missing:
@@ -203,7 +212,6 @@ def read_workbook(content: bytes) -> dict[str, list[SheetRow]]:
                     row.values[name] = _convert(row, name, cell)
             parsed.append(row)
         result[title] = parsed
-    workbook.close()
     return result
 
 
@@ -228,10 +236,14 @@ def _convert(row: SheetRow, name: str, cell):
             )
             return None
     if name in DECIMAL_COLUMNS:
+        # A numeric cell stays a number; a text cell is read in the uploader's language, never rounded.
+        column = Indicator._meta.get_field(name)
         try:
-            return Decimal(str(cell).strip()).quantize(Decimal("0.01"))
-        except InvalidOperation:
-            row.errors.append(_("%(column)s: '%(value)s' is not a number.") % {"column": name, "value": cell})
+            return parse_decimal_input(
+                cell, language=get_language(), decimal_places=column.decimal_places, max_digits=column.max_digits
+            )
+        except InputError as exc:
+            row.errors.append("%s: %s" % (name, " ".join(exc.messages)))
             return None
     if name in INT_COLUMNS:
         try:

@@ -575,8 +575,11 @@ def import_view(request):
         return render(
             request, "actions/plan/import_preview.html",
             _context(request, plan, result=result, digest=digest, file_name=form.cleaned_data["file"].name),
+            status=200 if result.ok else 400,
         )
-    return render(request, "actions/plan/import.html", _context(request, plan, form=form))
+    # A POST that gets here had a bad or empty file: never a success.
+    return render(request, "actions/plan/import.html", _context(request, plan, form=form),
+                  status=400 if request.method == "POST" else 200)
 
 
 @plan_editor_required

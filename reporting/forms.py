@@ -5,10 +5,12 @@ import re
 
 from django import forms
 from django.conf import settings
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from actions.models import Action
+from metroplan.limits import COMMENT_MAX_LENGTH, NARRATIVE_MAX_LENGTH
+from metroplan.numbers import format_decimal_input
 from metroplan.services import ValidationError
 from reporting.services import IndicatorEntry, evidence_check_file, parse_indicator_entry
 
@@ -26,6 +28,7 @@ class UpdateForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
     narrative = forms.CharField(
         label=gettext_lazy("Narrative"), required=False, widget=forms.Textarea(attrs={"rows": 8}),
+        max_length=NARRATIVE_MAX_LENGTH,
         help_text=gettext_lazy("What was done this period, what changed, what is blocking."),
     )
     status = forms.ChoiceField(
@@ -49,7 +52,8 @@ class UpdateForm(forms.Form):
         for indicator in self.indicators:
             self.fields[f"ind_{indicator.pk}_value"] = forms.CharField(
                 label=indicator.name, required=False,
-                widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+                # Text, not type=number: the browser would refuse (or silently drop) "1,5" in French.
+                widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
             )
             self.fields[f"ind_{indicator.pk}_na"] = forms.BooleanField(
                 label=gettext_lazy("Not available"), required=False
@@ -95,7 +99,9 @@ class UpdateForm(forms.Form):
                 self.add_error(prefix + "value", _("Give a number or mark it as not available, not both."))
                 continue
             try:
-                values[indicator.pk] = parse_indicator_entry(raw, not_available, data.get(prefix + "reason", ""))
+                values[indicator.pk] = parse_indicator_entry(
+                    raw, not_available, data.get(prefix + "reason", ""), language=get_language()
+                )
             except ValidationError as exc:
                 self.add_error(prefix + ("reason" if not_available else "value"), exc.messages)
         data["values"] = values
@@ -113,7 +119,7 @@ class UpdateForm(forms.Form):
             reason = getattr(entry, "reason", None)
             if reason is None:
                 reason = getattr(entry, "not_available_reason", "")
-            initial[f"ind_{indicator_id}_value"] = "" if value is None else f"{value.normalize():f}"
+            initial[f"ind_{indicator_id}_value"] = format_decimal_input(value, get_language())
             initial[f"ind_{indicator_id}_na"] = not_available
             initial[f"ind_{indicator_id}_reason"] = reason
         return initial
@@ -122,14 +128,15 @@ class UpdateForm(forms.Form):
 class ReturnForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     comment = forms.CharField(
-        label=gettext_lazy("What should change"), widget=forms.Textarea(attrs={"rows": 4}), required=False
+        label=gettext_lazy("What should change"), widget=forms.Textarea(attrs={"rows": 4}), required=False,
+        max_length=COMMENT_MAX_LENGTH,
     )
 
 
 class ReopeningRequestForm(forms.Form):
     reason = forms.CharField(
         label=gettext_lazy("Why do you need to report late?"), widget=forms.Textarea(attrs={"rows": 3}),
-        required=False,
+        required=False, max_length=COMMENT_MAX_LENGTH,
     )
 
 

@@ -2,7 +2,6 @@
 that HTML), XLSX (openpyxl) and CSV. Rendering reads the snapshot only, never
 the database, so every format holds the same figures."""
 
-import csv
 import io
 import logging
 
@@ -11,8 +10,9 @@ from django.template.loader import render_to_string
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
+
+from metroplan.spreadsheets import csv_writer, xlsx_cell
 
 PERCENT_FORMAT = "0.0%"
 # WeasyPrint logs every layout step at INFO; a worker's log needs only its warnings.
@@ -141,7 +141,7 @@ def render_xlsx(snapshot: dict) -> bytes:
         sheet = workbook.create_sheet(title=str(title)[:31])
         header_cells = []
         for name in header:
-            cell = WriteOnlyCell(sheet, value=str(name))
+            cell = xlsx_cell(sheet, str(name))
             cell.font = bold
             header_cells.append(cell)
         sheet.append(header_cells)
@@ -150,7 +150,7 @@ def render_xlsx(snapshot: dict) -> bytes:
         for row in rows:
             cells = []
             for index, value in enumerate(row):
-                cell = WriteOnlyCell(sheet, value=value)
+                cell = xlsx_cell(sheet, value)
                 if index in percent_at or (is_summary and index == 1 and isinstance(value, float)):
                     cell.number_format = PERCENT_FORMAT
                 cells.append(cell)
@@ -168,7 +168,7 @@ def render_csv(snapshot: dict) -> str:
     """One row per figure (long format): section, code, name, figure, value,
     unit, coverage, data gaps. Percentages are 0–100 with one decimal."""
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv_writer(out)
     writer.writerow(["section", "code", "name", "figure", "value", "unit", "coverage", "data_gaps"])
     meta = snapshot["meta"]
     plan = snapshot["plan_progress"]

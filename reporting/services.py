@@ -22,7 +22,7 @@ functions, so each rule exists once:
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import PurePath
 
 from django.conf import settings
@@ -32,6 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from actions.models import Action
+from metroplan.numbers import parse_decimal_input
 from metroplan.permissions import can_review, can_write_update_for, is_secretariat
 from metroplan.services import PermissionDenied, ServiceError, ValidationError, check_version
 from reporting.models import Evidence, IndicatorValue, PeriodReopening, ProgressUpdate
@@ -46,24 +47,28 @@ class IndicatorEntry:
     reason: str = ""
 
 
-def parse_indicator_entry(raw_value, not_available: bool = False, reason: str = "") -> IndicatorEntry:
+def parse_indicator_entry(
+    raw_value, not_available: bool = False, reason: str = "", *, language: str | None
+) -> IndicatorEntry:
     """Turn user input into an IndicatorEntry or raise ValidationError (never
-    free text in a number's place)."""
+    free text in a number's place). Text is read in `language` (the page's or
+    the upload's; None for the API's point-only format) by
+    metroplan.numbers.parse_decimal_input: nothing is guessed or rounded."""
     if not_available:
         if not (reason or "").strip():
             raise ValidationError(_("Say why the value is not available."))
+        limit = IndicatorValue._meta.get_field("not_available_reason").max_length
+        if len(reason.strip()) > limit:
+            raise ValidationError(_("Say why in %(limit)s characters at most; this has %(count)s.")
+                                  % {"limit": limit, "count": len(reason.strip())})
         return IndicatorEntry(not_available=True, reason=reason.strip())
     if raw_value is None or (isinstance(raw_value, str) and not raw_value.strip()):
         return IndicatorEntry()
-    try:
-        value = Decimal(str(raw_value).strip().replace(",", ""))
-    except InvalidOperation as exc:
-        raise ValidationError(_("Enter a number, or mark the value as not available.")) from exc
-    if not value.is_finite():
-        raise ValidationError(_("Enter a finite number."))
-    if abs(value) >= Decimal("1e12"):
-        raise ValidationError(_("This number is too large."))
-    return IndicatorEntry(value=value.quantize(Decimal("0.01")))
+    column = IndicatorValue._meta.get_field("value")
+    value = parse_decimal_input(
+        raw_value, language=language, decimal_places=column.decimal_places, max_digits=column.max_digits
+    )
+    return IndicatorEntry(value=value)
 
 
 def period_lock_reason(*, period, member, today=None) -> str | None:

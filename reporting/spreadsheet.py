@@ -10,14 +10,17 @@ from dataclasses import dataclass, field
 from io import BytesIO
 
 from django.db import transaction
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from actions.models import Action, Indicator
+from metroplan.limits import NARRATIVE_MAX_LENGTH
 from metroplan.services import ServiceError, ValidationError
+from metroplan.spreadsheets import SpreadsheetRefused, xlsx_append, xlsx_open, xlsx_rows
 from reporting.models import IndicatorValue, ProgressUpdate
 from reporting.selectors_updates import due_slots
 from reporting.services import IndicatorEntry, parse_indicator_entry, update_save, update_submit
@@ -62,12 +65,12 @@ def workbook_build(*, member) -> bytes:
     sheet = book.active
     sheet.title = UPDATES_SHEET
     values_sheet = book.create_sheet(VALUES_SHEET)
-    sheet.append(UPDATE_COLUMNS)
-    values_sheet.append(VALUE_COLUMNS)
+    xlsx_append(sheet, UPDATE_COLUMNS)
+    xlsx_append(values_sheet, VALUE_COLUMNS)
     status_labels = [str(label) for label in Action.Status.labels]
     for slot in slots:
         update = updates.get((slot.period.pk, slot.action.pk))
-        sheet.append([
+        xlsx_append(sheet, [
             member.slug, slot.period.code, slot.action.code, slot.action.title, slot.period.deadline,
             slot.state, update.version if update else 0,
             update.get_status_display() if update and update.status else "",
@@ -75,7 +78,7 @@ def workbook_build(*, member) -> bytes:
         ])
         for indicator in indicators.get(slot.action.pk, []):
             value = values.get((update.pk, indicator.pk)) if update else None
-            values_sheet.append([
+            xlsx_append(values_sheet, [
                 member.slug, slot.period.code, slot.action.code, indicator.code, indicator.name, indicator.unit,
                 indicator.baseline, indicator.target,
                 value.value if value and not value.not_available else None,
@@ -173,12 +176,13 @@ def _yes_no(value) -> bool | None:
 
 
 def _rows(ws, columns: list[str], result: UpdatesImportResult):
-    header = [_text(c) for c in next(ws.iter_rows(min_row=1, max_row=1, values_only=True), ())]
+    rows = xlsx_rows(ws)
+    header = [_text(c) for c in next(rows, ())]
     if header[: len(columns)] != columns:
         result.add(ws.title, 1, None, _("The header row of sheet “%(sheet)s” was changed; it must read: %(cols)s.")
                    % {"sheet": ws.title, "cols": ", ".join(columns)})
         return
-    for number, row in enumerate(ws.iter_rows(min_row=2, values_only=True), start=2):
+    for number, row in enumerate(rows, start=2):
         cells = dict(zip(columns, list(row) + [None] * (len(columns) - len(row)), strict=False))
         if all(_text(v) == "" for v in cells.values()):
             continue
@@ -186,19 +190,33 @@ def _rows(ws, columns: list[str], result: UpdatesImportResult):
 
 
 def workbook_import(*, user, member, file) -> UpdatesImportResult:
-    """Check every row of an uploaded workbook, then apply all of it or none."""
+    """Check every row of an uploaded workbook, then apply all of it or none.
+    The file is checked (size, unpacked size, sheets, rows) before it is read."""
     result = UpdatesImportResult()
     try:
-        book = load_workbook(file, data_only=True)
-    except Exception:  # noqa: BLE001 - openpyxl raises many kinds of errors on a bad file
-        result.add(_("file"), 0, None, _("This is not an .xlsx spreadsheet that metroplan can read. "
-                                         "Download a fresh one and fill it in."))
+        book = xlsx_open(file)
+    except SpreadsheetRefused as exc:
+        result.add(_("file"), 0, None, exc.message)
         return result
+    try:
+        slots = _read(book, member=member, result=result)
+    except SpreadsheetRefused as exc:
+        result.add(_("file"), 0, None, exc.message)
+    finally:
+        book.close()
+    if not result.ok:
+        return result
+    _apply(user=user, member=member, slots=slots, result=result)
+    return result
+
+
+def _read(book, *, member, result: UpdatesImportResult) -> dict:
+    """The rows of `book` as slots to save, every bad cell recorded in `result`."""
     for name in (UPDATES_SHEET, VALUES_SHEET):
         if name not in book.sheetnames:
             result.add(name, 0, None, _("The sheet “%(sheet)s” is missing.") % {"sheet": name})
     if not result.ok:
-        return result
+        return {}
 
     allowed = {(s.period.code, s.action.code): s for s in due_slots(member)}
     stored = {
@@ -246,6 +264,11 @@ def workbook_import(*, user, member, file) -> UpdatesImportResult:
         if submit is None:
             result.add(ws.title, number, col["Submit (yes/no)"], _("Write yes or no."))
             continue
+        narrative = _text(cells["Narrative"])
+        if len(narrative) > NARRATIVE_MAX_LENGTH:
+            result.add(ws.title, number, col["Narrative"], _("The narrative can be %(limit)s characters at most; "
+                       "this one has %(count)s.") % {"limit": NARRATIVE_MAX_LENGTH, "count": len(narrative)})
+            continue
         version_text = _text(cells["Version"])
         if version_text and not version_text.isdigit():
             result.add(ws.title, number, col["Version"], _("Leave the version as it was downloaded."))
@@ -253,7 +276,7 @@ def workbook_import(*, user, member, file) -> UpdatesImportResult:
         slots[key] = _Slot(
             row=number, period=slot.period, action=slot.action, update=update,
             version=int(version_text) if version_text else None, status=status,
-            narrative=_text(cells["Narrative"]), submit=submit,
+            narrative=narrative, submit=submit,
         )
 
     indicators = {
@@ -293,16 +316,16 @@ def workbook_import(*, user, member, file) -> UpdatesImportResult:
             result.add(ws.title, number, vcol["Value"], _("Give a number or mark it as not available, not both."))
             continue
         try:
+            # A numeric cell stays a number; a text cell is read in the uploader's language.
             slot.values[indicator.pk] = parse_indicator_entry(
-                raw, not_available, _text(cells["Why not available"])
+                raw, not_available, _text(cells["Why not available"]), language=get_language()
             )
         except ValidationError as exc:
             column = vcol["Why not available"] if not_available else vcol["Value"]
             result.add(ws.title, number, column, " ".join(exc.messages))
-    if not result.ok:
-        return result
-    _apply(user=user, member=member, slots=slots, result=result)
-    return result
+    if result.ok and not slots:
+        result.add(UPDATES_SHEET, 0, None, _("The sheet “%(sheet)s” has no rows to apply.") % {"sheet": UPDATES_SHEET})
+    return slots
 
 
 class _RollBack(Exception):

@@ -495,13 +495,12 @@ def spreadsheet_upload(request):
     member = _require_focal_point(request)
     form = SpreadsheetUploadForm(request.POST or None, request.FILES or None)
     result = None
-    status = 200
+    status = 400 if request.method == "POST" else 200  # an upload not applied is never a success
     if request.method == "POST" and form.is_valid():
         result = spreadsheet.workbook_import(user=request.user, member=member, file=form.cleaned_data["file"])
         if result.ok:
             messages.success(request, _("Spreadsheet applied: %(saved)d updates saved, %(submitted)d submitted.")
                              % {"saved": result.saved, "submitted": result.submitted})
             return redirect("updates")
-        status = 400
     return render(request, "reporting/spreadsheet_upload.html",
                   {"form": form, "result": result, "member": member}, status=status)

@@ -1,10 +1,12 @@
 """Plan import/export: download, edit, preview, apply all or nothing."""
 
+import csv
 import io
 from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 from openpyxl import load_workbook
 
 from actions import plan_import, services
@@ -12,6 +14,7 @@ from actions.models import Action, Goal, Indicator
 from actions.spreadsheet import export_xlsx
 from actions.tests.plan_helpers import small_plan
 from metroplan.testing import factories as f
+from metroplan.testing.files import zip_bomb_xlsx
 
 pytestmark = pytest.mark.django_db
 
@@ -98,7 +101,7 @@ def test_partly_bad_file_is_refused_whole_with_every_error(cast):
     assert "before the start date" in messages
     assert "appears twice" in messages
     assert "no goal 9" in messages
-    assert "'abc' is not a number" in messages
+    assert "baseline: “abc” is not a number" in messages
     assert all(e.row for e in result.errors)
     with pytest.raises(plan_import.ImportRefused):
         plan_import.plan_import_apply(user=cast.staff, plan=plan, content=content)
@@ -115,6 +118,30 @@ def test_an_imported_weight_outside_the_models_range_is_refused_naming_the_row_a
         ("Actions", "weight: Ensure this value is greater than or equal to 1.")
     ]
     assert result.errors[0].row == 3
+
+
+@pytest.mark.parametrize(
+    ("language", "cell", "stored"),
+    [("fr", "1,5", Decimal("1.50")), ("es", "1.234,5", Decimal("1234.50")), ("en", "1,234.5", Decimal("1234.50")),
+     ("fr", 2.5, Decimal("2.50"))],
+)
+def test_a_target_is_read_in_the_uploaders_language(cast, language, cell, stored):
+    plan, *_ = small_plan()
+    workbook = workbook_of(plan)
+    set_cell(workbook["Indicators"], {"code": "1.1.a"}, "target", cell)
+    with translation.override(language):
+        plan_import.plan_import_apply(user=cast.staff, plan=plan, content=save(workbook))
+    assert Indicator.objects.get(code="1.1.a").target == stored
+
+
+@pytest.mark.parametrize(("language", "cell"), [("en", "0.125"), ("en", 0.125), ("fr", "1.234,5"), ("en", "2,5")])
+def test_a_target_is_never_rounded_or_guessed(cast, language, cell):
+    plan, *_ = small_plan()
+    workbook = workbook_of(plan)
+    set_cell(workbook["Indicators"], {"code": "1.1.a"}, "target", cell)
+    with translation.override(language):
+        result = plan_import.plan_import_preview(user=cast.staff, plan=plan, content=save(workbook))
+    assert [e.message for e in result.errors if "target:" in e.message]
 
 
 def test_deleting_an_action_with_updates_is_refused_with_the_reason(cast):
@@ -147,7 +174,7 @@ def test_rows_changed_in_metroplan_since_the_download_are_refused(cast):
 @pytest.mark.parametrize(
     ("content", "words"),
     [
-        (b"not a spreadsheet", "not a readable .xlsx"),
+        (b"not a spreadsheet", "not an .xlsx spreadsheet"),
         (None, "sheet 'Indicators' is missing"),
     ],
 )
@@ -186,3 +213,34 @@ def test_import_page_refuses_a_csv(client, cast):
     upload.name = "plan.csv"
     response = client.post(reverse("plan-import"), {"file": upload})
     assert "cannot be imported" in response.content.decode()
+
+
+def test_plan_exports_write_formula_like_text_as_text_and_it_imports_back_unchanged(client, cast):
+    plan, goal1, *_ = small_plan()
+    goal1.title_en = "=HYPERLINK(\"http://evil\",\"x\")"
+    goal1.save()
+    Action.objects.filter(code="1.1").update(title_en="+1+2", description_en="@SUM(A1)")
+    workbook = workbook_of(plan)
+    header = [c.value for c in workbook["Goals"][1]]
+    cell = next(r for r in workbook["Goals"].iter_rows(min_row=2) if r[0].value == goal1.code)[header.index("title_en")]
+    assert cell.value == goal1.title_en and cell.data_type == "s" and cell.quotePrefix
+    result = services.plan_import_preview(user=cast.staff, plan=plan, content=save(workbook))
+    assert result.ok and result.changes == []
+
+    client.force_login(cast.staff)
+    body = client.get(reverse("plan-export-csv")).content.decode()
+    rows = list(csv.reader(io.StringIO(body)))
+    assert not [value for row in rows for value in row if value.startswith(("=", "+", "@"))]
+    assert any(value == "'" + goal1.title_en for row in rows for value in row)
+    assert any(value == "'+1+2" for row in rows for value in row)
+
+
+@pytest.mark.parametrize(("content", "says"), [(b"", "The submitted file is empty."), (None, "unpacks to")])
+def test_an_empty_or_bomb_plan_upload_is_a_clear_400(client, cast, content, says):
+    small_plan()
+    client.force_login(cast.staff)
+    upload = io.BytesIO(zip_bomb_xlsx() if content is None else content)
+    upload.name = "plan.xlsx"
+    response = client.post(reverse("plan-import"), {"file": upload})
+    assert response.status_code == 400
+    assert says in response.content.decode()

@@ -7,6 +7,8 @@ import json
 
 from rest_framework.renderers import BaseRenderer
 
+from metroplan.spreadsheets import csv_text
+
 
 def flatten(row: dict, prefix: str = "") -> dict:
     """{"progress": {"value": 0.5}} → {"progress.value": 0.5}; lists of plain
@@ -24,22 +26,6 @@ def flatten(row: dict, prefix: str = "") -> dict:
         else:
             flat[name] = value
     return flat
-
-
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def cell(value):
-    """A value safe to open in a spreadsheet: text that a spreadsheet would run
-    as a formula is prefixed with an apostrophe; numbers stay numbers."""
-    if value is None:
-        return ""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        try:
-            float(value)
-        except ValueError:
-            return "'" + value
-    return value
 
 
 class CSVRenderer(BaseRenderer):
@@ -66,5 +52,5 @@ class CSVRenderer(BaseRenderer):
         writer = csv.DictWriter(out, fieldnames=header, extrasaction="ignore", lineterminator="\r\n")
         writer.writeheader()
         for row in flat_rows:
-            writer.writerow({key: cell(value) for key, value in row.items()})
+            writer.writerow({key: csv_text(value) for key, value in row.items()})
         return out.getvalue().encode(self.charset)

@@ -9,6 +9,8 @@ from rest_framework import serializers
 from actions.models import Action, Plan
 from members.api.serializers import ComplianceSerializer
 from members.models import Member
+from metroplan.api.fields import DecimalInputField
+from metroplan.limits import COMMENT_MAX_LENGTH, NARRATIVE_MAX_LENGTH
 from metroplan.permissions import member_of
 from reporting.models import Evidence, IndicatorValue, ProgressUpdate, Report, ReportingPeriod
 
@@ -121,7 +123,7 @@ class IndicatorEntrySerializer(serializers.Serializer):
     """One indicator's value: a number, or not available with a reason."""
 
     indicator = serializers.IntegerField(min_value=1, help_text="The indicator's id.")
-    value = serializers.DecimalField(
+    value = DecimalInputField(
         max_digits=14, decimal_places=2, required=False, allow_null=True,
         help_text="A number; null (with not_available false) clears the value.",
     )
@@ -140,7 +142,7 @@ class IndicatorEntrySerializer(serializers.Serializer):
 class UpdateWriteSerializer(serializers.Serializer):
     """What a focal point (or staff) writes on an update; all optional on PATCH."""
 
-    narrative = serializers.CharField(allow_blank=True, max_length=20000)
+    narrative = serializers.CharField(allow_blank=True, max_length=NARRATIVE_MAX_LENGTH)
     status = serializers.ChoiceField(choices=Action.Status.choices, allow_blank=True)
     no_change = serializers.BooleanField()
     values = IndicatorEntrySerializer(many=True, help_text="Values per indicator; on PUT, the complete set.")
@@ -170,7 +172,7 @@ class UpdateCreateSerializer(UpdateWriteSerializer):
     )
     action = serializers.CharField(max_length=10, help_text="Code of the action, e.g. 1.2.")
     period = serializers.CharField(max_length=20, help_text="Code of the period, e.g. 2022-Q3.")
-    narrative = serializers.CharField(allow_blank=True, max_length=20000, required=False, default="")
+    narrative = serializers.CharField(allow_blank=True, max_length=NARRATIVE_MAX_LENGTH, required=False, default="")
     status = serializers.ChoiceField(choices=Action.Status.choices, allow_blank=True, required=False, default="")
     no_change = serializers.BooleanField(required=False, default=False)
     values = IndicatorEntrySerializer(many=True, required=False, default=list)
@@ -209,7 +211,7 @@ class TransitionSerializer(serializers.Serializer):
 
 
 class ReturnSerializer(TransitionSerializer):
-    comment = serializers.CharField(max_length=5000, help_text="What should change; required.")
+    comment = serializers.CharField(max_length=COMMENT_MAX_LENGTH, help_text="What should change; required.")
 
 
 class ReportFilesSerializer(serializers.Serializer):

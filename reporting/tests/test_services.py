@@ -36,18 +36,34 @@ def save(world, cast, user=None, **kwargs):
 @pytest.mark.parametrize("raw", ["abc", "12abc", "1.2.3", "nan", "inf", "1e15"])
 def test_a_value_that_is_not_a_usable_number_is_refused(raw):
     with pytest.raises(ValidationError):
-        parse_indicator_entry(raw)
+        parse_indicator_entry(raw, language="en")
 
 
 def test_numbers_are_parsed_with_thousands_separators():
-    assert parse_indicator_entry("1,234.5").value == Decimal("1234.50")
-    assert parse_indicator_entry("  ").value is None
+    assert parse_indicator_entry("1,234.5", language="en").value == Decimal("1234.50")
+    assert parse_indicator_entry("  ", language="en").value is None
+
+
+@pytest.mark.parametrize(
+    ("language", "typed", "stored"),
+    [("fr", "1,5", "1.50"), ("fr", "1 234,5", "1234.50"), ("es", "2,5", "2.50"), ("es", "1.234,5", "1234.50"),
+     ("en", "1,234.5", "1234.50"), (None, "1234.5", "1234.50")],
+)
+def test_an_indicator_value_is_read_in_the_language_it_was_typed_in(language, typed, stored):
+    assert str(parse_indicator_entry(typed, language=language).value) == stored
+
+
+@pytest.mark.parametrize(("language", "typed"), [("fr", "1.234,5"), ("en", "0.125"), ("en", "2,5"), (None, "1,5")])
+def test_an_indicator_value_is_never_rounded_or_guessed(language, typed):
+    # The audit's cases: "1.234,5" had become 1.23, "0.125" 0.12, "2,5" 25.00.
+    with pytest.raises(ValidationError):
+        parse_indicator_entry(typed, language=language)
 
 
 def test_not_available_needs_a_reason():
     with pytest.raises(ValidationError):
-        parse_indicator_entry("", not_available=True, reason=" ")
-    assert parse_indicator_entry("", True, "Survey delayed").not_available
+        parse_indicator_entry("", not_available=True, reason=" ", language="en")
+    assert parse_indicator_entry("", True, "Survey delayed", language="en").not_available
 
 
 def test_empty_narrative_can_be_saved_as_draft_but_not_submitted(cast, world):

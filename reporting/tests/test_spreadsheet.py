@@ -1,6 +1,7 @@
 """The offline round-trip: download, fill, upload; all or nothing, with a
 report naming each bad row and cell; never another member's or an approved update."""
 
+import time
 from decimal import Decimal
 from io import BytesIO
 
@@ -9,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import load_workbook
 
+from metroplan.testing.files import zip_bomb_xlsx
 from reporting.models import ProgressUpdate
 from reporting.spreadsheet import UPDATE_COLUMNS, UPDATES_SHEET, VALUE_COLUMNS, VALUES_SHEET
 
@@ -33,12 +35,12 @@ def rows(book, sheet, columns):
     }
 
 
-def upload(client, book):
+def upload(client, book, language="en"):
     out = BytesIO()
     book.save(out)
     return client.post(reverse("update-spreadsheet-upload"), {
         "file": SimpleUploadedFile("filled.xlsx", out.getvalue()),
-    })
+    }, HTTP_ACCEPT_LANGUAGE=language)
 
 
 @pytest.fixture
@@ -161,3 +163,116 @@ def test_a_file_that_is_not_a_spreadsheet_is_refused(focal):
                           {"file": SimpleUploadedFile("notes.xlsx", b"not a zip")})
     assert response.status_code == 400
     assert "not an .xlsx spreadsheet" in response.content.decode()
+
+
+# Numbers ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("language", "cell", "stored"),
+    [
+        ("fr", "2,5", "2.50"),  # a text cell, as a French spreadsheet saves it: was stored as 25.00
+        ("fr", "1 234,5", "1234.50"),
+        ("es", "1.234,5", "1234.50"),
+        ("en", "1,234.5", "1234.50"),
+        ("fr", 2.5, "2.50"),  # a numeric cell is a number in every language, never re-read as text
+        ("en", 2.5, "2.50"),
+        ("es", 1234, "1234.00"),
+    ],
+)
+def test_a_value_cell_is_stored_as_it_was_meant(focal, cast, world, language, cell, stored):
+    book = download(focal)
+    updates, values = fill_good(book)
+    updates[("2022-Q2", "1.1", None)]["Status"].value = "at_risk"  # the code reads the same in every language
+    values[("2022-Q2", "1.1", "1.1.a")]["Value"].value = cell
+    response = upload(focal, book, language=language)
+    assert response.status_code == 302, [e.message for e in response.context["result"].errors]
+    value = ProgressUpdate.objects.get(action=world.action).values.get(indicator=world.ind_count).value
+    assert str(value) == stored
+
+
+@pytest.mark.parametrize(
+    ("language", "cell", "says"),
+    [
+        ("en", "2,5", "Write decimals with a point: 2.5."),
+        ("fr", "1.234,5", "n'est pas un nombre"),
+        ("en", 0.125, "at most 2 decimals"),
+        ("en", "0.125", "at most 2 decimals"),
+    ],
+)
+def test_a_value_cell_that_would_be_guessed_is_refused_and_named(focal, cast, world, language, cell, says):
+    book = download(focal)
+    updates, values = fill_good(book)
+    updates[("2022-Q2", "1.1", None)]["Status"].value = "at_risk"  # the code reads the same in every language
+    values[("2022-Q2", "1.1", "1.1.a")]["Value"].value = cell
+    response = upload(focal, book, language=language)
+    assert response.status_code == 400
+    row = values[("2022-Q2", "1.1", "1.1.a")]["Value"].row
+    errors = {(e.sheet, e.cell): e.message for e in response.context["result"].errors}
+    assert says in errors[(VALUES_SHEET, f"I{row}")]
+    assert not ProgressUpdate.objects.exists()
+
+
+# Formulas and limits ---------------------------------------------------------------------------
+
+
+def test_a_narrative_that_looks_like_a_formula_is_text_and_survives_the_round_trip(focal, cast, world):
+    # It had become a live formula in the workbook, and was erased by the upload.
+    make_update(world, cast.member_a, state="draft", narrative="=SUM(A1)")
+    world.action.title = "=HYPERLINK(\"http://evil\",\"x\")"
+    world.action.save()
+    book = download(focal)
+    row = rows(book, UPDATES_SHEET, UPDATE_COLUMNS)[("2022-Q2", "1.1", None)]
+    assert row["Narrative"].value == "=SUM(A1)" and row["Narrative"].data_type == "s"
+    assert row["Action title"].data_type == "s" and row["Action title"].quotePrefix
+    row["Status"].value = "at_risk"
+    response = upload(focal, book)
+    assert response.status_code == 302, [e.message for e in response.context["result"].errors]
+    assert ProgressUpdate.objects.get(action=world.action).narrative == "=SUM(A1)"
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [(b"", "The submitted file is empty."), (b"PK\x05\x06" + b"\0" * 18, "not an .xlsx spreadsheet")],
+)
+def test_an_empty_upload_is_a_clear_error_not_a_success(focal, content, says):
+    response = focal.post(reverse("update-spreadsheet-upload"), {"file": SimpleUploadedFile("e.xlsx", content)})
+    assert response.status_code == 400
+    assert says in response.content.decode()
+
+
+def test_a_workbook_with_no_rows_is_refused(focal, cast, world):
+    book = download(focal)
+    for name in (UPDATES_SHEET, VALUES_SHEET):
+        book[name].delete_rows(2, book[name].max_row)
+    response = upload(focal, book)
+    assert response.status_code == 400
+    assert "has no rows to apply" in response.content.decode()
+
+
+def test_a_zip_bomb_is_refused_at_once(focal):
+    bomb = zip_bomb_xlsx()  # 3 MB, 450 MB of XML
+    started = time.perf_counter()
+    response = focal.post(reverse("update-spreadsheet-upload"), {"file": SimpleUploadedFile("b.xlsx", bomb)})
+    assert time.perf_counter() - started < 1
+    assert response.status_code == 400
+    assert "unpacks to" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("sheet", "key", "column", "text", "says"),
+    [
+        (UPDATES_SHEET, ("2022-Q2", "1.1", None), "Narrative", "x" * 20_001, "20000 characters at most"),
+        (VALUES_SHEET, ("2022-Q2", "1.1", "1.1.b"), "Why not available", "y" * 501, "500 characters at most"),
+    ],
+)
+def test_texts_over_the_limits_of_the_form_and_the_api_are_refused_by_cell(focal, sheet, key, column, text, says):
+    book = download(focal)
+    fill_good(book)
+    cell = rows(book, sheet, UPDATE_COLUMNS if sheet == UPDATES_SHEET else VALUE_COLUMNS)[key][column]
+    cell.value = text
+    response = upload(focal, book)
+    assert response.status_code == 400
+    errors = {(e.sheet, e.cell): e.message for e in response.context["result"].errors}
+    assert says in errors[(sheet, cell.coordinate)]
+    assert not ProgressUpdate.objects.exists()

@@ -106,7 +106,7 @@ def test_form_shows_units_baseline_target_and_prefills_from_the_previous_update(
     body = response.content.decode()
     assert "Last quarter&#x27;s text" in body and "Pre-filled from your 2022-Q1 update" in body
     assert "Unit: EUR" in body and "Target: 50000" in body
-    assert 'type="number"' in body
+    assert 'inputmode="decimal"' in body  # text, so that "1,5" can be typed in French
     assert response.context["form"].initial[f"ind_{world.ind_count.pk}_value"] == "10"
 
 
@@ -141,9 +141,55 @@ def test_a_non_numeric_value_is_refused_next_to_its_field_and_nothing_is_saved(c
     response = client.post(edit_url(world), data)
     assert response.status_code == 400
     errors = response.context["form"].errors[f"ind_{world.ind_count.pk}_value"]
-    assert errors == ["Enter a number, or mark the value as not available."]
+    assert errors == ["“twelve” is not a number; write it like 1234.5."]
     assert 'value="twelve"' in response.content.decode()  # shown back, not lost
     assert not ProgressUpdate.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("language", "typed", "stored"),
+    [("fr", "1,5", "1.50"), ("fr", "1\u202f234,5", "1234.50"), ("fr", "1 234,5", "1234.50"),
+     ("es", "2,5", "2.50"), ("es", "1.234,5", "1234.50"), ("en", "1,234.5", "1234.50"), ("en", "1.5", "1.50")],
+)
+def test_a_value_is_stored_as_typed_in_the_pages_language(client, cast, world, language, typed, stored):
+    client.force_login(cast.focal_a)
+    data = form_data(world, **{f"ind_{world.ind_count.pk}_value": typed})
+    response = client.post(edit_url(world), data, HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 302
+    update = ProgressUpdate.objects.get()
+    assert str(update.values.get(indicator=world.ind_count).value) == stored
+
+
+@pytest.mark.parametrize(
+    ("language", "typed", "message"),
+    [
+        ("fr", "1.234,5", "« 1.234,5 » n'est pas un nombre ; écrivez-le comme 1234,5."),
+        ("fr", "0,125", "« 0,125 » a plus de décimales que cette valeur n'en garde : 2 décimales au plus."),
+        ("es", "1.234", "«1.234» es ambiguo: escriba 1234 para los miles o 1,234 para los decimales."),
+        ("en", "2,5", "Write decimals with a point: 2.5."),
+        ("en", "0.125", "“0.125” has more decimals than this value keeps: give at most 2 decimals."),
+    ],
+)
+def test_a_value_that_would_be_guessed_is_refused_next_to_its_field(client, cast, world, language, typed, message):
+    client.force_login(cast.focal_a)
+    data = form_data(world, **{f"ind_{world.ind_count.pk}_value": typed})
+    response = client.post(edit_url(world), data, HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 400
+    assert response.context["form"].errors[f"ind_{world.ind_count.pk}_value"] == [message]
+    assert not ProgressUpdate.objects.exists()
+
+
+def test_the_form_shows_a_saved_value_in_the_pages_language_and_takes_it_back_unchanged(client, cast, world):
+    update = make_update(world, cast.member_a)
+    update.values.filter(indicator=world.ind_count).update(value=Decimal("1234.5"))
+    client.force_login(cast.focal_a)
+    page = client.get(edit_url(world), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    field = f'name="ind_{world.ind_count.pk}_value"'
+    tag = next(t for t in page.split("<input") if field in t)
+    assert 'value="1234,5"' in tag and 'inputmode="decimal"' in tag and 'type="text"' in tag
+    data = form_data(world, version=update.version, **{f"ind_{world.ind_count.pk}_value": "1234,5"})
+    assert client.post(edit_url(world), data, HTTP_ACCEPT_LANGUAGE="fr").status_code == 302
+    assert update.values.get(indicator=world.ind_count).value == Decimal("1234.50")
 
 
 def test_a_value_and_not_available_together_is_refused(client, cast, world):
