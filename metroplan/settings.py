@@ -11,7 +11,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from metroplan.env import env_bool, env_int, env_list, env_str
+from metroplan.env import env_bool, env_int, env_list, env_networks, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("METROPLAN_VAR_DIR", str(BASE_DIR / "var")))
@@ -123,12 +123,23 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "overview"
 LOGOUT_REDIRECT_URL = "login"
 
-# Brute-force protection on the login form.
+# Brute-force protection on the login form: failures are counted per username
+# and client address together, so that an attacker locks only themselves out of
+# the accounts they try, never a user signing in from elsewhere, nor everybody
+# behind the proxy (the address is the real client's: see TRUSTED_PROXIES).
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 10)
 AXES_COOLOFF_TIME = 1  # hours
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 AXES_VERBOSE = False
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "metroplan.security.client_address"
+AXES_LOCKOUT_CALLABLE = "metroplan.security.lockout_response"
+
+# The proxies (addresses or networks) in front of the site: only a request from
+# one of them has its X-Forwarded-For read for the client address
+# (metroplan.security.client_address). Empty: the peer is the client.
+TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES", [])
 
 # Languages: the network works in English, French and Spanish.
 LANGUAGE_CODE = "en"
@@ -225,6 +236,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "token": env_str("API_THROTTLE_TOKEN", "2000/hour"),
         "anonymous": env_str("API_THROTTLE_ANON", "100/hour"),
+        "failed_token": env_str("API_THROTTLE_FAILED_TOKEN", "20/hour"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }

@@ -16,5 +16,5 @@ STATIC_ROOT = tempfile.mkdtemp(prefix="metroplan-test-static-")
 AXES_ENABLED = False
 REST_FRAMEWORK = {
     **REST_FRAMEWORK,
-    "DEFAULT_THROTTLE_RATES": {"token": "100000/hour", "anonymous": "100000/hour"},
+    "DEFAULT_THROTTLE_RATES": {"token": "100000/hour", "anonymous": "100000/hour", "failed_token": "100000/hour"},
 }
