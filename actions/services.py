@@ -23,7 +23,14 @@ from django.utils.translation import gettext as _
 
 from actions.models import Action, Goal, Indicator, Milestone, Participation, Plan, SustainableDevelopmentGoal
 from metroplan.permissions import SECRETARIAT_GROUP, can_edit_plan
-from metroplan.services import PermissionDenied, ServiceError, ValidationError, check_version
+from metroplan.services import (
+    PermissionDenied,
+    ServiceError,
+    ValidationError,
+    check_integer_ranges,
+    check_version,
+    integer_range,
+)
 
 LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
 
@@ -69,6 +76,7 @@ def _save(obj, user, *, bump: bool = True) -> None:
     """Save with history stamped with `user`; bump the version."""
     if bump:
         obj.version = (obj.version or 0) + 1
+    check_integer_ranges(obj)
     obj._history_user = user
     obj.save()
 
@@ -88,7 +96,9 @@ def _raise(errors: dict) -> None:
 
 
 def _next_order(queryset) -> int:
-    return (queryset.aggregate(m=Max("order"))["m"] or 0) + 1
+    """Last place; at the field's ceiling, the ceiling (ties sort by code)."""
+    ceiling = integer_range(queryset.model._meta.get_field("order"))[1]
+    return min((queryset.aggregate(m=Max("order"))["m"] or 0) + 1, ceiling)
 
 
 def _clean_code(value) -> str:

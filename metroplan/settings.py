@@ -54,13 +54,15 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "metroplan.middleware.RejectNulCharactersMiddleware",
+    "metroplan.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "metroplan.middleware.RejectNulCharactersMiddleware",
+    "metroplan.middleware.PrivatePagesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -220,6 +222,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["metroplan.permissions.ApiAccess"],
+    # DRF's parsers that also refuse NUL characters and too deep JSON (a 400).
+    "DEFAULT_PARSER_CLASSES": [
+        "metroplan.api.parsers.JSONParser",
+        "metroplan.api.parsers.FormParser",
+        "metroplan.api.parsers.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.SearchFilter",
@@ -264,7 +272,12 @@ SPECTACULAR_SETTINGS = {
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
 EVIDENCE_ALLOWED_EXTENSIONS = ["pdf", "png", "jpg", "jpeg", "docx", "xlsx", "csv", "txt"]
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
+# Bodies are refused (413) from their Content-Length before anything reads them
+# (metroplan.middleware.RequestSizeLimitMiddleware): a form or JSON body at most
+# DATA_UPLOAD_MAX_MEMORY_SIZE, an upload (multipart) at most
+# REQUEST_MAX_UPLOAD_BYTES (an evidence file and the form around it).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2 * 1024 * 1024)
+REQUEST_MAX_UPLOAD_BYTES = env_int("REQUEST_MAX_UPLOAD_BYTES", EVIDENCE_MAX_BYTES + 1024 * 1024)
 
 # A public, read-only view of the overview and approved progress (off by default).
 PUBLIC_DASHBOARD = env_bool("PUBLIC_DASHBOARD", False)
