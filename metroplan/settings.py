@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "django_htmx",
+    "csp",
     "metroplan",
     "members",
     "actions",
@@ -65,6 +66,7 @@ MIDDLEWARE = [
     "metroplan.middleware.PrivatePagesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -172,7 +174,12 @@ STORAGES = {
 # Cache: Redis when given, local memory otherwise.
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {"default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        # A Redis that is away or frozen answers within a second, not after minutes.
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    }}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -279,15 +286,63 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2 * 1024 * 1024)
 REQUEST_MAX_UPLOAD_BYTES = env_int("REQUEST_MAX_UPLOAD_BYTES", EVIDENCE_MAX_BYTES + 1024 * 1024)
 
+# /healthz: each check's deadline (seconds), and a token that shows a monitor
+# the checks' details (staff see them anyway).
+HEALTHZ_TIMEOUT = float(env_str("HEALTHZ_TIMEOUT", "0.8"))
+HEALTHZ_TOKEN = env_str("HEALTHZ_TOKEN", "")
+
 # A public, read-only view of the overview and approved progress (off by default).
 PUBLIC_DASHBOARD = env_bool("PUBLIC_DASHBOARD", False)
 
-# Production hardening: only when not debugging.
+# Sessions: staff sessions end after 8 hours (metroplan.security.shorten_staff_sessions,
+# on login), others' after 3 days.
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 3 * 24 * 3600)
+STAFF_SESSION_AGE = env_int("STAFF_SESSION_AGE", 8 * 3600)
+
+# The public site address, for links in e-mails (no trailing slash).
+SITE_URL = env_str("SITE_URL", "http://localhost:8000").rstrip("/")
+
+# Content Security Policy (django-csp): scripts, styles, images and connections
+# from the site itself only; no inline script, handler or style sheet; no framing.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        # Style attributes only (never <style> or a script): progress bars set their width inline.
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# Production hardening: only when not debugging. HTTPS is required: requests
+# over plain HTTP are redirected and HSTS tells browsers to come back over
+# HTTPS only, unless HTTPS_BY_PROXY says the TLS proxy in front does both (it
+# then must: the deployment checks for them are silenced on that word). The
+# proxy says a request came over HTTPS with X-Forwarded-Proto, which it must
+# set itself (SECURE_PROXY_SSL_HEADER).
 if not DEBUG and not TESTING:
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
     CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_CONTENT_TYPE_NOSNIFF = True
+    HTTPS_BY_PROXY = env_bool("HTTPS_BY_PROXY", False)
+    SECURE_SSL_REDIRECT = not HTTPS_BY_PROXY and env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the container's own health check speaks plain HTTP
+    SECURE_HSTS_SECONDS = 0 if HTTPS_BY_PROXY else env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+    if HTTPS_BY_PROXY:
+        SILENCED_SYSTEM_CHECKS = ["security.W004", "security.W008"]
 
 LOGGING = {
     "version": 1,

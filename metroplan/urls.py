@@ -5,10 +5,11 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from metroplan import views
+from reporting import health
 
 urlpatterns = [
     path("", views.overview, name="overview"),
-    path("healthz", views.healthz, name="healthz"),
+    path("healthz", health.healthz, name="healthz"),
     path("map-table/", views.overview_member_table, name="overview-member-table"),
     path("", include("actions.urls")),
     path("plan/", include("actions.urls_plan")),

@@ -32,3 +32,47 @@ def test_collectstatic_with_debug_off_builds_the_manifest(tmp_path):
     manifest = tmp_path / "staticfiles" / "staticfiles.json"
     assert manifest.exists()
     assert "vendor/chartjs/chart.umd.min.js" in manifest.read_text()
+
+
+def _compose_environment() -> dict[str, str]:
+    """The app's environment in docker-compose.yml with every `${VAR:-default}`
+    at its default, as `docker compose up` with only SECRET_KEY set gives."""
+    import re
+
+    import yaml
+
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    environment = compose["x-app"]["environment"]
+    resolved = {}
+    for name, value in environment.items():
+        value = str(value)
+        value = re.sub(r"\$\{SECRET_KEY:\?[^}]*\}", PRODUCTION_ENV["SECRET_KEY"], value)
+        resolved[name] = re.sub(r"\$\{[A-Z_]+:-([^}]*)\}", r"\1", value)
+    for server in ("DATABASE_URL", "REDIS_URL", "MEDIA_ROOT"):  # hosts of the stack: not needed to check
+        resolved.pop(server, None)
+    return resolved
+
+
+def test_check_deploy_gives_no_warning_with_production_settings(tmp_path):
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", tmp_path=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_check_deploy_gives_no_warning_with_the_docker_compose_defaults(tmp_path):
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", tmp_path=tmp_path, **_compose_environment())
+    assert result.returncode == 0, result.stderr + result.stdout
+
+
+def test_https_can_be_left_to_the_proxy(tmp_path):
+    code = ("from django.conf import settings; "
+            "print(settings.SECURE_SSL_REDIRECT, settings.SECURE_HSTS_SECONDS, settings.SESSION_COOKIE_SECURE)")
+    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "METROPLAN_TESTING"}}
+    clean.update(PRODUCTION_ENV, DJANGO_SETTINGS_MODULE="metroplan.settings", METROPLAN_VAR_DIR=str(tmp_path))
+    on = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True)
+    assert on.stdout.split() == ["True", "31536000", "True"], on.stderr
+    off = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env={**clean, "HTTPS_BY_PROXY": "1"},
+                         capture_output=True, text=True)
+    assert off.stdout.split() == ["False", "0", "True"], off.stderr
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", tmp_path=tmp_path, HTTPS_BY_PROXY="1")
+    assert result.returncode == 0, result.stderr
