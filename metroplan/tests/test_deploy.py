@@ -76,3 +76,8 @@ def test_https_can_be_left_to_the_proxy(tmp_path):
     assert off.stdout.split() == ["False", "0", "True"], off.stderr
     result = run_manage("check", "--deploy", "--fail-level", "WARNING", tmp_path=tmp_path, HTTPS_BY_PROXY="1")
     assert result.returncode == 0, result.stderr
+
+
+def test_the_dockerfile_and_ci_run_the_same_build_checks():
+    assert "RUN sh deploy/build-checks.sh" in (ROOT / "Dockerfile").read_text()
+    assert "sh deploy/build-checks.sh" in (ROOT / ".ci" / "run").read_text()
