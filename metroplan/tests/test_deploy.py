@@ -20,8 +20,9 @@ PRODUCTION_ENV = {
 
 
 def run_manage(*args, tmp_path, **env) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "METROPLAN_TESTING"}}
-    clean.pop("DJANGO_SETTINGS_MODULE", None)
+    # DJANGO_ALLOW_ASYNC_UNSAFE is set by the browser tests' fixture; never in deployment.
+    ignored = {"DEBUG", "SECRET_KEY", "METROPLAN_TESTING", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    clean = {k: v for k, v in os.environ.items() if k not in ignored}
     clean.update(PRODUCTION_ENV, METROPLAN_VAR_DIR=str(tmp_path), **env)
     return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=clean, capture_output=True, text=True)
 
