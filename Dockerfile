@@ -9,7 +9,8 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 RUN pip install --no-cache-dir .
 COPY . .
-RUN SECRET_KEY=build-only python manage.py collectstatic --no-input --verbosity 0
+# collectstatic with DEBUG off, then check --deploy with no warning (also run by .ci/run).
+RUN sh deploy/build-checks.sh
 RUN useradd --create-home metroplan && mkdir -p /app/var && chown metroplan /app/var
 USER metroplan
 EXPOSE 8000

@@ -7,7 +7,11 @@ class MetroplanConfig(AppConfig):
     verbose_name = "metroplan"
 
     def ready(self):
-        from metroplan import db
+        from django.contrib.auth.signals import user_logged_in
+
+        from metroplan import db, security
+
+        user_logged_in.connect(security.shorten_staff_sessions, dispatch_uid="metroplan-staff-session-age")
 
         db.register_lookups()
         connection_created.connect(db.install_timestamp_loader, dispatch_uid="metroplan-timestamp-loader")

@@ -1,9 +1,14 @@
 """What every service shares: the errors it raises and the version check."""
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
+from django.db.backends.base.operations import BaseDatabaseOperations
 from django.utils.translation import gettext as _
 
-__all__ = ["ConflictError", "PermissionDenied", "ServiceError", "ValidationError", "check_version"]
+__all__ = [
+    "ConflictError", "PermissionDenied", "ServiceError", "ValidationError", "check_integer_ranges", "check_version",
+    "integer_range",
+]
 
 
 class ServiceError(Exception):
@@ -38,3 +43,27 @@ def check_version(obj, expected_version: int | None) -> None:
             ) % {"thing": obj._meta.verbose_name, "had": expected_version, "now": obj.version},
             current_version=obj.version,
         )
+
+
+def integer_range(field) -> tuple[int, int]:
+    """The values an integer model field can hold on every supported database
+    (PostgreSQL's column ranges; SQLite would take more and PostgreSQL refuse it)."""
+    return BaseDatabaseOperations.integer_field_ranges[field.get_internal_type()]
+
+
+def check_integer_ranges(obj) -> None:
+    """Refuse, naming the field, an integer that its column cannot hold, before
+    the database does it with an error."""
+    errors = {}
+    for field in obj._meta.concrete_fields:
+        if not isinstance(field, models.IntegerField) or field.primary_key or field.is_relation:
+            continue
+        value = getattr(obj, field.attname)
+        bounds = BaseDatabaseOperations.integer_field_ranges.get(field.get_internal_type())
+        if value is None or not isinstance(value, int) or bounds is None:
+            continue
+        low, high = bounds
+        if not low <= value <= high:
+            errors[field.name] = [_("Give a whole number from %(low)s to %(high)s.") % {"low": low, "high": high}]
+    if errors:
+        raise ValidationError(errors)

@@ -11,7 +11,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from metroplan.env import env_bool, env_int, env_list, env_str
+from metroplan.env import env_bool, env_int, env_list, env_networks, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("METROPLAN_VAR_DIR", str(BASE_DIR / "var")))
@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "django_htmx",
+    "csp",
     "metroplan",
     "members",
     "actions",
@@ -54,15 +55,18 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "metroplan.middleware.RejectNulCharactersMiddleware",
+    "metroplan.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "metroplan.middleware.RejectNulCharactersMiddleware",
+    "metroplan.middleware.PrivatePagesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -123,12 +127,23 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "overview"
 LOGOUT_REDIRECT_URL = "login"
 
-# Brute-force protection on the login form.
+# Brute-force protection on the login form: failures are counted per username
+# and client address together, so that an attacker locks only themselves out of
+# the accounts they try, never a user signing in from elsewhere, nor everybody
+# behind the proxy (the address is the real client's: see TRUSTED_PROXIES).
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 10)
 AXES_COOLOFF_TIME = 1  # hours
 AXES_RESET_ON_SUCCESS = True
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 AXES_VERBOSE = False
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "metroplan.security.client_address"
+AXES_LOCKOUT_CALLABLE = "metroplan.security.lockout_response"
+
+# The proxies (addresses or networks) in front of the site: only a request from
+# one of them has its X-Forwarded-For read for the client address
+# (metroplan.security.client_address). Empty: the peer is the client.
+TRUSTED_PROXIES = env_networks("TRUSTED_PROXIES", [])
 
 # Languages: the network works in English, French and Spanish.
 LANGUAGE_CODE = "en"
@@ -242,6 +257,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["metroplan.permissions.ApiAccess"],
+    # DRF's parsers that also refuse NUL characters and too deep JSON (a 400).
+    "DEFAULT_PARSER_CLASSES": [
+        "metroplan.api.parsers.JSONParser",
+        "metroplan.api.parsers.FormParser",
+        "metroplan.api.parsers.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.SearchFilter",
@@ -258,6 +279,7 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "token": env_str("API_THROTTLE_TOKEN", "2000/hour"),
         "anonymous": env_str("API_THROTTLE_ANON", "100/hour"),
+        "failed_token": env_str("API_THROTTLE_FAILED_TOKEN", "20/hour"),
     },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -285,17 +307,70 @@ SPECTACULAR_SETTINGS = {
 EVIDENCE_MAX_BYTES = env_int("EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
 EVIDENCE_ALLOWED_EXTENSIONS = ["pdf", "png", "jpg", "jpeg", "docx", "xlsx", "csv", "txt"]
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
-DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
+# Bodies are refused (413) from their Content-Length before anything reads them
+# (metroplan.middleware.RequestSizeLimitMiddleware): a form or JSON body at most
+# DATA_UPLOAD_MAX_MEMORY_SIZE, an upload (multipart) at most
+# REQUEST_MAX_UPLOAD_BYTES (an evidence file and the form around it).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 2 * 1024 * 1024)
+REQUEST_MAX_UPLOAD_BYTES = env_int("REQUEST_MAX_UPLOAD_BYTES", EVIDENCE_MAX_BYTES + 1024 * 1024)
+
+# /healthz: each check's deadline (seconds), and a token that shows a monitor
+# the checks' details (staff see them anyway).
+HEALTHZ_TIMEOUT = float(env_str("HEALTHZ_TIMEOUT", "0.8"))
+HEALTHZ_TOKEN = env_str("HEALTHZ_TOKEN", "")
 
 # A public, read-only view of the overview and approved progress (off by default).
 PUBLIC_DASHBOARD = env_bool("PUBLIC_DASHBOARD", False)
 
-# Production hardening: only when not debugging.
+# Sessions: staff sessions end after 8 hours (metroplan.security.shorten_staff_sessions,
+# on login), others' after 3 days.
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 3 * 24 * 3600)
+STAFF_SESSION_AGE = env_int("STAFF_SESSION_AGE", 8 * 3600)
+
+# The public site address, for links in e-mails (no trailing slash).
+SITE_URL = env_str("SITE_URL", "http://localhost:8000").rstrip("/")
+
+# Content Security Policy (django-csp): scripts, styles, images and connections
+# from the site itself only; no inline script, handler or style sheet; no framing.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        # Style attributes only (never <style> or a script): progress bars set their width inline.
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# Production hardening: only when not debugging. HTTPS is required: requests
+# over plain HTTP are redirected and HSTS tells browsers to come back over
+# HTTPS only, unless HTTPS_BY_PROXY says the TLS proxy in front does both (it
+# then must: the deployment checks for them are silenced on that word). The
+# proxy says a request came over HTTPS with X-Forwarded-Proto, which it must
+# set itself (SECURE_PROXY_SSL_HEADER).
 if not DEBUG and not TESTING:
     SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", True)
     CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_CONTENT_TYPE_NOSNIFF = True
+    HTTPS_BY_PROXY = env_bool("HTTPS_BY_PROXY", False)
+    SECURE_SSL_REDIRECT = not HTTPS_BY_PROXY and env_bool("SECURE_SSL_REDIRECT", True)
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the container's own health check speaks plain HTTP
+    SECURE_HSTS_SECONDS = 0 if HTTPS_BY_PROXY else env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
+    if HTTPS_BY_PROXY:
+        SILENCED_SYSTEM_CHECKS = ["security.W004", "security.W008"]
 
 LOGGING = {
     "version": 1,

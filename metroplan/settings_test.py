@@ -17,5 +17,5 @@ AXES_ENABLED = False
 OUTBOX_BACKOFF_SECONDS = 0  # each test relays after commit; the back-off has its own test
 REST_FRAMEWORK = {
     **REST_FRAMEWORK,
-    "DEFAULT_THROTTLE_RATES": {"token": "100000/hour", "anonymous": "100000/hour"},
+    "DEFAULT_THROTTLE_RATES": {"token": "100000/hour", "anonymous": "100000/hour", "failed_token": "100000/hour"},
 }

@@ -39,3 +39,5 @@ if settings.DEBUG:
 urlpatterns += [
     path("favicon.ico", RedirectView.as_view(url=settings.STATIC_URL + "favicon.svg", permanent=True)),
 ]
+
+handler400 = "metroplan.error_views.bad_request"

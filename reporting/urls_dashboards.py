@@ -1,11 +1,11 @@
 from django.urls import path
 
+from reporting import health
 from reporting import views_dashboards as views
-from reporting.views_health import healthz
 
 urlpatterns = [
     path("", views.overview, name="overview"),
-    path("healthz", healthz, name="healthz"),
+    path("healthz", health.healthz, name="healthz"),
     path("map-table/", views.overview_member_table, name="overview-member-table"),
     path("goals/<str:code>/", views.goal_detail, name="goal-detail"),
     path("actions/<str:code>/", views.action_detail, name="action-detail"),

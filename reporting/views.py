@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from actions.models import Action, Goal
 from members.models import Member, Region
 from metroplan.permissions import can_edit_update, can_read_update_history, can_review, can_write_update_for, member_of
+from metroplan.security import safe_next
 from metroplan.services import ConflictError, PermissionDenied, ServiceError, ValidationError
 from reporting import selectors_updates as selectors
 from reporting import services, spreadsheet
@@ -409,7 +410,7 @@ def review_bulk_approve(request):
         messages.success(request, _("Approved %(count)d updates.") % {"count": len(result.approved)})
     for pk, reason in result.skipped:
         messages.warning(request, _("Update #%(pk)s was not approved: %(reason)s") % {"pk": pk, "reason": reason})
-    return redirect(request.POST.get("next") or reverse("update-review-queue"))
+    return redirect(safe_next(request, reverse("update-review-queue")))
 
 
 # Reopening a closed period -------------------------------------------------------------------
@@ -425,7 +426,7 @@ def reopening_request(request, member_slug: str, period_code: str | None = None)
     period = ReportingPeriod.objects.filter(code=period_code).order_by("-start").first()
     if period is None:
         messages.error(request, _("Choose the period you need to report in."))
-        return redirect(request.POST.get("next") or reverse("updates"))
+        return redirect(safe_next(request, reverse("updates")))
     form = ReopeningRequestForm(request.POST)
     form.is_valid()
     try:
@@ -440,7 +441,7 @@ def reopening_request(request, member_slug: str, period_code: str | None = None)
     else:
         messages.success(request, _("Your request to reopen %(period)s went to the secretariat.")
                          % {"period": period.code})
-    return redirect(request.POST.get("next") or reverse("updates"))
+    return redirect(safe_next(request, reverse("updates")))
 
 
 @login_required

@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from actions.languages import translated
 from actions.models import SustainableDevelopmentGoal
 from metroplan.permissions import can_edit_plan
-from metroplan.services import PermissionDenied, ValidationError
+from metroplan.services import PermissionDenied, ValidationError, check_integer_ranges, integer_range
 
 GOAL_FIELDS = {"code", "order", "basis", *translated("title", "description")}
 ACTION_FIELDS = {
@@ -48,6 +48,7 @@ def save_with_history(obj, user, *, bump: bool = True) -> None:
     if bump:
         obj.version = (obj.version or 0) + 1
     obj._history_user = user
+    check_integer_ranges(obj)
     obj.save()
 
 
@@ -66,7 +67,9 @@ def raise_if_any(errors: dict) -> None:
 
 
 def next_order(queryset) -> int:
-    return (queryset.aggregate(m=Max("order"))["m"] or 0) + 1
+    """Last place; at the field's ceiling, the ceiling (ties sort by code)."""
+    ceiling = integer_range(queryset.model._meta.get_field("order"))[1]
+    return min((queryset.aggregate(m=Max("order"))["m"] or 0) + 1, ceiling)
 
 
 def clean_code(value) -> str:

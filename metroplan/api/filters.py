@@ -5,6 +5,9 @@ field and a boolean they cannot read; an integrator then gets every row and
 believes they were filtered. Here each of those is a 400 naming the parameter.
 """
 
+from datetime import UTC, timedelta
+
+from django import forms
 from django.utils.translation import gettext as _
 from django_filters import filters as df_filters
 from django_filters.rest_framework import DjangoFilterBackend
@@ -12,6 +15,8 @@ from rest_framework import exceptions
 from rest_framework.filters import OrderingFilter, SearchFilter
 
 BOOLEAN_VALUES = {"true": True, "false": False, "1": True, "0": False}
+# PostgreSQL reads UTC offsets up to ±15:59; Python's up to ±23:59.
+MAX_UTC_OFFSET = timedelta(hours=15, minutes=59)
 MULTI_VALUE_FILTERS = (df_filters.MultipleChoiceFilter, df_filters.ModelMultipleChoiceFilter)
 
 
@@ -32,6 +37,8 @@ class StrictFilterBackend(DjangoFilterBackend):
                 errors[name] = [_("Give this parameter once.")]
             elif isinstance(filter_, df_filters.BooleanFilter) and values[0].lower() not in BOOLEAN_VALUES:
                 errors[name] = [_("Enter true or false.")]
+            elif isinstance(filter_, df_filters.DateTimeFilter) and (problem := _datetime_problem(filter_, values[0])):
+                errors[name] = [problem]
         if errors:
             raise exceptions.ValidationError(errors)
         return filterset
@@ -51,6 +58,27 @@ class StrictFilterBackend(DjangoFilterBackend):
             if parameter.get("schema", {}).get("type") == "boolean":
                 parameter["schema"] = {"type": "boolean"}
         return parameters
+
+
+def _datetime_problem(filter_, raw: str) -> str | None:
+    """Why a date-time value cannot be used in a query, or None. Malformed
+    values are left to the filter's own form; this refuses what it would let
+    through to the database: an offset beyond ±15:59, or a moment outside the
+    years 1 to 9999 once in UTC."""
+    try:
+        value = filter_.field.clean(raw)
+    except forms.ValidationError:
+        return None
+    if value is None:
+        return None
+    offset = value.utcoffset()
+    if offset is not None and abs(offset) > MAX_UTC_OFFSET:
+        return _("Give a UTC offset between -15:59 and +15:59.")
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        return _("Give a date and time between the years 1 and 9999.")
+    return None
 
 
 class StrictOrderingFilter(OrderingFilter):

@@ -10,7 +10,7 @@ from django.http import JsonResponse
 from django.urls import include, path, re_path
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
 
@@ -36,7 +36,10 @@ def api_urlpatterns(router: DefaultRouter, extra_v1: list) -> list:
         ),
         path(
             "docs/",
-            SpectacularSwaggerView.as_view(url_name="api-schema", permission_classes=[AllowAny]),
+            # The split view serves its init script as a file (?script), so no inline script is needed.
+            SpectacularSwaggerSplitView.as_view(
+                url_name="api-schema", permission_classes=[AllowAny], template_name="api/swagger_ui.html"
+            ),
             name="api-docs",
         ),
         re_path(r"^", not_found),  # any path, newlines included

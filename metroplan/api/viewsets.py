@@ -20,7 +20,6 @@ from contextlib import contextmanager
 from django.http import Http404
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status, viewsets
-from rest_framework.parsers import JSONParser
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 
@@ -28,6 +27,7 @@ from actions.models import Plan
 from metroplan.api import figure_fields
 from metroplan.api.errors import Conflict, PreconditionFailed, PreconditionRequired
 from metroplan.api.filters import StrictFilterBackend, StrictOrderingFilter, StrictSearchFilter
+from metroplan.api.parsers import JSONParser
 from metroplan.api.renderers import CSVRenderer
 from metroplan.api.schema import ApiAutoSchema
 from metroplan.services import ConflictError

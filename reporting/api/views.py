@@ -14,12 +14,12 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_
 from rest_framework import mixins, status
 from rest_framework.decorators import action as viewset_action
 from rest_framework.generics import get_object_or_404
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
 from actions.models import Action, Plan
 from metroplan.api.errors import api_exception_for
 from metroplan.api.filters import in_request_plan
+from metroplan.api.parsers import FormParser, JSONParser, MultiPartParser
 from metroplan.api.viewsets import ApiViewSet, ServiceWriteViewSet
 from metroplan.permissions import WRITE_REPORTERS, WRITE_REVIEWERS, WRITE_STAFF
 from metroplan.services import ConflictError

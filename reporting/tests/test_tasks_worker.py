@@ -66,7 +66,8 @@ def test_beat_schedules_are_in_the_database():
 
 
 @pytest.mark.django_db
-def test_healthz_reports_database_cache_broker_and_beat(client):
+def test_healthz_reports_database_cache_broker_and_beat(client, cast):
+    client.force_login(cast.staff)  # the public sees only ok / error
     body = client.get(reverse("healthz")).json()
     assert body["status"] == "ok"
     assert {k: body["checks"][k] for k in ("database", "cache", "broker")} == {
@@ -81,7 +82,8 @@ def test_healthz_reports_database_cache_broker_and_beat(client):
 
 
 @pytest.mark.django_db
-def test_healthz_is_503_when_the_broker_is_down(client):
+def test_healthz_is_503_when_the_broker_is_down(client, cast):
+    client.force_login(cast.staff)
     saved = celery_app.conf.broker_url
     celery_app.conf.broker_url = "redis://127.0.0.1:1/0"
     try:
