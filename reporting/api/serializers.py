@@ -2,6 +2,8 @@
 shape only; every rule is in reporting.services (update_save, update_submit,
 update_approve, update_return) and reporting.report_services.report_request."""
 
+from datetime import UTC
+
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -11,6 +13,13 @@ from members.api.serializers import ComplianceSerializer
 from members.models import Member
 from metroplan.permissions import member_of
 from reporting.models import Evidence, IndicatorValue, ProgressUpdate, Report, ReportingPeriod
+
+
+def in_utc(*names: str) -> dict:
+    """extra_kwargs that write these timestamps in UTC ("…Z"), the API's zone.
+    Naming the zone spares DRF a look-up of the current one for every value
+    (~7 of its ~9 µs; a page of updates holds ~2,000)."""
+    return {name: {"default_timezone": UTC} for name in names}
 
 
 class PeriodSerializer(serializers.ModelSerializer):
@@ -65,7 +74,7 @@ class PeriodCreateSerializer(PeriodWriteSerializer):
 
 
 class IndicatorValueSerializer(serializers.ModelSerializer):
-    indicator_code = serializers.CharField(source="indicator.code", read_only=True)
+    indicator_code = serializers.CharField(read_only=True)  # annotated by updates_for_api()
     reason = serializers.CharField(source="not_available_reason", read_only=True)
 
     class Meta:
@@ -81,6 +90,7 @@ class EvidenceSerializer(serializers.ModelSerializer):
         model = Evidence
         fields = ["id", "title", "url", "file", "added_at"]
         read_only_fields = fields
+        extra_kwargs = in_utc("added_at")
 
 
 class EvidenceAddSerializer(serializers.Serializer):
@@ -93,15 +103,19 @@ class EvidenceAddSerializer(serializers.Serializer):
 
 
 class UpdateSerializer(serializers.ModelSerializer):
-    member = serializers.CharField(source="member.slug", read_only=True)
-    action = serializers.CharField(source="action.code", read_only=True)
-    period = serializers.CharField(source="period.code", read_only=True)
-    plan = serializers.CharField(source="period.plan.code", read_only=True)
+    """The one shape of an update (API list, detail and CSV). It reads what
+    reporting.api.selectors.updates_for_api() annotates and prefetches: related
+    codes as plain values, values and evidence as lists."""
+
+    member = serializers.CharField(source="member_slug", read_only=True)
+    action = serializers.CharField(source="action_code", read_only=True)
+    period = serializers.CharField(source="period_code", read_only=True)
+    plan = serializers.CharField(source="plan_code", read_only=True)
     status = serializers.ChoiceField(choices=Action.Status.choices, allow_blank=True, read_only=True)
-    values = IndicatorValueSerializer(many=True, read_only=True)
-    evidence = EvidenceSerializer(many=True, read_only=True)
-    submitted_by = serializers.CharField(source="submitted_by.username", read_only=True, allow_null=True, default=None)
-    reviewed_by = serializers.CharField(source="reviewed_by.username", read_only=True, allow_null=True, default=None)
+    values = IndicatorValueSerializer(source="value_list", many=True, read_only=True)
+    evidence = EvidenceSerializer(source="evidence_list", many=True, read_only=True)
+    submitted_by = serializers.CharField(source="submitted_by_name", read_only=True, allow_null=True)
+    reviewed_by = serializers.CharField(source="reviewed_by_name", read_only=True, allow_null=True)
     timeliness = serializers.ChoiceField(
         choices=["on_time", "excused", "late"], read_only=True, allow_null=True,
         help_text="The first submission against the period's deadline; null until submitted.",
@@ -115,6 +129,7 @@ class UpdateSerializer(serializers.ModelSerializer):
             "submitted_at", "submitted_by", "reviewed_at", "reviewed_by", "timeliness", "version", "is_demo",
         ]
         read_only_fields = fields
+        extra_kwargs = in_utc("created", "modified", "first_submitted_at", "submitted_at", "reviewed_at")
 
 
 class IndicatorEntrySerializer(serializers.Serializer):
