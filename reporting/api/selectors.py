@@ -2,7 +2,20 @@
 ProgressUpdate.objects.visible_to(user): nobody learns of another member's
 drafts through a figure."""
 
-from django.db.models import Case, CharField, Count, Exists, F, OuterRef, Prefetch, Q, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    Value,
+    When,
+)
 from django.db.models.functions import TruncDate
 
 from reporting.models import Evidence, IndicatorValue, PeriodReopening, ProgressUpdate, Report, ReportingPeriod
@@ -90,4 +103,8 @@ def updates_for_api(user):
 
 
 def reports_for_api(user):
-    return Report.objects.select_related("plan", "period", "requested_by")
+    """Reports with `has_html`: whether the HTML rendering exists, which is all
+    that ReportSerializer prints of it."""
+    return Report.objects.select_related("plan", "period", "requested_by").annotate(
+        has_html=ExpressionWrapper(~Q(html=""), output_field=BooleanField())
+    )

@@ -247,6 +247,7 @@ class ReportSerializer(serializers.ModelSerializer):
             "correction_note", "requested_by", "created", "started_at", "finished_at", "files",
         ]
         read_only_fields = fields
+        extra_kwargs = in_utc("created", "started_at", "finished_at")
 
     @extend_schema_field(ReportFilesSerializer)
     def get_files(self, report):
@@ -258,13 +259,14 @@ class ReportSerializer(serializers.ModelSerializer):
                 return None
             return request.build_absolute_uri(field.url) if request else field.url
 
-        return {"html": bool(report.html), "pdf": url(report.pdf), "xlsx": url(report.xlsx), "csv": url(report.csv)}
+        return {"html": report.has_html, "pdf": url(report.pdf), "xlsx": url(report.xlsx), "csv": url(report.csv)}
 
 
 class ReportDetailSerializer(ReportSerializer):
     class Meta(ReportSerializer.Meta):
         fields = [*ReportSerializer.Meta.fields, "snapshot"]
         read_only_fields = fields
+        extra_kwargs = ReportSerializer.Meta.extra_kwargs
 
 
 class ReportRequestSerializer(serializers.Serializer):

@@ -319,7 +319,12 @@ class ReportViewSet(ApiViewSet, mixins.CreateModelMixin):
     extra_error_statuses = {"create": ["503"]}
 
     def get_queryset(self):
-        return self.scope_to_plan(selectors.reports_for_api(self.request.user))
+        reports = selectors.reports_for_api(self.request.user)
+        if self.action == "list":
+            # A built report's HTML and snapshot run to hundreds of kilobytes; a list
+            # prints neither (the detail has the snapshot, and ETags digest every column).
+            reports = reports.defer("html", "snapshot")
+        return self.scope_to_plan(reports)
 
     def get_serializer_class(self):
         return {"retrieve": ReportDetailSerializer, "create": ReportRequestSerializer}.get(
