@@ -156,7 +156,7 @@ class UpdateViewSet(ApiViewSet, mixins.CreateModelMixin, mixins.UpdateModelMixin
         if ids is None:
             return None
         rows = {update.pk: update for update in queryset.filter(any_of("pk", ids)).order_by()}
-        return [rows[pk] for pk in ids]
+        return [rows[pk] for pk in ids if pk in rows]  # one deleted in between is left out
 
     def get_serializer_class(self):
         return {
