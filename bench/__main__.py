@@ -1,4 +1,4 @@
-"""`python -m bench` runs every benchmark (today: the API's)."""
+"""`python -m bench` (and `make bench`): the API lists side by side (bench.api)."""
 
 import sys
 

@@ -1,35 +1,55 @@
-"""API latency benchmark (not a test): `python -m bench.api`.
+"""API lists side by side (not a test): `python -m bench.api`, or `make bench`.
 
-Fills the database named by DATABASE_URL (PostgreSQL) with the plan, its 141
-members and three years of quarterly updates (load_plan, every member taking
-part in at least five actions, then the demo seed's updates), then reports p50
-and p95 of
+Fills the PostgreSQL database named by DATABASE_URL (created if missing) with
+the plan, its 141 members, three years of quarterly demo updates and some
+reports, runs ANALYZE, then for each API list (plans, goals, actions,
+indicators, members, regions, periods, updates, reports), with `page_size=500`,
+times in one run over the same rows:
 
-    GET /api/v1/actions/?page_size=100
-    GET /api/v1/updates/?page_size=500
+  endpoint  GET /api/v1/<list>/ through the whole Django stack (test client:
+            middleware, token authentication, throttling, permissions,
+            filters, serialization, JSON), whatever the endpoint does;
+  plain     the same list written as a typical team would (bench/plain.py:
+            ModelViewSet + ModelSerializer, select_related/prefetch_related,
+            figures per object), through the same stack under /plain/;
+  SQL       one hand-written statement for the same rows and figures
+            (bench/sql.py), executed and fetched through Django's connection.
 
-through the whole Django stack (middleware, token authentication, permissions,
-serialization, JSON rendering), next to the time of the bare SQL query that
-fetches the same rows, as a ratio. Aim: p50 under 40 ms and under 3 times the
-bare query.
+Before timing, it checks that the three give the same rows with the same
+figures. It prints p50 and p95 of each, the endpoint's ratio to SQL and plain
+DRF's ratio to the endpoint, against the targets (endpoint ≥ 2× faster than
+plain DRF, and within 3× of SQL), and writes them as JSON (`--json`).
 
-Options: --requests N (default 60), --skip-fill.
+Options: --requests N (default 30), --skip-fill, --only LIST [LIST ...],
+--json PATH (default var/bench/api.json).
 """
 
 import argparse
+import json
 import os
 import statistics
 import sys
 import time
+from datetime import date
+from pathlib import Path
+
+LISTS = ["plans", "goals", "actions", "indicators", "members", "regions", "periods", "updates", "reports"]
+TARGET_PLAIN_OVER_ENDPOINT = 2.0
+TARGET_ENDPOINT_OVER_SQL = 3.0
 
 
 def _setup() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "metroplan.settings")
     os.environ.setdefault("SECRET_KEY", "bench-only-not-secret")
     os.environ.setdefault("ALLOWED_HOSTS", "testserver,127.0.0.1,localhost")
+    # Throttling still runs (one cache call a request), but never refuses the bench.
+    os.environ.setdefault("API_THROTTLE_TOKEN", "1000000/hour")
     import django
 
     django.setup()
+    from django.test.utils import override_settings
+
+    override_settings(ROOT_URLCONF="bench.urls").enable()
 
 
 def fill() -> None:
@@ -54,6 +74,31 @@ def fill() -> None:
                 existing.add((action.pk, member.pk))
     Participation.objects.bulk_create(new)
     demo_seed(plan=plan)
+    fill_reports(plan)
+
+
+def fill_reports(plan) -> None:
+    """Eight reports a period (period close, three monthly, four on demand), built."""
+    from datetime import timedelta
+
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from reporting.models import Report
+
+    if Report.objects.filter(plan=plan).exists():
+        return
+    staff = get_user_model().objects.filter(is_staff=True).order_by("pk").first()
+    now = timezone.now()
+    reports = []
+    for period in plan.periods.all():
+        dates = [("period", period.end)]
+        dates += [("monthly", period.end + timedelta(days=30 * n)) for n in (1, 2, 3)]
+        dates += [("on_demand", period.end + timedelta(days=n)) for n in (3, 5, 8, 13)]
+        for kind, as_of in dates:
+            reports.append(Report(plan=plan, period=period, kind=kind, as_of=as_of, state="done", attempts=1,
+                                  html="<p>Report</p>", requested_by=staff, started_at=now, finished_at=now))
+    Report.objects.bulk_create(reports)
 
 
 def ensure_database() -> None:
@@ -67,107 +112,171 @@ def ensure_database() -> None:
             cursor.execute(f'CREATE DATABASE "{name}"')
 
 
-# The bare SQL: one statement per endpoint that fetches the same
-# rows with the same content as the endpoint's JSON `results`: for actions their
-# goal, plan, lead, SDGs, members, indicator count and progress (by the grouped
-# query the endpoint itself uses, the fastest we have); for updates their member,
-# action, period, plan, users, timeliness, indicator values and evidence.
-# main() checks that both return the same rows before it times anything.
-def bare_actions_sql() -> str:
-    from actions.api.selectors import _LATEST_MEANS_SQL  # the endpoint's own grouping of values
+# --- what "the same rows and figures" means, per list ------------------------------------
 
-    return """
-WITH page AS (
-    SELECT a.id FROM actions_action a JOIN actions_goal g ON g.id = a.goal_id
-    WHERE g.plan_id = %(plan)s ORDER BY g.plan_id, g."order", a."order", a.code LIMIT 100
-),
-""" + _LATEST_MEANS_SQL.format(indicators="NOT i.retired AND i.action_id IN (SELECT id FROM page)") + """,
-progress AS (
-    SELECT i.action_id,
-           AVG(LEAST(1.0, GREATEST(0.0, COALESCE(
-               (l.latest_value::float - i.baseline::float) / (i.target::float - i.baseline::float), 0.0)))) AS value,
-           COUNT(*) AS indicator_count
-    FROM actions_indicator i LEFT JOIN latest l ON l.indicator_id = i.id
-    WHERE NOT i.retired AND i.action_id IN (SELECT id FROM page)
-    GROUP BY i.action_id
-)
-SELECT a.code, g.code, pl.code, a.title_en, a.description_en, lead.username, a.start_date, a.end_date, a.status,
-       a.weight, a."order", a.retired,
-       ARRAY(SELECT s.sustainabledevelopmentgoal_id FROM actions_action_sdgs s WHERE s.action_id = a.id ORDER BY 1),
-       ARRAY(SELECT m.slug FROM actions_participation pa JOIN members_member m ON m.id = pa.member_id
-             WHERE pa.action_id = a.id ORDER BY m.slug),
-       COALESCE(pr.indicator_count, 0),
-       COALESCE(pr.value, CASE a.status WHEN 'completed' THEN 1.0 WHEN 'not_started' THEN 0.0 ELSE 0.5 END),
-       a.version
-FROM page
-JOIN actions_action a ON a.id = page.id
-JOIN actions_goal g ON g.id = a.goal_id
-JOIN actions_plan pl ON pl.id = g.plan_id
-LEFT JOIN auth_user lead ON lead.id = a.lead_id
-LEFT JOIN progress pr ON pr.action_id = a.id
-ORDER BY g.plan_id, g."order", a."order", a.code
-"""
+def _r(value):
+    return None if value is None else round(float(value), 6)
 
 
-BARE_UPDATES_SQL = """
-WITH page AS (
-    SELECT u.id, p.start, m.name, a.code
-    FROM reporting_progressupdate u
-    JOIN reporting_reportingperiod p ON p.id = u.period_id
-    JOIN members_member m ON m.id = u.member_id
-    JOIN actions_action a ON a.id = u.action_id
-    WHERE p.plan_id = %(plan)s ORDER BY p.start DESC, m.name, a.code LIMIT 500
-)
-SELECT u.id, m.slug, a.code, p.code, pl.code, u.state, u.status, u.narrative, u.no_change, u.reviewer_comment,
-       u.created, u.modified, u.first_submitted_at, u.submitted_at, sb.username, u.reviewed_at, rb.username,
-       CASE WHEN u.first_submitted_at IS NULL THEN NULL
-            WHEN (u.first_submitted_at AT TIME ZONE 'UTC')::date <= p.deadline THEN 'on_time'
-            WHEN EXISTS (SELECT 1 FROM reporting_periodreopening r
-                         WHERE r.period_id = u.period_id AND r.member_id = u.member_id AND r.state = 'granted'
-                           AND r.until >= (u.first_submitted_at AT TIME ZONE 'UTC')::date) THEN 'excused'
-            ELSE 'late' END,
-       u.version, u.is_demo,
-       (SELECT COALESCE(json_agg(json_build_object(
-                   'indicator', iv.indicator_id, 'indicator_code', i.code, 'value', iv.value,
-                   'not_available', iv.not_available, 'reason', iv.not_available_reason) ORDER BY i."order", i.code),
-               '[]')
-        FROM reporting_indicatorvalue iv JOIN actions_indicator i ON i.id = iv.indicator_id WHERE iv.update_id = u.id),
-       (SELECT COALESCE(json_agg(json_build_object(
-                   'id', e.id, 'title', e.title, 'url', e.url, 'file', e.file, 'added_at', e.added_at)
-                   ORDER BY e.added_at), '[]')
-        FROM reporting_evidence e WHERE e.update_id = u.id)
-FROM page
-JOIN reporting_progressupdate u ON u.id = page.id
-JOIN reporting_reportingperiod p ON p.id = u.period_id
-JOIN actions_plan pl ON pl.id = p.plan_id
-JOIN members_member m ON m.id = u.member_id
-JOIN actions_action a ON a.id = u.action_id
-LEFT JOIN auth_user sb ON sb.id = u.submitted_by_id
-LEFT JOIN auth_user rb ON rb.id = u.reviewed_by_id
-ORDER BY page.start DESC, page.name, page.code
-"""
+def _compliance(item) -> tuple:
+    c = item["compliance"]
+    if c is None:
+        return (None,)
+    return (c["period"], c["expected"], c["on_time"], c["late"], c["excused"], c["missing"], c["due"],
+            _r(c["rate"]))
 
+
+API_KEYS = {
+    "plans": lambda i: (i["code"], _r(i["progress"]), i["goal_count"], i["action_count"]),
+    "goals": lambda i: (i["code"], _r(i["progress"]), i["action_count"], list(i["sdgs"])),
+    "actions": lambda i: (i["code"], _r(i["progress"]), i["indicator_count"], list(i["sdgs"]), list(i["members"])),
+    "indicators": lambda i: (i["id"], i["latest_value"], _r(i["progress"]), len(i["milestones"])),
+    "members": lambda i: (i["slug"], i["region"], *_compliance(i)),
+    "regions": lambda i: (i["slug"], i["member_count"], *_compliance(i)),
+    "periods": lambda i: (i["code"], i["update_count"], i["submitted_count"], i["approved_count"]),
+    "updates": lambda i: (i["id"], i["member"], i["timeliness"], len(i["values"]), len(i["evidence"])),
+    "reports": lambda i: (i["id"], i["period"], i["state"], i["files"]["html"]),
+}
+
+
+def _sql_compliance(row, start: int) -> tuple:
+    if row[start] is None:
+        return (None,)
+    return (row[start], *row[start + 1:start + 7], _r(row[start + 7]))
+
+
+SQL_KEYS = {
+    "plans": lambda r: (r[0], _r(r[7]), r[8], r[9]),
+    "goals": lambda r: (r[0], _r(r[8]), r[9], list(r[5])),
+    "actions": lambda r: (r[0], _r(r[15]), r[14], list(r[12]), list(r[13])),
+    "indicators": lambda r: (r[0], None if r[12] is None else f"{r[12]:.2f}", _r(r[13]), len(r[11])),
+    "members": lambda r: (r[0], r[4], *_sql_compliance(r, 11)),
+    "regions": lambda r: (r[0], r[3], *_sql_compliance(r, 4)),
+    "periods": lambda r: (r[0], r[7], r[8], r[9]),
+    "updates": lambda r: (r[0], r[1], r[17], len(r[20]), len(r[21])),
+    "reports": lambda r: (r[0], r[3], r[5], r[14]),
+}
+
+
+def first_difference(a: list, b: list) -> str:
+    if len(a) != len(b):
+        return f"{len(a)} rows against {len(b)}"
+    for left, right in zip(a, b, strict=True):
+        if left != right:
+            return f"{left!r} against {right!r}"
+    return ""
+
+
+# --- timing ----------------------------------------------------------------------------------
 
 def percentile(samples: list[float], fraction: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
-def time_calls(call, n: int, warmup: int = 5) -> list[float]:
-    for _ in range(warmup):
+def timed(call) -> float:
+    start = time.perf_counter()
+    call()
+    return (time.perf_counter() - start) * 1000
+
+
+def stack_floor(client, requests: int) -> dict:
+    """p50 and p95 of the cheapest request through the same stack (bench.plain.EmptyView)."""
+    def call():
+        assert client.get("/plain/empty/").status_code == 200
+
+    for _ in range(5):
         call()
-    samples = []
-    for _ in range(n):
-        start = time.perf_counter()
-        call()
-        samples.append((time.perf_counter() - start) * 1000)
-    return samples
+    values = [timed(call) for _ in range(requests * 3)]
+    return {"p50": statistics.median(values), "p95": percentile(values, 0.95)}
+
+
+def measure(name: str, client, plan_id: int, requests: int, floor: dict) -> dict:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from bench.sql import STATEMENTS
+
+    params = {"plan": plan_id, "today": date.today(), "limit": 500}
+
+    def get(prefix):
+        def call():
+            response = client.get(f"/{prefix}/{name}/?page_size=500")
+            assert response.status_code == 200, (prefix, name, response.content[:300])
+            return response.json()["results"]
+        return call
+
+    def run_sql():
+        with connection.cursor() as cursor:
+            cursor.execute(STATEMENTS[name], params)
+            return cursor.fetchall()
+
+    endpoint, plain = get("api/v1"), get("plain")
+    key = API_KEYS[name]
+    endpoint_rows = [key(item) for item in endpoint()]
+    plain_rows = [key(item) for item in plain()]
+    sql_rows = [SQL_KEYS[name](row) for row in run_sql()]
+    differences = {
+        "plain": first_difference(endpoint_rows, plain_rows),
+        "sql": first_difference(endpoint_rows, sql_rows),
+    }
+    queries = {}
+    for label, call in (("endpoint", endpoint), ("plain", plain)):
+        with CaptureQueriesContext(connection) as captured:
+            call()
+        queries[label] = len(captured)
+
+    samples = {"endpoint": [], "plain": [], "sql": []}
+    for _ in range(3):  # warm-up
+        endpoint(), plain(), run_sql()
+    for _ in range(requests):  # interleaved, so that a busy moment weighs on all three
+        samples["endpoint"].append(timed(endpoint))
+        samples["plain"].append(timed(plain))
+        samples["sql"].append(timed(run_sql))
+    result = {"list": name, "rows": len(endpoint_rows), "queries": queries, "differences": differences}
+    for label, values in samples.items():
+        result[label] = {"p50": statistics.median(values), "p95": percentile(values, 0.95)}
+    result["endpoint_over_sql"] = result["endpoint"]["p50"] / result["sql"]["p50"]
+    # What the endpoint costs beyond the request's fixed price, against the SQL.
+    result["endpoint_over_sql_plus_floor"] = result["endpoint"]["p50"] / (result["sql"]["p50"] + floor["p50"])
+    result["plain_over_endpoint"] = result["plain"]["p50"] / result["endpoint"]["p50"]
+    result["meets"] = {
+        "2x_faster_than_plain": result["plain_over_endpoint"] >= TARGET_PLAIN_OVER_ENDPOINT,
+        "within_3x_of_sql": result["endpoint_over_sql"] <= TARGET_ENDPOINT_OVER_SQL,
+    }
+    return result
+
+
+def print_table(results: list[dict], floor: dict) -> None:
+    print(f"floor of the stack (an authenticated GET that reads nothing): p50 {floor['p50']:.1f} ms, "
+          f"p95 {floor['p95']:.1f} ms")
+    head = (f"{'list':<11} {'rows':>4} {'endpoint p50 (p95)':>19} {'plain p50 (p95)':>19} {'SQL p50 (p95)':>15} "
+            f"{'end/SQL':>7} {'end/(SQL+floor)':>15} {'plain/end':>9} {'queries e/p':>11}  same rows")
+    print(head)
+    print("-" * len(head))
+    for r in results:
+        same = "yes" if not any(r["differences"].values()) else "NO: " + "; ".join(
+            f"{k}: {v}" for k, v in r["differences"].items() if v)
+        print(f"{r['list']:<11} {r['rows']:>4} "
+              f"{r['endpoint']['p50']:>9.1f} ({r['endpoint']['p95']:>6.1f}) "
+              f"{r['plain']['p50']:>9.1f} ({r['plain']['p95']:>6.1f}) "
+              f"{r['sql']['p50']:>6.1f} ({r['sql']['p95']:>6.1f}) "
+              f"{r['endpoint_over_sql']:>6.1f}× {r['endpoint_over_sql_plus_floor']:>14.1f}× "
+              f"{r['plain_over_endpoint']:>8.1f}× "
+              f"{r['queries']['endpoint']:>5}/{r['queries']['plain']:<5}  {same}")
+    missed = [f"{r['list']} ({', '.join(k for k, ok in r['meets'].items() if not ok)})"
+              for r in results if not all(r["meets"].values())]
+    verdict = "met by every list" if not missed else "NOT met: " + ", ".join(missed)
+    print(f"targets: endpoint ≥ {TARGET_PLAIN_OVER_ENDPOINT:g}× faster than plain DRF, within "
+          f"{TARGET_ENDPOINT_OVER_SQL:g}× of SQL: {verdict}")
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=60)
+    parser.add_argument("--requests", type=int, default=30)
     parser.add_argument("--skip-fill", action="store_true")
+    parser.add_argument("--only", nargs="+", choices=LISTS, default=LISTS)
+    parser.add_argument("--json", default="var/bench/api.json")
     args = parser.parse_args(argv)
     _setup()
 
@@ -176,7 +285,7 @@ def main(argv=None) -> int:
     from django.db import connection
     from django.test import Client
 
-    from actions.models import Action, Plan
+    from actions.models import Plan
     from members.models import ApiToken
     from reporting.demo import DEMO_WRITE_TOKEN
     from reporting.models import ProgressUpdate
@@ -189,59 +298,23 @@ def main(argv=None) -> int:
     if not args.skip_fill:
         print("Filling the database (idempotent)…", file=sys.stderr)
         fill()
-    # Planner statistics, as autovacuum keeps them on a live database (it may
-    # be off, or not have run yet, right after filling).
-    with connection.cursor() as cursor:
+    with connection.cursor() as cursor:  # planner statistics, as autovacuum keeps them
         cursor.execute("ANALYZE")
     assert ApiToken.objects.filter(key_hash=ApiToken.hash_key(DEMO_WRITE_TOKEN)).exists()
     plan = Plan.objects.current()
-    print(f"Data: {ProgressUpdate.objects.count()} updates, {Action.objects.count()} actions.")
+    print(f"Data: {ProgressUpdate.objects.count()} updates; {args.requests} requests each, interleaved; "
+          f"page_size=500; times in ms.")
 
     client = Client(HTTP_AUTHORIZATION=f"Token {DEMO_WRITE_TOKEN}")
-    endpoints = [
-        # url, bare SQL, the results' key, the bare row's key, the table's rows alone (for reference)
-        ("/api/v1/actions/?page_size=100", bare_actions_sql(), lambda item: (item["code"], round(item["progress"], 9)),
-         lambda row: (row[0], round(row[15], 9)), Action.objects.filter(goal__plan=plan)[:100]),
-        ("/api/v1/updates/?page_size=500", BARE_UPDATES_SQL, lambda item: (item["id"], len(item["values"])),
-         lambda row: (row[0], len(row[20])), ProgressUpdate.objects.filter(period__plan=plan)[:500]),
-    ]
-    results = []
-    for url, bare_sql, api_key, bare_key, table_rows in endpoints:
-        def get(url=url):
-            response = client.get(url)
-            assert response.status_code == 200, response.content[:300]
-            return response
-
-        def run_sql(sql=bare_sql, params={"plan": plan.pk}):  # noqa: B006 - read only
-            with connection.cursor() as cursor:
-                cursor.execute(sql, params)
-                return cursor.fetchall()
-
-        api_rows = [api_key(item) for item in get().json()["results"]]
-        assert api_rows == [bare_key(row) for row in run_sql()], f"{url}: the bare SQL does not fetch the same rows"
-
-        table_sql, table_params = table_rows.query.sql_with_params()
-
-        def run_table_sql(sql=table_sql, params=table_params):
-            with connection.cursor() as cursor:
-                cursor.execute(sql, params)
-                cursor.fetchall()
-
-        api_ms = time_calls(get, args.requests)
-        sql_ms = time_calls(run_sql, args.requests)
-        table_ms = time_calls(run_table_sql, args.requests)
-        results.append((url, percentile(api_ms, 0.5), percentile(api_ms, 0.95), statistics.median(sql_ms),
-                        statistics.median(table_ms)))
-
-    print(f"{'endpoint':<32} {'p50 ms':>7} {'p95 ms':>7} {'bare SQL':>9} {'p50/SQL':>8} {'table only':>11}")
-    ok = True
-    for url, p50, p95, sql, table in results:
-        ratio = p50 / sql if sql else float("inf")
-        ok = ok and p50 < 40 and ratio < 3
-        print(f"{url:<32} {p50:>7.1f} {p95:>7.1f} {sql:>9.2f} {ratio:>8.1f} {table:>11.2f}")
-    print("bare SQL: one statement fetching the same rows and content; table only: the page's rows of the model's")
-    print("table alone, in its default order, without related rows or figures.")
-    print("aim (p50 < 40 ms and < 3× bare SQL):", "met" if ok else "NOT met")
+    floor = stack_floor(client, args.requests)
+    results = [measure(name, client, plan.pk, args.requests, floor) for name in args.only]
+    print_table(results, floor)
+    path = Path(args.json)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    load = os.getloadavg()
+    report = {"requests": args.requests, "load_average": load, "floor": floor, "lists": results}
+    path.write_text(json.dumps(report, indent=2))
+    print(f"load average {load[0]:.1f}; written to {path}")
     return 0
 
 

@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.db.backends.signals import connection_created
 
 
 class MetroplanConfig(AppConfig):
@@ -9,9 +8,6 @@ class MetroplanConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
 
-        from metroplan import db, security
+        from metroplan import security
 
         user_logged_in.connect(security.shorten_staff_sessions, dispatch_uid="metroplan-staff-session-age")
-
-        db.register_lookups()
-        connection_created.connect(db.install_timestamp_loader, dispatch_uid="metroplan-timestamp-loader")

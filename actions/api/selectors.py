@@ -34,13 +34,13 @@ def action_links(action_ids) -> tuple[dict[int, list[int]], dict[int, list[str]]
     sdgs: dict[int, list[int]] = {pk: [] for pk in action_ids}
     members: dict[int, list[str]] = {pk: [] for pk in action_ids}
     for action_id, number in (
-        Action.sdgs.through.objects.filter(action_id__any=action_ids)
+        Action.sdgs.through.objects.filter(action_id__in=action_ids)
         .order_by("sustainabledevelopmentgoal_id")
         .values_list("action_id", "sustainabledevelopmentgoal_id")
     ):
         sdgs[action_id].append(number)
     for action_id, slug in (
-        Action.participants.through.objects.filter(action_id__any=action_ids)
+        Action.participants.through.objects.filter(action_id__in=action_ids)
         .order_by("member__slug")
         .values_list("action_id", "member__slug")
     ):
