@@ -97,6 +97,14 @@ def test_scheduled_report_emails_every_secretariat_member(cast, mailoutbox):
     assert mailoutbox[0].to == [cast.staff.email]
 
 
+def test_the_report_ready_email_links_to_the_report_at_the_sites_address(cast, mailoutbox, settings):
+    """A link a mail client can open: absolute, at SITE_URL (it was a bare path)."""
+    settings.SITE_URL = "https://plan.example.org"
+    report = report_services.report_build(report_id=make_report(make_scenario()).pk)
+    report_services.report_notify_ready(report_id=report.pk)
+    assert f"https://plan.example.org/reports/{report.pk}/" in mailoutbox[0].body
+
+
 def test_only_staff_may_ask(cast):
     scenario = make_scenario()
     with pytest.raises(PermissionDenied):
