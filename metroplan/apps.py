@@ -7,7 +7,8 @@ class MetroplanConfig(AppConfig):
     verbose_name = "metroplan"
 
     def ready(self):
-        from metroplan import db
+        from metroplan import db, timezones
 
         db.register_lookups()
         connection_created.connect(db.install_timestamp_loader, dispatch_uid="metroplan-timestamp-loader")
+        connection_created.connect(timezones.install_sqlite_functions, dispatch_uid="metroplan-sqlite-functions")
