@@ -8,12 +8,16 @@ the member is loaded or created, corrected by staff where that is wrong.
 from __future__ import annotations
 
 import zoneinfo
+from datetime import date, datetime
 from decimal import Decimal
 from functools import cache
 from importlib import resources
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext_lazy as _
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 DEFAULT_ZONE = "UTC"
 
@@ -72,3 +76,17 @@ def zone_for(*, latitude: Decimal | float, longitude: Decimal | float, country_c
     if found and found in zone_names() and not found.startswith("Etc/"):
         return found
     return own[0] if own else DEFAULT_ZONE
+
+
+def deadline_text(day: date, zone_name: str) -> str:
+    """A deadline as people read it: its last minute, in the member's zone
+    ("April 30, 2022, 23:59 America/Mexico_City" in English)."""
+    return _("%(day)s, 23:59 %(zone)s") % {"day": date_format(day, "DATE_FORMAT"), "zone": zone_name}
+
+
+def moment_text(moment: datetime, zone_name: str) -> str:
+    """A moment on the member's clock, with the zone named."""
+    local = timezone.localtime(moment, ZoneInfo(zone_name))
+    return _("%(day)s, %(time)s %(zone)s") % {
+        "day": date_format(local, "DATE_FORMAT"), "time": date_format(local, "H:i"), "zone": zone_name,
+    }
