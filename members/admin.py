@@ -1,7 +1,10 @@
+from django import forms
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from members.models import ApiToken, FocalPoint, Member, Membership, Region
+from members.zones import zone_choices
 
 
 @admin.register(Region)
@@ -21,15 +24,31 @@ class FocalPointInline(admin.TabularInline):
     autocomplete_fields = ["user"]
 
 
+class MemberAdminForm(forms.ModelForm):
+    """The time zone is chosen from the zone database's names, not typed."""
+
+    time_zone = forms.ChoiceField(
+        label=_("time zone"), choices=zone_choices, help_text=Member._meta.get_field("time_zone").help_text
+    )
+
+    class Meta:
+        model = Member
+        fields = [
+            "name", "slug", "country", "country_code", "region", "membership_type", "latitude", "longitude",
+            "time_zone", "confidence", "source",
+        ]
+
+
 @admin.register(Member)
 class MemberAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "country", "region", "membership_type", "confidence"]
+    form = MemberAdminForm
+    list_display = ["name", "country", "region", "membership_type", "time_zone", "confidence"]
     list_filter = ["region", "membership_type", "confidence"]
     search_fields = ["name", "slug", "country", "country_code"]
     inlines = [MembershipInline, FocalPointInline]
     fieldsets = [
         (None, {"fields": ["name", "slug", "country", "country_code", "region", "membership_type"]}),
-        ("Location", {"fields": ["latitude", "longitude"]}),
+        ("Location", {"fields": ["latitude", "longitude", "time_zone"]}),
         ("Provenance", {"fields": ["confidence", "source"]}),
     ]
 

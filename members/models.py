@@ -3,6 +3,8 @@ time, the focal points who report for them, and API tokens."""
 
 import hashlib
 import secrets
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import models
@@ -13,6 +15,7 @@ from simple_history.models import HistoricalRecords
 
 from members.names import country_name, region_name
 from members.querysets import MemberQuerySet, MembershipQuerySet
+from members.zones import DEFAULT_ZONE, validate_time_zone
 
 
 class Region(models.Model):
@@ -40,7 +43,9 @@ class Member(models.Model):
     """A member government of the network.
 
     `confidence` and `source` record how sure the network is that the record is
-    right; staff see and correct them.
+    right; staff see and correct them. `time_zone` is where its deadlines end:
+    an update is on time when first submitted before midnight there at the end
+    of the deadline day.
     """
 
     class MembershipType(models.TextChoices):
@@ -63,6 +68,10 @@ class Member(models.Model):
     )
     latitude = models.DecimalField(_("latitude"), max_digits=7, decimal_places=3)
     longitude = models.DecimalField(_("longitude"), max_digits=7, decimal_places=3)
+    time_zone = models.CharField(
+        _("time zone"), max_length=64, default=DEFAULT_ZONE, validators=[validate_time_zone],
+        help_text=_("An IANA name such as America/Mexico_City: the member's deadlines end at midnight there."),
+    )
     confidence = models.CharField(
         _("confidence"), max_length=20, choices=Confidence.choices, default=Confidence.UNVERIFIED
     )
@@ -91,6 +100,14 @@ class Member(models.Model):
     def country_name(self) -> str:
         """The country's name in the active language (CLDR, by `country_code`)."""
         return country_name(self.country_code, self.country)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+    def local_date(self, moment: datetime) -> date:
+        """The calendar day `moment` falls on in the member's time zone."""
+        return timezone.localtime(moment, self.zone).date()
 
 
 class Membership(models.Model):

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from members.models import ApiToken, FocalPoint, Member
+from members.zones import validate_time_zone, zone_for
 from metroplan.permissions import can_edit_members, is_secretariat
 from metroplan.services import PermissionDenied, ServiceError, ValidationError, check_version
 
@@ -136,7 +137,7 @@ def focal_point_add(*, member: Member, username: str, email: str = "") -> FocalP
 
 MEMBER_FIELDS = {
     "slug", "name", "country", "country_code", "region", "membership_type", "latitude", "longitude",
-    "confidence", "source",
+    "time_zone", "confidence", "source",
 }
 
 
@@ -166,6 +167,11 @@ def _validate_member(member: Member) -> None:
         errors["latitude"] = [_("A latitude lies between -90 and 90.")]
     if member.longitude is None or not -180 <= member.longitude <= 180:
         errors["longitude"] = [_("A longitude lies between -180 and 180.")]
+    member.time_zone = (member.time_zone or "").strip()
+    try:
+        validate_time_zone(member.time_zone)
+    except ValidationError as exc:
+        errors["time_zone"] = exc.messages
     if errors:
         raise ValidationError(errors)
 
@@ -193,10 +199,16 @@ def _require_member_editor(user) -> None:
 @transaction.atomic
 def member_create(*, user, data) -> Member:
     """A new member government (with history). It is expected to report only
-    once a membership span says so."""
+    once a membership span says so. Without a `time_zone`, it gets the zone of
+    its coordinates."""
     _require_member_editor(user)
     member = Member(version=0)
     _apply_member(member, data)
+    located = member.latitude is not None and member.longitude is not None
+    if "time_zone" not in data and located and -90 <= member.latitude <= 90 and -180 <= member.longitude <= 180:
+        member.time_zone = zone_for(
+            latitude=member.latitude, longitude=member.longitude, country_code=member.country_code or ""
+        )
     _validate_member(member)
     member.version = 1
     member._history_user = user

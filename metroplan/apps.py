@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.backends.signals import connection_created
 
 
 class MetroplanConfig(AppConfig):
@@ -7,7 +8,11 @@ class MetroplanConfig(AppConfig):
 
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
+        from django.core.signals import request_finished
 
-        from metroplan import security
+        from metroplan import security, timezones
+        from metroplan.logging import end_of_request
 
         user_logged_in.connect(security.shorten_staff_sessions, dispatch_uid="metroplan-staff-session-age")
+        connection_created.connect(timezones.install_sqlite_functions, dispatch_uid="metroplan-sqlite-functions")
+        request_finished.connect(end_of_request, dispatch_uid="metroplan-request-id-end")

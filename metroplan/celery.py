@@ -5,11 +5,15 @@ from pathlib import Path
 
 from celery import Celery
 
+from metroplan import logging as metroplan_logging
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "metroplan.settings")
 
 app = Celery("metroplan")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# Tasks carry the request id of the request that queued them; the worker logs as the web does.
+metroplan_logging.connect_celery()
 
 
 def ensure_broker_folders() -> None:

@@ -12,6 +12,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from metroplan.env import env_bool, env_int, env_list, env_networks, env_str
+from metroplan.logging import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("METROPLAN_VAR_DIR", str(BASE_DIR / "var")))
@@ -54,6 +55,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "metroplan.logging.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "metroplan.middleware.RequestSizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -372,9 +374,9 @@ if not DEBUG and not TESTING:
     if HTTPS_BY_PROXY:
         SILENCED_SYSTEM_CHECKS = ["security.W004", "security.W008"]
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-}
+# Logs: one line per record on standard error, each with its request id
+# (metroplan.logging). LOG_FORMAT=json (the default when DEBUG is off) or text.
+LOG_FORMAT = env_str("LOG_FORMAT", "text" if DEBUG else "json").strip().lower()
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, got {LOG_FORMAT!r}")
+LOGGING = logging_config(log_format=LOG_FORMAT, level=env_str("LOG_LEVEL", "INFO"))

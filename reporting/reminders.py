@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from actions.models import Plan
 from members.models import FocalPoint
+from members.zones import deadline_text
 from reporting.figures import Outcome, expected_slots
 from reporting.models import ReminderSent, ReportingPeriod
 
@@ -39,10 +40,11 @@ def _periods(today: date):
         yield period, ReminderSent.Kind.OVERDUE, Outcome.MISSING
 
 
-def _message(kind: str, period: ReportingPeriod, member_name: str, actions: list[tuple[str, str]]) -> tuple[str, str]:
+def _message(kind: str, period: ReportingPeriod, member_name: str, zone: str,
+             actions: list[tuple[str, str]]) -> tuple[str, str]:
     listing = "\n".join(f"- {code} {title}" for code, title in actions)
     link = f"{getattr(settings, 'SITE_URL', '').rstrip('/')}/updates/"
-    values = {"period": period.code, "deadline": period.deadline, "member": member_name}
+    values = {"period": period.code, "deadline": deadline_text(period.deadline, zone), "member": member_name}
     if kind == ReminderSent.Kind.DUE_SOON:
         subject = _("Reminder: %(member)s's updates for %(period)s are due by %(deadline)s") % values
         intro = _("The following progress updates of %(member)s for %(period)s are due by %(deadline)s "
@@ -63,15 +65,17 @@ def reminders_send(*, today: date | None = None) -> int:
     for period, kind, outcome in _periods(today):
         pending: dict[int, list[tuple[str, str]]] = defaultdict(list)
         names: dict[int, str] = {}
+        zones: dict[int, str] = {}
         rows = (
             expected_slots([period], today=today)
             .filter(outcome=outcome)
             .order_by("member__name", "action__code")
-            .values_list("member_id", "member__name", "action__code", "action__title")
+            .values_list("member_id", "member__name", "member__time_zone", "action__code", "action__title")
         )
-        for member_id, member_name, code, title in rows:
+        for member_id, member_name, zone, code, title in rows:
             pending[member_id].append((code, title))
             names[member_id] = member_name
+            zones[member_id] = zone
         already = set(
             ReminderSent.objects.filter(period=period, kind=kind, member_id__in=pending).values_list(
                 "member_id", flat=True
@@ -86,7 +90,7 @@ def reminders_send(*, today: date | None = None) -> int:
         ):
             addresses[member_id].append(email)
         for member_id, recipients in addresses.items():
-            subject, body = _message(kind, period, names[member_id], pending[member_id])
+            subject, body = _message(kind, period, names[member_id], zones[member_id], pending[member_id])
             try:
                 with transaction.atomic():
                     ReminderSent.objects.create(

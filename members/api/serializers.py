@@ -40,7 +40,7 @@ class MemberSerializer(serializers.ModelSerializer):
         model = Member
         fields = [
             "slug", "name", "country", "country_code", "region", "membership_type", "latitude", "longitude",
-            "confidence", "source", "version", "compliance",
+            "time_zone", "confidence", "source", "version", "compliance",
         ]
         read_only_fields = fields
 
@@ -57,6 +57,11 @@ class MemberWriteSerializer(serializers.Serializer):
     membership_type = serializers.ChoiceField(choices=Member.MembershipType.choices)
     latitude = serializers.DecimalField(max_digits=7, decimal_places=3, min_value=-90, max_value=90)
     longitude = serializers.DecimalField(max_digits=7, decimal_places=3, min_value=-180, max_value=180)
+    time_zone = serializers.CharField(
+        max_length=64, required=False,
+        help_text="IANA name, e.g. America/Mexico_City: deadlines end at midnight there. "
+        "Left out on create: the zone of the coordinates.",
+    )
     confidence = serializers.ChoiceField(choices=Member.Confidence.choices, help_text="How sure the record is.")
     source = serializers.CharField(allow_blank=True, max_length=5000, help_text="Where the record comes from.")
     version = serializers.IntegerField(

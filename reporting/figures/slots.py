@@ -11,8 +11,10 @@ or exemption. Each slot's outcome:
 - late: submitted after the deadline otherwise;
 - due: not submitted, and the deadline has not passed;
 - missing: not submitted, and the deadline has passed.
-Drafts do not count as submitted. "As of" a day, a submission made after that
-day has not happened yet.
+A deadline (and a reopening's last day) ends at midnight in the member's time
+zone: a submission is by the deadline when the calendar day it was made on,
+where the member is, is the deadline day or before. Drafts do not count as
+submitted. "As of" a day, a submission made after that day has not happened yet.
 """
 
 from __future__ import annotations
@@ -20,13 +22,13 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from django.db import models
-from django.db.models import Case, CharField, Count, F, OuterRef, Q, QuerySet, Subquery, Value, When
-from django.db.models.functions import TruncDate
+from django.db.models import Case, CharField, Count, DateTimeField, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from actions.models import Action, Participation
 from members.querysets import expected_to_report_q
+from metroplan.timezones import LocalDate
 from reporting.models import PeriodReopening, ProgressUpdate
 
 
@@ -48,16 +50,28 @@ def end_of_day(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
 
 
-def with_outcome(queryset: QuerySet, *, submitted: str, deadline: str, extension: str, today: date,
+def moment_of(today: date | None) -> datetime:
+    """The moment a view "as of `today`" stands at: now when `today` is None
+    or the current day, otherwise the last moment of `today` (site zone)."""
+    now = timezone.now()
+    if today is None or today == timezone.localdate(now):
+        return now
+    return end_of_day(today) - timedelta(microseconds=1)
+
+
+def with_outcome(queryset: QuerySet, *, submitted: str, deadline: str, extension: str, zone: str, now: datetime,
                  unsubmitted: bool = True) -> QuerySet:
     """`queryset` annotated with `outcome`, from the names of its first-submission
-    time, deadline and granted-extension columns. With `unsubmitted=False`
-    a slot never submitted has no outcome (None) rather than due/missing."""
-    queryset = queryset.alias(_submitted_on=TruncDate(submitted))
+    time, deadline, granted-extension and member's time zone columns; `now` is
+    the moment that decides whether an unsubmitted slot's deadline has passed.
+    With `unsubmitted=False` a slot never submitted has no outcome (None)
+    rather than due/missing."""
+    queryset = queryset.alias(_submitted_on=LocalDate(submitted, zone))
     never = Q(**{f"{submitted}__isnull": True})
     if unsubmitted:
+        queryset = queryset.alias(_today=LocalDate(Value(now, output_field=DateTimeField()), zone))
         whens = [
-            When(never & Q(**{f"{deadline}__gte": today}), then=Value(Outcome.DUE.value)),
+            When(never & Q(**{f"{deadline}__gte": F("_today")}), then=Value(Outcome.DUE.value)),
             When(never, then=Value(Outcome.MISSING.value)),
         ]
     else:
@@ -86,8 +100,8 @@ def expected_slots(periods, *, today: date | None = None, as_of: date | None = N
     `period_code`, `period_deadline`, `first_submitted` and `outcome`.
 
     `filters` are lookups on Participation (e.g. {"action__goal__code": "2"}).
+    `today` None is now; a day is seen as at its last moment (moment_of).
     """
-    today = today or timezone.localdate()
     period_ids = [getattr(period, "pk", period) for period in periods]
     through = "action__goal__plan__periods"
     submissions = ProgressUpdate.objects.filter(
@@ -111,7 +125,8 @@ def expected_slots(periods, *, today: date | None = None, as_of: date | None = N
         )
     )
     return with_outcome(
-        slots, submitted="first_submitted", deadline="period_deadline", extension="extension_until", today=today
+        slots, submitted="first_submitted", deadline="period_deadline", extension="extension_until",
+        zone="member__time_zone", now=moment_of(today),
     )
 
 
@@ -121,7 +136,7 @@ def update_timeliness(updates: QuerySet, *, today: date | None = None) -> QueryS
     updates = updates.annotate(extension_until=granted_until("member_id", "period_id"))
     return with_outcome(
         updates, submitted="first_submitted_at", deadline="period__deadline", extension="extension_until",
-        today=today or timezone.localdate(), unsubmitted=False,
+        zone="member__time_zone", now=moment_of(today), unsubmitted=False,
     )
 
 

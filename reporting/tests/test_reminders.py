@@ -34,7 +34,7 @@ def test_due_soon_goes_to_members_with_missing_updates_only(setting, cast, mailo
     assert len(mailoutbox) == 1
     message = mailoutbox[0]
     assert sorted(message.to) == sorted([cast.focal_a.email, "second@member-a.example"])
-    assert "due by 2022-04-30" in message.subject
+    assert "due by April 30, 2022, 23:59 UTC" in message.subject
     assert "1.1 Issue papers" in message.body
     assert cast.focal_b.email not in message.to
 

@@ -156,6 +156,7 @@ def test_end_before_start_is_400(world, staff_api):
         ("/api/v1/members/member-a/", {"latitude": "91", "version": 1}, "latitude"),
         ("/api/v1/members/member-a/", {"country_code": "E1", "version": 1}, "country_code"),
         ("/api/v1/members/member-a/", {"confidence": "sure", "version": 1}, "confidence"),
+        ("/api/v1/members/member-a/", {"time_zone": "Mars/Olympus", "version": 1}, "time_zone"),
         ("/api/v1/members/member-a/", {"region": "atlantis", "version": 1}, "region"),
         ("/api/v1/periods/2022-Q1/", {"start": "soon", "version": 1}, "start"),
         ("/api/v1/goals/1/", {"title_en": "x", "version": "one"}, "version"),
