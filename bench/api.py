@@ -46,6 +46,7 @@ def _setup() -> None:
     os.environ.setdefault("API_THROTTLE_TOKEN", "1000000/hour")
     # The bench talks plain HTTP to the app, as the TLS proxy in front of it would.
     os.environ.setdefault("HTTPS_BY_PROXY", "1")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")  # no line per request in the bench's output
     import django
 
     django.setup()

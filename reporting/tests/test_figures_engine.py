@@ -102,7 +102,19 @@ def test_a_cache_that_is_down_or_holds_garbage_never_changes_a_figure(scene, set
             raise ConnectionError("cache down")
 
     monkeypatch.setattr(cache, "caches", {cache.CACHE_ALIAS: Broken()})
+    cache._local.clear()
     assert plan_figures(plan).progress.as_dict() == expected
+
+
+def test_a_change_made_by_another_process_is_seen(scene):
+    """Another process changes the data: this one's own memory of the figures
+    is keyed on the version too, so it reads the new token and recomputes."""
+    plan, q1, q2, a, b, action, indicator = scene
+    assert plan_figures(plan).progress.value == pytest.approx(0.4)
+    update = ProgressUpdate.objects.get(member=a, period=q1)
+    update.values.update(value=Decimal(90))  # a bulk write, as from elsewhere: no signal here...
+    cache.bump()  # ...but the version that other process's write replaced
+    assert plan_figures(plan).progress.value == pytest.approx(0.9)
 
 
 def test_an_entry_of_older_data_is_never_read(scene):
