@@ -22,7 +22,7 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from actions.models import Action, Goal, Indicator, Milestone, Participation, Plan, SustainableDevelopmentGoal
-from metroplan.permissions import SECRETARIAT_GROUP, can_edit_plan
+from metroplan.permissions import can_edit_plan, secretariat_users
 from metroplan.services import PermissionDenied, ServiceError, ValidationError, check_version
 
 LANGUAGE_CODES = [code for code, _name in settings.LANGUAGES]
@@ -197,12 +197,7 @@ def _sdg_objects(numbers: Iterable[int]) -> list[SustainableDevelopmentGoal]:
 
 def staff_users():
     """Users who may lead an action: the secretariat."""
-    return (
-        get_user_model()
-        .objects.filter(is_active=True, groups__name=SECRETARIAT_GROUP)
-        .distinct()
-        .order_by("username")
-    )
+    return secretariat_users().order_by("username")
 
 
 def _validate_action(action: Action) -> None:

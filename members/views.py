@@ -11,7 +11,7 @@ from actions.models import Action, Participation, Plan
 from members.filtersets import MemberFilterSet
 from members.models import Member, Region
 from metroplan.dashboards import chosen_period, figures_chart
-from metroplan.permissions import is_secretariat
+from metroplan.permissions import can_see_provenance
 from reporting.filtersets import ProgressUpdateFilterSet
 from reporting.models import ProgressUpdate, ReportingPeriod
 from reporting.selectors import member_compliance_by_period, with_compliance
@@ -74,7 +74,7 @@ def member_detail(request, slug: str):
     time, and its updates (filterable by period, action and state)."""
     member = get_object_or_404(Member.objects.select_related("region"), slug=slug)
     plan = Plan.objects.current()
-    context = {"member": member, "plan": plan, "show_provenance": is_secretariat(request.user)}
+    context = {"member": member, "plan": plan, "show_provenance": can_see_provenance(request.user)}
     updates = ProgressUpdate.objects.visible_to(request.user).filter(member=member)
     if plan is not None:
         latest = updates.filter(action=OuterRef("pk")).order_by("-period__start")

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from members.models import ApiToken
 from members.services import MAX_TOKEN_DAYS, token_issue, token_revoke
-from metroplan.permissions import is_secretariat
+from metroplan.permissions import can_manage_tokens
 
 
 class TokenForm(forms.Form):
@@ -35,7 +35,7 @@ class TokenForm(forms.Form):
 
 
 def _require_staff(request) -> None:
-    if not is_secretariat(request.user):
+    if not can_manage_tokens(request.user):
         raise PermissionDenied(_("Only secretariat staff manage API tokens."))
 
 

@@ -17,7 +17,15 @@ from django.views.decorators.http import require_POST
 
 from actions.models import Action, Goal
 from members.models import Member, Region
-from metroplan.permissions import can_edit_update, can_read_update_history, can_review, can_write_update_for, member_of
+from metroplan.permissions import (
+    can_edit_update,
+    can_read_update_history,
+    can_request_reopening,
+    can_review,
+    can_review_update,
+    can_write_update_for,
+    member_of,
+)
 from metroplan.services import ConflictError, PermissionDenied, ServiceError, ValidationError
 from reporting import selectors_updates as selectors
 from reporting import services, spreadsheet
@@ -128,10 +136,7 @@ def _stored_update(member, period, action):
 def update_edit(request, member_slug: str, period_code: str, action_code: str):
     member, period, action = _resolve_slot(request, member_slug, period_code, action_code)
     update = _stored_update(member, period, action)
-    if update is not None and (
-        not can_edit_update(request.user, update)
-        or (update.state == ProgressUpdate.State.SUBMITTED and not can_review(request.user))
-    ):
+    if update is not None and not can_edit_update(request.user, update):
         if request.method == "POST":
             # A second click on "submit", or a tab left open: say why nothing changed.
             messages.info(request, _("Nothing was changed: this update is already %(state)s.")
@@ -260,7 +265,6 @@ def _visible_update(request, pk: int) -> ProgressUpdate:
 
 def _detail_context(request, update: ProgressUpdate, return_form=None) -> dict:
     values = selectors.update_values_by_indicator(update)
-    reviewer = can_review(request.user)
     return {
         "update": update,
         "indicators": [
@@ -268,9 +272,8 @@ def _detail_context(request, update: ProgressUpdate, return_form=None) -> dict:
             for indicator in update.action.indicators.filter(retired=False).order_by("order", "code")
         ],
         "evidence": update.evidence.all(),
-        "can_edit": can_edit_update(request.user, update)
-        and (update.state != ProgressUpdate.State.SUBMITTED or reviewer),
-        "can_review": reviewer and update.state == ProgressUpdate.State.SUBMITTED,
+        "can_edit": can_edit_update(request.user, update),
+        "can_review": can_review_update(request.user, update),
         "can_read_history": can_read_update_history(request.user, update),
         "return_form": return_form or ReturnForm(initial={"version": update.version}),
         "lock_reason": services.period_lock_reason(period=update.period, member=update.member),
@@ -358,7 +361,7 @@ def evidence_remove(request, pk: int):
     evidence = _visible_evidence(request, pk)
     update = evidence.update
     if not can_write_update_for(request.user, update.member):
-        raise Http404
+        raise Http404  # another member's evidence: as if it did not exist
     try:
         with transaction.atomic():
             services.evidence_remove(user=request.user, evidence=evidence)
@@ -419,7 +422,7 @@ def review_bulk_approve(request):
 @require_POST
 def reopening_request(request, member_slug: str, period_code: str | None = None):
     member = Member.objects.filter(slug=member_slug).first()
-    if member is None or not can_write_update_for(request.user, member):
+    if member is None or not can_request_reopening(request.user, member):
         raise Http404
     period_code = period_code or request.POST.get("period", "")
     period = ReportingPeriod.objects.filter(code=period_code).order_by("-start").first()

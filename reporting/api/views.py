@@ -21,7 +21,14 @@ from actions.models import Action, Plan
 from metroplan.api.errors import api_exception_for
 from metroplan.api.filters import in_request_plan
 from metroplan.api.viewsets import ApiViewSet, ServiceWriteViewSet
-from metroplan.permissions import WRITE_REPORTERS, WRITE_REVIEWERS, WRITE_STAFF
+from metroplan.permissions import (
+    WRITE_REPORTERS,
+    WRITE_REVIEWERS,
+    WRITE_STAFF,
+    update_edit_refusal,
+    update_review_refusal,
+    update_submit_refusal,
+)
 from metroplan.services import ConflictError
 from reporting import services
 from reporting.api import selectors
@@ -137,6 +144,12 @@ class UpdateViewSet(ApiViewSet, mixins.CreateModelMixin, mixins.UpdateModelMixin
     ordering_fields = ["submitted_at", "modified", "created", "state"]
     write_rule = WRITE_REPORTERS
     write_rules = {"approve": WRITE_REVIEWERS, "return_update": WRITE_REVIEWERS}
+    # Refused with the predicate's answer, the one the service gives (same status, code and message).
+    object_rules = {
+        "update": update_edit_refusal, "partial_update": update_edit_refusal,
+        "add_evidence": update_edit_refusal, "remove_evidence": update_edit_refusal,
+        "submit": update_submit_refusal, "approve": update_review_refusal, "return_update": update_review_refusal,
+    }
 
     def get_queryset(self):
         return self.scope_to_plan(selectors.updates_for_api(self.request.user))
