@@ -9,7 +9,15 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from actions.querysets import ActionQuerySet, GoalQuerySet, IndicatorQuerySet, PlanQuerySet
+from actions.querysets import (
+    ActionQuerySet,
+    GoalQuerySet,
+    IndicatorQuerySet,
+    MilestoneQuerySet,
+    ParticipationQuerySet,
+    PlanQuerySet,
+    SustainableDevelopmentGoalQuerySet,
+)
 
 
 class SustainableDevelopmentGoal(models.Model):
@@ -19,6 +27,8 @@ class SustainableDevelopmentGoal(models.Model):
         primary_key=True, validators=[MinValueValidator(1), MaxValueValidator(17)]
     )
     name = models.CharField(_("name"), max_length=100)
+
+    objects = SustainableDevelopmentGoalQuerySet.as_manager()
 
     class Meta:
         ordering = ["number"]
@@ -179,6 +189,8 @@ class Participation(models.Model):
 
     history = HistoricalRecords()
 
+    objects = ParticipationQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("participation")
         verbose_name_plural = _("participations")
@@ -237,6 +249,8 @@ class Milestone(models.Model):
     indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="milestones")
     year = models.PositiveSmallIntegerField(_("year"))
     value = models.DecimalField(_("value"), max_digits=14, decimal_places=2)
+
+    objects = MilestoneQuerySet.as_manager()
 
     class Meta:
         ordering = ["indicator", "year"]

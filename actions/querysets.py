@@ -33,6 +33,8 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Coalesce, Greatest, Least
 
+from metroplan.visibility import UnrestrictedQuerySet
+
 STATUS_PROGRESS = {"completed": 1.0, "not_started": 0.0}
 STATUS_PROGRESS_DEFAULT = 0.5
 
@@ -44,6 +46,31 @@ def latest_approved_values(as_of: date | None = None):
     if as_of is not None:
         values = values.filter(update__period__end__lte=as_of)
     return values.order_by("-update__period__end", "-update__reviewed_at", "-pk")
+
+
+def in_visible_plans(queryset, user, plan_path: str):
+    """`queryset` restricted to rows of plans `user` may see (PlanQuerySet.visible_to):
+    a draft plan's goals, actions, indicators, periods and updates are staff's."""
+    from metroplan.permissions import is_secretariat
+
+    if is_secretariat(user):
+        return queryset
+    Plan = apps.get_model("actions", "Plan")
+    return queryset.filter(**{f"{plan_path}__in": Plan.objects.visible_to(user)})
+
+
+class SustainableDevelopmentGoalQuerySet(UnrestrictedQuerySet):
+    """The UN's 17 goals: public."""
+
+
+class ParticipationQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return in_visible_plans(self, user, "action__goal__plan")
+
+
+class MilestoneQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return in_visible_plans(self, user, "indicator__action__goal__plan")
 
 
 class PlanQuerySet(models.QuerySet):
@@ -63,6 +90,9 @@ class PlanQuerySet(models.QuerySet):
 
 
 class IndicatorQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return in_visible_plans(self, user, "action__goal__plan")
+
     def active(self):
         return self.filter(retired=False)
 
@@ -120,6 +150,9 @@ class IndicatorQuerySet(models.QuerySet):
 
 
 class ActionQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return in_visible_plans(self, user, "goal__plan")
+
     def active(self):
         return self.filter(retired=False)
 
@@ -168,6 +201,9 @@ class ActionQuerySet(models.QuerySet):
 
 
 class GoalQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return in_visible_plans(self, user, "plan")
+
     def active(self):
         return self.filter(retired=False)
 

@@ -4,7 +4,7 @@ indicators over time, participants and updates."""
 from django.core.paginator import Paginator
 from django.db.models import Count, OuterRef, Subquery
 from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from actions.models import Action, Goal, Indicator, Participation, Plan
@@ -16,13 +16,14 @@ from actions.selectors import (
     plan_elapsed,
 )
 from metroplan.dashboards import dashboard_access
+from metroplan.visibility import get_visible_or_404
 from reporting.models import ProgressUpdate, ReportingPeriod
 
 UPDATES_PER_PAGE = 25
 
 
-def _current_plan() -> Plan:
-    plan = Plan.objects.current()
+def _current_plan(request) -> Plan:
+    plan = Plan.objects.visible_to(request.user).current()
     if plan is None:
         raise Http404(_("No plan is loaded."))
     return plan
@@ -133,8 +134,8 @@ def _detail_context(request, plan, actions, indicators):
 
 @dashboard_access
 def goal_detail(request, code: str):
-    plan = _current_plan()
-    goal = get_object_or_404(Goal.objects.filter(plan=plan), code=code)
+    plan = _current_plan(request)
+    goal = get_visible_or_404(request.user, Goal.objects.filter(plan=plan), code=code)
     actions = list(
         Action.objects.filter(goal=goal, retired=False)
         .with_progress()
@@ -158,8 +159,9 @@ def goal_detail(request, code: str):
 
 @dashboard_access
 def action_detail(request, code: str):
-    plan = _current_plan()
-    action = get_object_or_404(
+    plan = _current_plan(request)
+    action = get_visible_or_404(
+        request.user,
         Action.objects.filter(goal__plan=plan).select_related("goal", "lead").prefetch_related("sdgs"), code=code
     )
     indicators = list(

@@ -4,7 +4,7 @@ actions, compliance over time and updates."""
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, F, OuterRef, Subquery
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from actions.models import Action, Participation, Plan
@@ -12,6 +12,7 @@ from members.filtersets import MemberFilterSet
 from members.models import Member, Region
 from metroplan.dashboards import chosen_period, figures_chart
 from metroplan.permissions import can_see_provenance
+from metroplan.visibility import get_visible_or_404
 from reporting.filtersets import ProgressUpdateFilterSet
 from reporting.models import ProgressUpdate, ReportingPeriod
 from reporting.selectors import member_compliance_by_period, with_compliance
@@ -32,7 +33,7 @@ SORTS = {
 def member_list(request):
     """Members with their compliance in a period; filters and sorting are links
     (query parameters), so every view can be bookmarked."""
-    plan = Plan.objects.current()
+    plan = Plan.objects.visible_to(request.user).current()
     periods = list(ReportingPeriod.objects.filter(plan=plan).order_by("start")) if plan else []
     period = chosen_period(plan, periods, request.GET.get("period")) if plan else None
     filterset = MemberFilterSet(request.GET or None, queryset=Member.objects.select_related("region"))
@@ -72,8 +73,8 @@ def member_list(request):
 def member_detail(request, slug: str):
     """One member: its actions with their latest update, its compliance over
     time, and its updates (filterable by period, action and state)."""
-    member = get_object_or_404(Member.objects.select_related("region"), slug=slug)
-    plan = Plan.objects.current()
+    member = get_visible_or_404(request.user, Member.objects.select_related("region"), slug=slug)
+    plan = Plan.objects.visible_to(request.user).current()
     context = {"member": member, "plan": plan, "show_provenance": can_see_provenance(request.user)}
     updates = ProgressUpdate.objects.visible_to(request.user).filter(member=member)
     if plan is not None:

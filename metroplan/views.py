@@ -24,7 +24,7 @@ def overview(request):
     """Where the plan stands: progress against time, status mix, compliance per
     period and region, members on a map, latest approved updates, early warnings.
     A constant number of queries, whatever the number of members and updates."""
-    plan = Plan.objects.current()
+    plan = Plan.objects.visible_to(request.user).current()
     if plan is None:
         return render(request, "overview.html", {"plan": None})
     periods = list(ReportingPeriod.objects.filter(plan=plan).order_by("start"))
@@ -74,7 +74,7 @@ def overview(request):
 def overview_member_table(request):
     """The map's text alternative: every member with its compliance in the
     period, as a table (an htmx fragment inside the overview, or a page)."""
-    plan = Plan.objects.current()
+    plan = Plan.objects.visible_to(request.user).current()
     if plan is None:
         raise Http404
     periods = list(ReportingPeriod.objects.filter(plan=plan).order_by("start"))

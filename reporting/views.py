@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,6 +27,7 @@ from metroplan.permissions import (
     member_of,
 )
 from metroplan.services import ConflictError, PermissionDenied, ServiceError, ValidationError
+from metroplan.visibility import get_visible_or_404, visible
 from reporting import selectors_updates as selectors
 from reporting import services, spreadsheet
 from reporting.forms import (
@@ -79,7 +80,7 @@ def updates_home(request):
         for r in PeriodReopening.objects.filter(member=member).select_related("period").order_by("requested_at")
     }
     closed_periods = (
-        ReportingPeriod.objects.filter(plan__is_current=True, is_open=False)
+        visible(request.user, ReportingPeriod).filter(plan__is_current=True, is_open=False)
         .exclude(pk__in=period_ids)
         .order_by("-start")
     )
@@ -103,11 +104,18 @@ def _resolve_slot(request, member_slug: str, period_code: str, action_code: str)
     member = Member.objects.filter(slug=member_slug).first()
     if member is None or not can_write_update_for(request.user, member):
         raise Http404
-    period = ReportingPeriod.objects.filter(code=period_code).select_related("plan").order_by("-start").first()
+    period = (
+        visible(request.user, ReportingPeriod)
+        .filter(code=period_code)
+        .select_related("plan")
+        .order_by("-start")
+        .first()
+    )
     if period is None:
         raise Http404
     action = (
-        Action.objects.filter(goal__plan=period.plan, code=action_code, participations__member=member)
+        visible(request.user, Action)
+        .filter(goal__plan=period.plan, code=action_code, participations__member=member)
         .select_related("goal")
         .first()
     )
@@ -254,8 +262,9 @@ def _submit_no_change(request, member, period, action, update):
 
 
 def _visible_update(request, pk: int) -> ProgressUpdate:
-    return get_object_or_404(
-        ProgressUpdate.objects.visible_to(request.user).select_related(
+    return get_visible_or_404(
+        request.user,
+        ProgressUpdate.objects.select_related(
             "member", "member__region", "action", "action__goal", "period", "submitted_by", "reviewed_by",
             "created_by",
         ),
@@ -343,8 +352,7 @@ def update_return(request, pk: int):
 
 
 def _visible_evidence(request, pk: int) -> Evidence:
-    visible = ProgressUpdate.objects.visible_to(request.user)
-    return get_object_or_404(Evidence.objects.select_related("update").filter(update__in=visible), pk=pk)
+    return get_visible_or_404(request.user, Evidence.objects.select_related("update"), pk=pk)
 
 
 @login_required
@@ -425,7 +433,7 @@ def reopening_request(request, member_slug: str, period_code: str | None = None)
     if member is None or not can_request_reopening(request.user, member):
         raise Http404
     period_code = period_code or request.POST.get("period", "")
-    period = ReportingPeriod.objects.filter(code=period_code).order_by("-start").first()
+    period = visible(request.user, ReportingPeriod).filter(code=period_code).order_by("-start").first()
     if period is None:
         messages.error(request, _("Choose the period you need to report in."))
         return redirect(request.POST.get("next") or reverse("updates"))
@@ -450,7 +458,7 @@ def reopening_request(request, member_slug: str, period_code: str | None = None)
 @require_POST
 def reopening_decide(request, pk: int, decision: str):
     _require_reviewer(request)
-    reopening = get_object_or_404(PeriodReopening, pk=pk)
+    reopening = get_visible_or_404(request.user, PeriodReopening, pk=pk)
     try:
         with transaction.atomic():
             if decision == "grant":

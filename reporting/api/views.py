@@ -30,6 +30,7 @@ from metroplan.permissions import (
     update_submit_refusal,
 )
 from metroplan.services import ConflictError
+from metroplan.visibility import visible_choices
 from reporting import services
 from reporting.api import selectors
 from reporting.api.serializers import (
@@ -64,7 +65,7 @@ class ProgressUpdateApiFilterSet(ProgressUpdateFilterSet):
         label="Period code",
     )
     plan = django_filters.ModelChoiceFilter(
-        field_name="period__plan", to_field_name="code", queryset=Plan.objects.all(), label="Plan code"
+        field_name="period__plan", to_field_name="code", queryset=visible_choices(Plan), label="Plan code"
     )
 
 
@@ -74,7 +75,7 @@ class ReportApiFilterSet(ReportFilterSet):
         label="Period code",
     )
     plan = django_filters.ModelChoiceFilter(
-        field_name="plan", to_field_name="code", queryset=Plan.objects.all(), label="Plan code"
+        field_name="plan", to_field_name="code", queryset=visible_choices(Plan), label="Plan code"
     )
 
 
