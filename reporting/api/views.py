@@ -254,7 +254,7 @@ class UpdateViewSet(ApiViewSet, mixins.CreateModelMixin, mixins.UpdateModelMixin
         detail=True, methods=["post"], url_path="evidence", url_name="evidence",
         parser_classes=[MultiPartParser, FormParser, JSONParser],
     )
-    def add_evidence(self, request, pk=None):
+    def add_evidence(self, request, pk=None, **kwargs):
         """Attach a file (multipart/form-data, within the size and type limits)
         or a link to an update you may edit: your own member's, not approved
         (and, for a focal point, not waiting for review)."""
@@ -274,7 +274,7 @@ class UpdateViewSet(ApiViewSet, mixins.CreateModelMixin, mixins.UpdateModelMixin
     @viewset_action(
         detail=True, methods=["delete"], url_path=r"evidence/(?P<evidence_id>[0-9]+)", url_name="evidence-detail"
     )
-    def remove_evidence(self, request, pk=None, evidence_id=None):
+    def remove_evidence(self, request, pk=None, evidence_id=None, **kwargs):
         """Remove a file or link from an update you may edit."""
         instance = self.get_object()
         evidence = get_object_or_404(instance.evidence.all(), pk=evidence_id)
@@ -283,20 +283,20 @@ class UpdateViewSet(ApiViewSet, mixins.CreateModelMixin, mixins.UpdateModelMixin
 
     @extend_schema(request=TransitionSerializer, responses={200: UpdateSerializer})
     @viewset_action(detail=True, methods=["post"])
-    def submit(self, request, pk=None):
+    def submit(self, request, pk=None, **kwargs):
         """Submit a draft or returned update for review (complete: narrative,
         status and every indicator's value)."""
         return self._transition(request, services.update_submit)
 
     @extend_schema(request=TransitionSerializer, responses={200: UpdateSerializer})
     @viewset_action(detail=True, methods=["post"])
-    def approve(self, request, pk=None):
+    def approve(self, request, pk=None, **kwargs):
         """Approve a submitted update (secretariat staff)."""
         return self._transition(request, services.update_approve)
 
     @extend_schema(request=ReturnSerializer, responses={200: UpdateSerializer})
     @viewset_action(detail=True, methods=["post"], url_path="return", url_name="return")
-    def return_update(self, request, pk=None):
+    def return_update(self, request, pk=None, **kwargs):
         """Return a submitted update to its member with a comment saying what
         should change (secretariat staff)."""
         comment = request.data.get("comment", "") if hasattr(request.data, "get") else ""
