@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 
 from actions.models import Action, Goal, Indicator, Plan, SustainableDevelopmentGoal
 from members.models import Member
+from metroplan.visibility import visible_choices
 
 
 class PlanFilterSet(django_filters.FilterSet):
@@ -14,7 +15,7 @@ class PlanFilterSet(django_filters.FilterSet):
 
 
 class GoalFilterSet(django_filters.FilterSet):
-    plan = django_filters.ModelChoiceFilter(field_name="plan", to_field_name="code", queryset=Plan.objects.all())
+    plan = django_filters.ModelChoiceFilter(field_name="plan", to_field_name="code", queryset=visible_choices(Plan))
 
     class Meta:
         model = Goal
@@ -23,7 +24,7 @@ class GoalFilterSet(django_filters.FilterSet):
 
 class ActionFilterSet(django_filters.FilterSet):
     plan = django_filters.ModelChoiceFilter(
-        field_name="goal__plan", to_field_name="code", queryset=Plan.objects.all()
+        field_name="goal__plan", to_field_name="code", queryset=visible_choices(Plan)
     )
     goal = django_filters.CharFilter(field_name="goal__code")
     status = django_filters.MultipleChoiceFilter(choices=Action.Status.choices)

@@ -9,7 +9,15 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from actions.querysets import ActionQuerySet, GoalQuerySet, IndicatorQuerySet, PlanQuerySet
+from actions.querysets import (
+    ActionQuerySet,
+    GoalQuerySet,
+    IndicatorQuerySet,
+    MilestoneQuerySet,
+    ParticipationQuerySet,
+    PlanQuerySet,
+    SustainableDevelopmentGoalQuerySet,
+)
 
 
 class SustainableDevelopmentGoal(models.Model):
@@ -23,6 +31,8 @@ class SustainableDevelopmentGoal(models.Model):
         _("official title"), max_length=300, blank=True,
         help_text=_("The goal's official wording in the 2030 Agenda (A/RES/70/1)."),
     )
+
+    objects = SustainableDevelopmentGoalQuerySet.as_manager()
 
     class Meta:
         ordering = ["number"]
@@ -211,6 +221,8 @@ class Participation(models.Model):
 
     history = HistoricalRecords()
 
+    objects = ParticipationQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("participation")
         verbose_name_plural = _("participations")
@@ -269,6 +281,8 @@ class Milestone(models.Model):
     indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="milestones")
     year = models.PositiveSmallIntegerField(_("year"))
     value = models.DecimalField(_("value"), max_digits=14, decimal_places=2)
+
+    objects = MilestoneQuerySet.as_manager()
 
     class Meta:
         ordering = ["indicator", "year"]

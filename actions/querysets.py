@@ -2,7 +2,35 @@
 rest) are not computed here: they come from the figures engine
 (reporting/figures/)."""
 
+from django.apps import apps
 from django.db import models
+
+from metroplan.visibility import UnrestrictedQuerySet
+
+
+def in_visible_plans(queryset, user, plan_path: str):
+    """`queryset` restricted to rows of plans `user` may see (PlanQuerySet.visible_to):
+    a draft plan's goals, actions, indicators, periods and updates are staff's."""
+    from metroplan.permissions import is_secretariat
+
+    if is_secretariat(user):
+        return queryset
+    Plan = apps.get_model("actions", "Plan")
+    return queryset.filter(**{f"{plan_path}__in": Plan.objects.visible_to(user)})
+
+
+class SustainableDevelopmentGoalQuerySet(UnrestrictedQuerySet):
+    """The UN's 17 goals: public."""
+
+
+class ParticipationQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return in_visible_plans(self, user, "action__goal__plan")
+
+
+class MilestoneQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return in_visible_plans(self, user, "indicator__action__goal__plan")
 
 
 class PlanQuerySet(models.QuerySet):
@@ -22,11 +50,17 @@ class PlanQuerySet(models.QuerySet):
 
 
 class IndicatorQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return in_visible_plans(self, user, "action__goal__plan")
+
     def active(self):
         return self.filter(retired=False)
 
 
 class ActionQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return in_visible_plans(self, user, "goal__plan")
+
     def active(self):
         return self.filter(retired=False)
 
@@ -39,5 +73,8 @@ class ActionQuerySet(models.QuerySet):
 
 
 class GoalQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return in_visible_plans(self, user, "plan")
+
     def active(self):
         return self.filter(retired=False)

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from members.names import country_name, region_name
-from members.querysets import MemberQuerySet, MembershipQuerySet
+from members.querysets import ApiTokenQuerySet, FocalPointQuerySet, MemberQuerySet, MembershipQuerySet, RegionQuerySet
 from members.zones import DEFAULT_ZONE, validate_time_zone
 
 
@@ -24,6 +24,8 @@ class Region(models.Model):
     slug = models.SlugField(_("slug"), max_length=60, unique=True)
     name = models.CharField(_("name"), max_length=100, unique=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    objects = RegionQuerySet.as_manager()
 
     class Meta:
         ordering = ["order", "name"]
@@ -152,6 +154,8 @@ class FocalPoint(models.Model):
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="focal_points")
     created = models.DateTimeField(auto_now_add=True)
 
+    objects = FocalPointQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("focal point")
         verbose_name_plural = _("focal points")
@@ -179,6 +183,8 @@ class ApiToken(models.Model):
     expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True, editable=False)
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created"]

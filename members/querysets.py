@@ -5,8 +5,40 @@ from datetime import date
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 
+from metroplan.visibility import UnrestrictedQuerySet
 
-class MembershipQuerySet(models.QuerySet):
+
+class RegionQuerySet(UnrestrictedQuerySet):
+    """The network's world regions: public."""
+
+
+class FocalPointQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Staff see who reports for whom; a user sees their own link."""
+        from metroplan.permissions import can_manage_focal_points
+
+        if can_manage_focal_points(user):
+            return self
+        if user is None or not user.is_authenticated:
+            return self.none()
+        return self.filter(user=user)
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Staff see every token (never a key); a user sees their own."""
+        from metroplan.permissions import can_manage_tokens
+
+        if can_manage_tokens(user):
+            return self
+        if user is None or not user.is_authenticated:
+            return self.none()
+        return self.filter(user=user)
+
+
+class MembershipQuerySet(UnrestrictedQuerySet):
+    """Members' standing over time: public, as the list of members is."""
+
     def overlapping(self, start: date, end: date) -> "MembershipQuerySet":
         """Spans that share at least one day with [start, end]."""
         return self.filter(Q(end__isnull=True) | Q(end__gte=start), start__lte=end)
@@ -34,6 +66,9 @@ def expected_to_report_q(start, end, member_ref: str = "pk") -> Q:
     return Q(Exists(active)) & ~Q(Exists(excused))
 
 
-class MemberQuerySet(models.QuerySet):
+class MemberQuerySet(UnrestrictedQuerySet):
+    """Member governments: public (their provenance fields are shown to staff
+    only, by can_see_provenance, but no row is private)."""
+
     def expected_between(self, start: date, end: date) -> "MemberQuerySet":
         return self.filter(expected_to_report_q(start, end))

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from members.models import ApiToken, FocalPoint, Member
 from members.zones import validate_time_zone, zone_for
-from metroplan.permissions import can_edit_members, is_secretariat
+from metroplan.permissions import can_edit_members, can_manage_tokens, can_revoke_token
 from metroplan.services import PermissionDenied, ServiceError, ValidationError, check_version
 
 MAX_TOKEN_DAYS = 3650
@@ -32,7 +32,7 @@ def token_issue(
     `issued_by` is the staff user doing it in the browser; None means an
     operator on the command line. `days` None: the token does not expire.
     """
-    if issued_by is not None and not is_secretariat(issued_by):
+    if issued_by is not None and not can_manage_tokens(issued_by):
         raise PermissionDenied(_("Only secretariat staff issue API tokens."))
     errors = {}
     name = (name or "").strip()
@@ -64,7 +64,7 @@ def token_issue(
 def token_revoke(*, token: ApiToken, revoked_by=None) -> ApiToken:
     """Revoke a token at once (staff, or the token's own user). Revoking a
     revoked token changes nothing."""
-    if revoked_by is not None and not (is_secretariat(revoked_by) or revoked_by.pk == token.user_id):
+    if revoked_by is not None and not can_revoke_token(revoked_by, token):
         raise PermissionDenied(_("You cannot revoke this token."))
     token = ApiToken.objects.select_for_update().get(pk=token.pk)
     if token.revoked_at is None:

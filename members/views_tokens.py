@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -14,7 +14,8 @@ from django.views.decorators.http import require_POST
 
 from members.models import ApiToken
 from members.services import MAX_TOKEN_DAYS, token_issue, token_revoke
-from metroplan.permissions import is_secretariat
+from metroplan.permissions import can_manage_tokens
+from metroplan.visibility import get_visible_or_404
 
 
 class TokenForm(forms.Form):
@@ -35,7 +36,7 @@ class TokenForm(forms.Form):
 
 
 def _require_staff(request) -> None:
-    if not is_secretariat(request.user):
+    if not can_manage_tokens(request.user):
         raise PermissionDenied(_("Only secretariat staff manage API tokens."))
 
 
@@ -67,7 +68,7 @@ def token_list(request):
 @require_POST
 def token_revoke_view(request, pk: int):
     _require_staff(request)
-    token = get_object_or_404(ApiToken, pk=pk)
+    token = get_visible_or_404(request.user, ApiToken, pk=pk)
     token_revoke(token=token, revoked_by=request.user)
     messages.success(request, _("Token %(name)s is revoked.") % {"name": token.name})
     return redirect("token-list")

@@ -5,11 +5,12 @@ from django.utils.translation import gettext_lazy as _
 
 from actions.models import Plan
 from members.models import Member, Region
+from metroplan.visibility import visible_choices
 from reporting.models import ProgressUpdate, Report, ReportingPeriod
 
 
 class ReportingPeriodFilterSet(django_filters.FilterSet):
-    plan = django_filters.ModelChoiceFilter(field_name="plan", to_field_name="code", queryset=Plan.objects.all())
+    plan = django_filters.ModelChoiceFilter(field_name="plan", to_field_name="code", queryset=visible_choices(Plan))
 
     class Meta:
         model = ReportingPeriod

@@ -9,7 +9,14 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from actions.models import Action
-from reporting.querysets import ProgressUpdateQuerySet, ReportingPeriodQuerySet, ReportQuerySet
+from reporting.querysets import (
+    PartOfUpdateQuerySet,
+    PeriodReopeningQuerySet,
+    ProgressUpdateQuerySet,
+    ReminderSentQuerySet,
+    ReportingPeriodQuerySet,
+    ReportQuerySet,
+)
 
 
 class ReportingPeriod(models.Model):
@@ -73,6 +80,8 @@ class PeriodReopening(models.Model):
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     until = models.DateField(_("open until"), null=True, blank=True)
+
+    objects = PeriodReopeningQuerySet.as_manager()
 
     class Meta:
         ordering = ["-requested_at"]
@@ -172,6 +181,8 @@ class IndicatorValue(models.Model):
 
     history = HistoricalRecords()
 
+    objects = PartOfUpdateQuerySet.as_manager()
+
     class Meta:
         ordering = ["indicator__order", "indicator__code"]
         verbose_name = _("indicator value")
@@ -204,6 +215,8 @@ class Evidence(models.Model):
     added_at = models.DateTimeField(auto_now_add=True)
 
     history = HistoricalRecords()
+
+    objects = PartOfUpdateQuerySet.as_manager()
 
     class Meta:
         ordering = ["added_at"]
@@ -304,6 +317,8 @@ class ReminderSent(models.Model):
     sent_at = models.DateTimeField(_("sent at"), auto_now_add=True)
     recipients = models.TextField(_("recipients"))
     actions = models.TextField(_("actions reminded of"))
+
+    objects = ReminderSentQuerySet.as_manager()
 
     class Meta:
         ordering = ["-sent_at"]

@@ -62,9 +62,8 @@ def queue_reopening_notification(*, reopening_id: int, event: str) -> None:
 
 def send_reopening_notification(*, reopening_id: int, event: str) -> int:
     """A request goes to the secretariat; a decision goes to the member's focal points."""
-    from django.contrib.auth import get_user_model
 
-    from metroplan.permissions import SECRETARIAT_GROUP
+    from metroplan.permissions import secretariat_users
     from reporting.models import PeriodReopening
 
     reopening = PeriodReopening.objects.select_related("member", "period").filter(pk=reopening_id).first()
@@ -72,8 +71,7 @@ def send_reopening_notification(*, reopening_id: int, event: str) -> int:
         return 0
     if event == "requested":
         recipients = list(
-            get_user_model().objects.filter(groups__name=SECRETARIAT_GROUP, is_active=True)
-            .exclude(email="").values_list("email", flat=True)
+            secretariat_users().exclude(email="").values_list("email", flat=True)
         )
     else:
         recipients = [

@@ -5,13 +5,18 @@ engine (reporting/figures/)."""
 
 from datetime import date
 
+from django.apps import apps
 from django.db import models
 from django.db.models import Q
 
+from actions.querysets import in_visible_plans
 from metroplan.permissions import can_see_dashboards, is_secretariat, member_of
 
 
 class ReportingPeriodQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return in_visible_plans(self, user, "plan")
+
     def open(self):
         return self.filter(is_open=True)
 
@@ -22,12 +27,13 @@ class ReportingPeriodQuerySet(models.QuerySet):
 class ReportQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Staff see every report in every state; other signed-in users see the
-        finished ones (they hold network-wide figures of approved data)."""
+        finished ones of plans they may see (they hold network-wide figures of
+        approved data). A failed build, and its reason, is staff's."""
         if is_secretariat(user):
             return self
         if user is None or not user.is_authenticated:
             return self.none()
-        return self.filter(state="done")
+        return in_visible_plans(self.filter(state="done"), user, "plan")
 
 
 class ProgressUpdateQuerySet(models.QuerySet):
@@ -36,12 +42,39 @@ class ProgressUpdateQuerySet(models.QuerySet):
 
     def visible_to(self, user):
         """Staff see every update; a focal point sees approved updates and all of
-        its own member's; anyone else signed in sees approved ones only."""
+        its own member's; anyone else signed in sees approved ones only; nobody
+        but staff sees those of a draft plan."""
         if is_secretariat(user):
             return self
         if user is None or not user.is_authenticated:
-            return self.approved() if can_see_dashboards(user) else self.none()
+            if not can_see_dashboards(user):
+                return self.none()
+            return in_visible_plans(self.approved(), user, "period__plan")
         own = member_of(user)
         if own is not None:
-            return self.filter(Q(state="approved") | Q(member=own))
-        return self.approved()
+            return in_visible_plans(self.filter(Q(state="approved") | Q(member=own)), user, "period__plan")
+        return in_visible_plans(self.approved(), user, "period__plan")
+
+
+class PartOfUpdateQuerySet(models.QuerySet):
+    """Indicator values and evidence: visible with their update."""
+
+    def visible_to(self, user):
+        ProgressUpdate = apps.get_model("reporting", "ProgressUpdate")
+        return self.filter(update__in=ProgressUpdate.objects.visible_to(user))
+
+
+class PeriodReopeningQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Staff see every request; a focal point sees its own member's."""
+        if is_secretariat(user):
+            return self
+        own = member_of(user)
+        return self.filter(member=own) if own is not None else self.none()
+
+
+class ReminderSentQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The log of reminders sent: staff's."""
+        return self if is_secretariat(user) else self.none()
+

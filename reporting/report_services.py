@@ -20,7 +20,6 @@ from contextlib import contextmanager
 from datetime import date, timedelta
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.core.mail import send_mail
 from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
@@ -32,7 +31,7 @@ from django.utils.translation import gettext as _
 
 from actions.models import Plan
 from metroplan.outbox import outbox_enqueue
-from metroplan.permissions import SECRETARIAT_GROUP, is_secretariat
+from metroplan.permissions import can_request_report, secretariat_users
 from metroplan.services import PermissionDenied, ServiceError
 from reporting.models import Report, ReportingPeriod
 
@@ -80,7 +79,7 @@ def report_request(*, user, plan, kind: str, period, as_of: date | None = None) 
     through the outbox, so a broker that is down delays it and loses nothing.
     Asking again for a report whose build failed queues it again.
     """
-    if user is not None and not is_secretariat(user):
+    if user is not None and not can_request_report(user):
         raise PermissionDenied(_("Only secretariat staff can ask for a report."))
     if kind not in Report.Kind.values:
         raise ServiceError(_("Unknown report kind %(kind)s.") % {"kind": kind}, code="invalid_kind")
@@ -119,7 +118,7 @@ def report_correct(*, user, report: Report, note: str) -> Report:
     period and as_of, built from today's data, that names the report it
     corrects and says why (`note`); its snapshot lists the figures that changed.
     The corrected report stays as it was."""
-    if not is_secretariat(user):
+    if not can_request_report(user):
         raise PermissionDenied(_("Only secretariat staff can correct a report."))
     note = (note or "").strip()
     if not note:
@@ -323,10 +322,7 @@ def _staff_recipients(report: Report) -> list[str]:
     if requester is not None and requester.email:
         return [requester.email]
     users = (
-        get_user_model().objects.filter(Q(groups__name=SECRETARIAT_GROUP) | Q(is_superuser=True), is_active=True)
-        .exclude(email="")
-        .distinct()
-        .order_by("email")
+        secretariat_users().exclude(email="").order_by("email")
     )
     return list(users.values_list("email", flat=True))
 

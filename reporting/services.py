@@ -33,7 +33,16 @@ from django.utils.translation import gettext as _
 
 from actions.models import Action
 from metroplan.numbers import parse_decimal_input
-from metroplan.permissions import can_review, can_write_update_for, is_secretariat
+from metroplan.permissions import (
+    can_decide_reopening,
+    can_review,
+    reopening_request_refusal,
+    require,
+    update_edit_refusal,
+    update_review_refusal,
+    update_submit_refusal,
+    update_write_refusal,
+)
 from metroplan.services import PermissionDenied, ServiceError, ValidationError, check_version
 from reporting.models import Evidence, IndicatorValue, PeriodReopening, ProgressUpdate
 
@@ -93,20 +102,11 @@ def period_lock_reason(*, period, member, today=None) -> str | None:
 
 
 def _require_writer(user, member) -> None:
-    if not can_write_update_for(user, member):
-        # Same message whether or not the member has an update there: nothing leaks.
-        raise PermissionDenied(_("You can only report for your own member."))
+    require(update_write_refusal(user, member))
 
 
 def _require_editable(user, update: ProgressUpdate) -> None:
-    _require_writer(user, update.member)
-    if update.state == ProgressUpdate.State.APPROVED:
-        raise ServiceError(_("This update is approved and can no longer be changed."), code="approved")
-    if update.state == ProgressUpdate.State.SUBMITTED and not is_secretariat(user):
-        raise ServiceError(
-            _("This update is submitted and waits for review; it can be changed once it is returned."),
-            code="submitted",
-        )
+    require(update_edit_refusal(user, update))
 
 
 def _write_values(update: ProgressUpdate, values: dict[int, IndicatorEntry], user=None) -> None:
@@ -230,12 +230,7 @@ def submission_errors(update: ProgressUpdate) -> dict[str, list[str]]:
 def update_submit(*, user, update: ProgressUpdate, expected_version: int | None = None) -> ProgressUpdate:
     """draft or returned → submitted, when complete and the period takes it."""
     update = ProgressUpdate.objects.select_for_update().get(pk=update.pk)
-    _require_writer(user, update.member)
-    if update.state not in (ProgressUpdate.State.DRAFT, ProgressUpdate.State.RETURNED):
-        raise ServiceError(
-            _("This update is already %(state)s.") % {"state": update.get_state_display().lower()},
-            code="invalid_transition",
-        )
+    require(update_submit_refusal(user, update))
     check_version(update, expected_version)
     lock = period_lock_reason(period=update.period, member=update.member)
     if lock:
@@ -256,14 +251,7 @@ def update_submit(*, user, update: ProgressUpdate, expected_version: int | None 
 
 
 def _require_reviewable(user, update: ProgressUpdate, expected_version: int | None) -> None:
-    if not can_review(user):
-        raise PermissionDenied(_("Only secretariat staff review updates."))
-    if update.state != ProgressUpdate.State.SUBMITTED:
-        raise ServiceError(
-            _("Only submitted updates can be reviewed; this one is %(state)s.")
-            % {"state": update.get_state_display().lower()},
-            code="invalid_transition",
-        )
+    require(update_review_refusal(user, update))
     check_version(update, expected_version)
 
 
@@ -434,7 +422,7 @@ def evidence_remove(*, user, evidence: Evidence) -> None:
 @transaction.atomic
 def reopening_request(*, user, member, period, reason: str) -> PeriodReopening:
     """A focal point asks to report late in a closed period."""
-    _require_writer(user, member)
+    require(reopening_request_refusal(user, member))
     if not (reason or "").strip():
         raise ValidationError({"reason": [_("Say why you need to report late.")]})
     if period_lock_reason(period=period, member=member) is None:
@@ -452,7 +440,7 @@ def reopening_request(*, user, member, period, reason: str) -> PeriodReopening:
 
 
 def _require_pending(user, reopening: PeriodReopening) -> PeriodReopening:
-    if not can_review(user):
+    if not can_decide_reopening(user):
         raise PermissionDenied(_("Only secretariat staff answer reopening requests."))
     reopening = PeriodReopening.objects.select_for_update().get(pk=reopening.pk)
     if reopening.state != PeriodReopening.State.REQUESTED:

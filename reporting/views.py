@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,9 +17,18 @@ from django.views.decorators.http import require_POST
 
 from actions.models import Action, Goal
 from members.models import Member, Region
-from metroplan.permissions import can_edit_update, can_read_update_history, can_review, can_write_update_for, member_of
+from metroplan.permissions import (
+    can_edit_update,
+    can_read_update_history,
+    can_request_reopening,
+    can_review,
+    can_review_update,
+    can_write_update_for,
+    member_of,
+)
 from metroplan.security import safe_next
 from metroplan.services import ConflictError, PermissionDenied, ServiceError, ValidationError
+from metroplan.visibility import get_visible_or_404, visible
 from reporting import selectors_updates as selectors
 from reporting import services, spreadsheet
 from reporting.forms import (
@@ -72,7 +81,7 @@ def updates_home(request):
         for r in PeriodReopening.objects.filter(member=member).select_related("period").order_by("requested_at")
     }
     closed_periods = (
-        ReportingPeriod.objects.filter(plan__is_current=True, is_open=False)
+        visible(request.user, ReportingPeriod).filter(plan__is_current=True, is_open=False)
         .exclude(pk__in=period_ids)
         .order_by("-start")
     )
@@ -96,11 +105,18 @@ def _resolve_slot(request, member_slug: str, period_code: str, action_code: str)
     member = Member.objects.filter(slug=member_slug).first()
     if member is None or not can_write_update_for(request.user, member):
         raise Http404
-    period = ReportingPeriod.objects.filter(code=period_code).select_related("plan").order_by("-start").first()
+    period = (
+        visible(request.user, ReportingPeriod)
+        .filter(code=period_code)
+        .select_related("plan")
+        .order_by("-start")
+        .first()
+    )
     if period is None:
         raise Http404
     action = (
-        Action.objects.filter(goal__plan=period.plan, code=action_code, participations__member=member)
+        visible(request.user, Action)
+        .filter(goal__plan=period.plan, code=action_code, participations__member=member)
         .select_related("goal")
         .first()
     )
@@ -129,10 +145,7 @@ def _stored_update(member, period, action):
 def update_edit(request, member_slug: str, period_code: str, action_code: str):
     member, period, action = _resolve_slot(request, member_slug, period_code, action_code)
     update = _stored_update(member, period, action)
-    if update is not None and (
-        not can_edit_update(request.user, update)
-        or (update.state == ProgressUpdate.State.SUBMITTED and not can_review(request.user))
-    ):
+    if update is not None and not can_edit_update(request.user, update):
         if request.method == "POST":
             # A second click on "submit", or a tab left open: say why nothing changed.
             messages.info(request, _("Nothing was changed: this update is already %(state)s.")
@@ -250,8 +263,9 @@ def _submit_no_change(request, member, period, action, update):
 
 
 def _visible_update(request, pk: int) -> ProgressUpdate:
-    return get_object_or_404(
-        ProgressUpdate.objects.visible_to(request.user).select_related(
+    return get_visible_or_404(
+        request.user,
+        ProgressUpdate.objects.select_related(
             "member", "member__region", "action", "action__goal", "period", "submitted_by", "reviewed_by",
             "created_by",
         ),
@@ -261,7 +275,6 @@ def _visible_update(request, pk: int) -> ProgressUpdate:
 
 def _detail_context(request, update: ProgressUpdate, return_form=None) -> dict:
     values = selectors.update_values_by_indicator(update)
-    reviewer = can_review(request.user)
     return {
         "update": update,
         "indicators": [
@@ -269,9 +282,8 @@ def _detail_context(request, update: ProgressUpdate, return_form=None) -> dict:
             for indicator in update.action.indicators.filter(retired=False).order_by("order", "code")
         ],
         "evidence": update.evidence.all(),
-        "can_edit": can_edit_update(request.user, update)
-        and (update.state != ProgressUpdate.State.SUBMITTED or reviewer),
-        "can_review": reviewer and update.state == ProgressUpdate.State.SUBMITTED,
+        "can_edit": can_edit_update(request.user, update),
+        "can_review": can_review_update(request.user, update),
         "can_read_history": can_read_update_history(request.user, update),
         "return_form": return_form or ReturnForm(initial={"version": update.version}),
         "lock_reason": services.period_lock_reason(period=update.period, member=update.member),
@@ -341,8 +353,7 @@ def update_return(request, pk: int):
 
 
 def _visible_evidence(request, pk: int) -> Evidence:
-    visible = ProgressUpdate.objects.visible_to(request.user)
-    return get_object_or_404(Evidence.objects.select_related("update").filter(update__in=visible), pk=pk)
+    return get_visible_or_404(request.user, Evidence.objects.select_related("update"), pk=pk)
 
 
 @login_required
@@ -359,7 +370,7 @@ def evidence_remove(request, pk: int):
     evidence = _visible_evidence(request, pk)
     update = evidence.update
     if not can_write_update_for(request.user, update.member):
-        raise Http404
+        raise Http404  # another member's evidence: as if it did not exist
     try:
         with transaction.atomic():
             services.evidence_remove(user=request.user, evidence=evidence)
@@ -420,10 +431,10 @@ def review_bulk_approve(request):
 @require_POST
 def reopening_request(request, member_slug: str, period_code: str | None = None):
     member = Member.objects.filter(slug=member_slug).first()
-    if member is None or not can_write_update_for(request.user, member):
+    if member is None or not can_request_reopening(request.user, member):
         raise Http404
     period_code = period_code or request.POST.get("period", "")
-    period = ReportingPeriod.objects.filter(code=period_code).order_by("-start").first()
+    period = visible(request.user, ReportingPeriod).filter(code=period_code).order_by("-start").first()
     if period is None:
         messages.error(request, _("Choose the period you need to report in."))
         return redirect(safe_next(request, reverse("updates")))
@@ -448,7 +459,7 @@ def reopening_request(request, member_slug: str, period_code: str | None = None)
 @require_POST
 def reopening_decide(request, pk: int, decision: str):
     _require_reviewer(request)
-    reopening = get_object_or_404(PeriodReopening, pk=pk)
+    reopening = get_visible_or_404(request.user, PeriodReopening, pk=pk)
     try:
         with transaction.atomic():
             if decision == "grant":

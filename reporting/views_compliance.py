@@ -50,7 +50,7 @@ def cell_outcome(counts: dict | None) -> str:
 
 @login_required
 def compliance_heatmap(request):
-    plan = Plan.objects.current()
+    plan = Plan.objects.visible_to(request.user).current()
     if plan is None:
         return render(request, "reporting/compliance_heatmap.html", {"plan": None})
     goals = list(Goal.objects.filter(plan=plan, retired=False).order_by("order", "code"))

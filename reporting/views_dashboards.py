@@ -7,14 +7,15 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, OuterRef, Subquery, Value
 from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from actions.models import Action, Participation, Plan
 from members.filtersets import MemberFilterSet
 from members.models import Member, Region
-from metroplan.permissions import is_secretariat
+from metroplan.permissions import can_see_provenance
+from metroplan.visibility import get_visible_or_404
 from reporting.dashboards import dashboard_access, figures_chart, percent, series_chart
 from reporting.figures import empty_counts, plan_figures
 from reporting.filtersets import ProgressUpdateFilterSet
@@ -29,8 +30,8 @@ STATUS_COLORS = {
 }
 
 
-def _current_plan() -> Plan:
-    plan = Plan.objects.current()
+def _current_plan(request) -> Plan:
+    plan = Plan.objects.visible_to(request.user).current()
     if plan is None:
         raise Http404(_("No plan is loaded."))
     return plan
@@ -43,7 +44,7 @@ def _current_plan() -> Plan:
 def overview(request):
     """Where the plan stands: progress against time, status mix, compliance per
     period and region, members on a map, latest approved updates, early warnings."""
-    plan = Plan.objects.current()
+    plan = Plan.objects.visible_to(request.user).current()
     if plan is None:
         return render(request, "overview.html", {"plan": None})
     figures = plan_figures(plan)
@@ -91,7 +92,7 @@ def overview(request):
 def overview_member_table(request):
     """The map's text alternative: every member with its compliance in the
     period, as a table (an htmx fragment inside the overview, or a page)."""
-    figures = plan_figures(_current_plan())
+    figures = plan_figures(_current_plan(request))
     period = figures.period(request.GET.get("period"))
     if period is None:
         raise Http404
@@ -226,7 +227,7 @@ def _detail_context(request, figures, actions, indicators):
 
 @dashboard_access
 def goal_detail(request, code: str):
-    figures = plan_figures(_current_plan())
+    figures = plan_figures(_current_plan(request))
     goal = figures.goal(code)
     if goal is None:
         raise Http404
@@ -245,10 +246,11 @@ def goal_detail(request, code: str):
 
 @dashboard_access
 def action_detail(request, code: str):
-    figures = plan_figures(_current_plan())
+    figures = plan_figures(_current_plan(request))
     if not any(action.code == code for action in figures.all_actions):
         raise Http404
-    action = get_object_or_404(
+    action = get_visible_or_404(
+        request.user,
         Action.objects.filter(goal__plan=figures.plan).select_related("goal", "lead").prefetch_related("sdgs"),
         code=code,
     )
@@ -285,7 +287,7 @@ def member_list(request):
     """Members with their compliance in a period; filters and sorting are links
     (query parameters), so every view can be bookmarked. Sorting by compliance
     sorts the engine's figures."""
-    plan = Plan.objects.current()
+    plan = Plan.objects.visible_to(request.user).current()
     figures = plan_figures(plan) if plan else None
     period = figures.period(request.GET.get("period")) if figures else None
     filterset = MemberFilterSet(request.GET or None, queryset=Member.objects.select_related("region"))
@@ -333,9 +335,9 @@ def member_list(request):
 def member_detail(request, slug: str):
     """One member: its actions with their latest update, its compliance over
     time, and its updates (filterable by period, action and state)."""
-    member = get_object_or_404(Member.objects.select_related("region"), slug=slug)
-    plan = Plan.objects.current()
-    context = {"member": member, "plan": plan, "show_provenance": is_secretariat(request.user)}
+    member = get_visible_or_404(request.user, Member.objects.select_related("region"), slug=slug)
+    plan = Plan.objects.visible_to(request.user).current()
+    context = {"member": member, "plan": plan, "show_provenance": can_see_provenance(request.user)}
     updates = ProgressUpdate.objects.visible_to(request.user).filter(member=member)
     if plan is not None:
         figures = plan_figures(plan)

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from metroplan.permissions import is_secretariat
+from metroplan.permissions import can_request_report
 from metroplan.services import ServiceError
 from reporting import report_services
 from reporting.filtersets import ReportFilterSet
@@ -35,7 +35,9 @@ def report_list(request):
     filterset = ReportFilterSet(request.GET, queryset=_visible(request))
     page = Paginator(filterset.qs.defer("snapshot", "html"), PAGE_SIZE).get_page(request.GET.get("page"))
     pending = any(report.state in (Report.State.QUEUED, Report.State.RUNNING) for report in page)
-    context = {"filterset": filterset, "page": page, "pending": pending, "can_request": is_secretariat(request.user)}
+    context = {
+        "filterset": filterset, "page": page, "pending": pending, "can_request": can_request_report(request.user),
+    }
     if request.htmx:
         return render(request, "reporting/reports/_table.html", context)
     return render(request, "reporting/reports/list.html", context)
@@ -54,7 +56,7 @@ def report_detail(request, pk: int):
         "report": report,
         "corrections": report.corrections.visible_to(request.user).order_by("created"),
         "correct_form": (
-            ReportCorrectForm() if is_secretariat(request.user) and report.state == Report.State.DONE else None
+            ReportCorrectForm() if can_request_report(request.user) and report.state == Report.State.DONE else None
         ),
     }
     return render(request, "reporting/reports/detail.html", context)
@@ -62,7 +64,7 @@ def report_detail(request, pk: int):
 
 @login_required
 def report_new(request):
-    if not is_secretariat(request.user):
+    if not can_request_report(request.user):
         raise PermissionDenied
     form = ReportRequestForm(request.POST or None)
     status = 200

@@ -23,18 +23,13 @@ from actions.services.common import (
     save_with_history,
     sdg_objects,
 )
-from metroplan.permissions import SECRETARIAT_GROUP
+from metroplan.permissions import secretariat_users
 from metroplan.services import ServiceError, ValidationError, check_version
 
 
 def staff_users():
     """Users who may lead an action: the secretariat."""
-    return (
-        get_user_model()
-        .objects.filter(is_active=True, groups__name=SECRETARIAT_GROUP)
-        .distinct()
-        .order_by("username")
-    )
+    return secretariat_users().order_by("username")
 
 
 def _validate_action(action: Action) -> None:

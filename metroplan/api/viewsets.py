@@ -8,11 +8,15 @@ queryset, serializers, filterset and write rule:
 - an ETag on every detail response, `If-None-Match` → 304, and preconditions
   on writes: `If-Match` (stale → 412) or the body's `version` (stale → 409);
   a write with neither is refused with 428;
+- visibility applied centrally: whatever a view's `get_queryset()` returns is
+  restricted to `Model.objects.visible_to(user)` (metroplan/visibility.py), so a
+  view cannot forget it; plans named by `?plan=` are the visible ones too;
 - resources of a plan are those of the current plan unless `?plan=<code>`;
 - ServiceWriteViewSet: create / PUT / PATCH (/ DELETE) that validate the
   shape with a serializer, check the precondition, and call a service.
 """
 
+import functools
 import hashlib
 import re
 from contextlib import contextmanager
@@ -31,6 +35,7 @@ from metroplan.api.parsers import JSONParser
 from metroplan.api.renderers import CSVRenderer
 from metroplan.api.schema import ApiAutoSchema
 from metroplan.services import ConflictError
+from metroplan.visibility import visible
 
 ANY = object()
 ETAG_LIST = re.compile(r'^\s*(?:W/)?"[\x21\x23-\x7e]*"\s*(?:,\s*(?:W/)?"[\x21\x23-\x7e]*"\s*)*$')
@@ -61,6 +66,19 @@ def parse_etags(header: str, name: str):
     return {tag for tag in ETAG_ITEM.findall(header)}
 
 
+def _restricted(get_queryset):
+    """`get_queryset`, with its result restricted to what the request's user may see."""
+    if getattr(get_queryset, "restricted", False):
+        return get_queryset
+
+    @functools.wraps(get_queryset)
+    def restricted_get_queryset(self):
+        return self.restrict(get_queryset(self))
+
+    restricted_get_queryset.restricted = True
+    return restricted_get_queryset
+
+
 class ApiViewSet(viewsets.GenericViewSet):
     renderer_classes = [JSONRenderer, BrowsableAPIRenderer, CSVRenderer]
     parser_classes = [JSONParser]
@@ -77,6 +95,22 @@ class ApiViewSet(viewsets.GenericViewSet):
     # the provider's kind, and the figure fields a list may be ordered by.
     figure_kind: str | None = None
     figure_ordering_fields: tuple[str, ...] = ()
+
+    # --- visibility -----------------------------------------------------------
+
+    def __init_subclass__(cls, **kwargs):
+        # NetBox's `restrict`, for views that write their own get_queryset():
+        # every one of them is wrapped, so none can forget visible_to(user).
+        super().__init_subclass__(**kwargs)
+        if "get_queryset" in cls.__dict__:
+            cls.get_queryset = _restricted(cls.__dict__["get_queryset"])
+
+    def restrict(self, queryset):
+        return visible(getattr(self.request, "user", None), queryset)
+
+    @_restricted
+    def get_queryset(self):
+        return super().get_queryset()
 
     # --- request checks -------------------------------------------------------
 
@@ -146,13 +180,14 @@ class ApiViewSet(viewsets.GenericViewSet):
             codes = self.request.query_params.getlist("plan")
             if len(codes) > 1:
                 raise exceptions.ValidationError({"plan": [_("Give this parameter once.")]})
+            plans = visible(self.request.user, Plan)
             if codes:
-                plan = Plan.objects.filter(code=codes[0]).first()
+                plan = plans.filter(code=codes[0]).first()
                 if plan is None:
                     message = _("No plan has the code %(code)s.") % {"code": codes[0]}
                     raise exceptions.ValidationError({"plan": [message]})
             else:
-                plan = Plan.objects.current()
+                plan = plans.current()
             self._request_plan = plan
         return self._request_plan
 

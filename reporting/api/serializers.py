@@ -14,7 +14,7 @@ from members.api.serializers import ComplianceSerializer
 from members.models import Member
 from metroplan.api.fields import DecimalInputField
 from metroplan.limits import COMMENT_MAX_LENGTH, NARRATIVE_MAX_LENGTH
-from metroplan.permissions import member_of
+from metroplan.permissions import can_see_report_failure, member_of
 from reporting.models import Evidence, IndicatorValue, ProgressUpdate, Report, ReportingPeriod
 
 
@@ -274,6 +274,13 @@ class ReportSerializer(ReadFieldsOnce, serializers.ModelSerializer):
             return request.build_absolute_uri(field.url) if request else field.url
 
         return {"html": report.has_html, "pdf": url(report.pdf), "xlsx": url(report.xlsx), "csv": url(report.csv)}
+
+    def to_representation(self, report):
+        data = super().to_representation(report)
+        request = self.context.get("request")
+        if not can_see_report_failure(getattr(request, "user", None)):
+            data["failure_reason"] = ""  # exception text from the worker: staff's
+        return data
 
 
 class ReportDetailSerializer(ReportSerializer):

@@ -22,8 +22,16 @@ from metroplan.api.filters import in_request_plan
 from metroplan.api.parsers import FormParser, JSONParser, MultiPartParser
 from metroplan.api.viewsets import ApiViewSet, ServiceWriteViewSet
 from metroplan.db import any_of
-from metroplan.permissions import WRITE_REPORTERS, WRITE_REVIEWERS, WRITE_STAFF
+from metroplan.permissions import (
+    WRITE_REPORTERS,
+    WRITE_REVIEWERS,
+    WRITE_STAFF,
+    update_edit_refusal,
+    update_review_refusal,
+    update_submit_refusal,
+)
 from metroplan.services import ConflictError
+from metroplan.visibility import visible_choices
 from reporting import services
 from reporting.api import selectors
 from reporting.api.serializers import (
@@ -58,7 +66,7 @@ class ProgressUpdateApiFilterSet(ProgressUpdateFilterSet):
         label="Period code",
     )
     plan = django_filters.ModelChoiceFilter(
-        field_name="period__plan", to_field_name="code", queryset=Plan.objects.all(), label="Plan code"
+        field_name="period__plan", to_field_name="code", queryset=visible_choices(Plan), label="Plan code"
     )
 
 
@@ -68,7 +76,7 @@ class ReportApiFilterSet(ReportFilterSet):
         label="Period code",
     )
     plan = django_filters.ModelChoiceFilter(
-        field_name="plan", to_field_name="code", queryset=Plan.objects.all(), label="Plan code"
+        field_name="plan", to_field_name="code", queryset=visible_choices(Plan), label="Plan code"
     )
 
 
@@ -139,6 +147,12 @@ class UpdateViewSet(ApiViewSet, mixins.CreateModelMixin, mixins.UpdateModelMixin
     ordering_fields = ["submitted_at", "modified", "created", "state"]
     write_rule = WRITE_REPORTERS
     write_rules = {"approve": WRITE_REVIEWERS, "return_update": WRITE_REVIEWERS}
+    # Refused with the predicate's answer, the one the service gives (same status, code and message).
+    object_rules = {
+        "update": update_edit_refusal, "partial_update": update_edit_refusal,
+        "add_evidence": update_edit_refusal, "remove_evidence": update_edit_refusal,
+        "submit": update_submit_refusal, "approve": update_review_refusal, "return_update": update_review_refusal,
+    }
 
     def get_queryset(self):
         updates = selectors.updates_for_api(self.request.user)
@@ -249,7 +263,7 @@ class UpdateViewSet(ApiViewSet, mixins.CreateModelMixin, mixins.UpdateModelMixin
         detail=True, methods=["post"], url_path="evidence", url_name="evidence",
         parser_classes=[MultiPartParser, FormParser, JSONParser],
     )
-    def add_evidence(self, request, pk=None):
+    def add_evidence(self, request, pk=None, **kwargs):
         """Attach a file (multipart/form-data, within the size and type limits)
         or a link to an update you may edit: your own member's, not approved
         (and, for a focal point, not waiting for review)."""
@@ -269,7 +283,7 @@ class UpdateViewSet(ApiViewSet, mixins.CreateModelMixin, mixins.UpdateModelMixin
     @viewset_action(
         detail=True, methods=["delete"], url_path=r"evidence/(?P<evidence_id>[0-9]+)", url_name="evidence-detail"
     )
-    def remove_evidence(self, request, pk=None, evidence_id=None):
+    def remove_evidence(self, request, pk=None, evidence_id=None, **kwargs):
         """Remove a file or link from an update you may edit."""
         instance = self.get_object()
         evidence = get_object_or_404(instance.evidence.all(), pk=evidence_id)
@@ -278,20 +292,20 @@ class UpdateViewSet(ApiViewSet, mixins.CreateModelMixin, mixins.UpdateModelMixin
 
     @extend_schema(request=TransitionSerializer, responses={200: UpdateSerializer})
     @viewset_action(detail=True, methods=["post"])
-    def submit(self, request, pk=None):
+    def submit(self, request, pk=None, **kwargs):
         """Submit a draft or returned update for review (complete: narrative,
         status and every indicator's value)."""
         return self._transition(request, services.update_submit)
 
     @extend_schema(request=TransitionSerializer, responses={200: UpdateSerializer})
     @viewset_action(detail=True, methods=["post"])
-    def approve(self, request, pk=None):
+    def approve(self, request, pk=None, **kwargs):
         """Approve a submitted update (secretariat staff)."""
         return self._transition(request, services.update_approve)
 
     @extend_schema(request=ReturnSerializer, responses={200: UpdateSerializer})
     @viewset_action(detail=True, methods=["post"], url_path="return", url_name="return")
-    def return_update(self, request, pk=None):
+    def return_update(self, request, pk=None, **kwargs):
         """Return a submitted update to its member with a comment saying what
         should change (secretariat staff)."""
         comment = request.data.get("comment", "") if hasattr(request.data, "get") else ""

@@ -5,7 +5,8 @@ every endpoint and method and every kind of caller:
 - a read token: reads, never writes (403);
 - focal point A (write token): reads approved updates and A's own; writes only
   A's updates that are not approved; acting on member B's drafts gets 404 and
-  on B's approved updates 403;
+  on B's approved updates 403; an approved update refuses everyone with 409
+  (`approved`), the service's own answer (metroplan.permissions.update_edit_refusal);
 - staff (write token): writes everything the API writes: the plan's goals,
   actions and indicators, members and periods (create, PUT, PATCH; DELETE
   where a service refuses unsafe deletes), reviews and reports.
@@ -143,7 +144,7 @@ UPDATE_ROWS = [
      {"anonymous": 401, "read": 403, "focal_a": 404, "focal_a_read": 403, "focal_b": 200, "staff": 200}),
     ("patch B's approved update", "patch", lambda w: f"/api/v1/updates/{w.approved_b.pk}/",
      lambda w: {"narrative": "Changed", "version": w.approved_b.version},
-     {"anonymous": 401, "read": 403, "focal_a": 403, "focal_a_read": 403, "focal_b": 403, "staff": 403}),
+     {"anonymous": 401, "read": 403, "focal_a": 403, "focal_a_read": 403, "focal_b": 409, "staff": 409}),
     ("delete an update", "delete", lambda w: f"/api/v1/updates/{w.draft_a.pk}/", None,
      {"anonymous": 401, "read": 403, "focal_a": 405, "focal_a_read": 403, "focal_b": 405, "staff": 405}),
     ("submit A's draft", "post", lambda w: f"/api/v1/updates/{w.draft_a.pk}/submit/",
@@ -163,7 +164,7 @@ UPDATE_ROWS = [
      {"anonymous": 401, "read": 403, "focal_a": 201, "focal_a_read": 403, "focal_b": 404, "staff": 201}),
     ("add evidence to B's approved update", "post", lambda w: f"/api/v1/updates/{w.approved_b.pk}/evidence/",
      lambda w: {"url": "https://example.org/minutes"},
-     {"anonymous": 401, "read": 403, "focal_a": 403, "focal_a_read": 403, "focal_b": 403, "staff": 403}),
+     {"anonymous": 401, "read": 403, "focal_a": 403, "focal_a_read": 403, "focal_b": 409, "staff": 409}),
     ("remove evidence from A's draft", "delete",
      lambda w: f"/api/v1/updates/{w.draft_a.pk}/evidence/{w.evidence_a.pk}/", None,
      {"anonymous": 401, "read": 403, "focal_a": 204, "focal_a_read": 403, "focal_b": 404, "staff": 204}),

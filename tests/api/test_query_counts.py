@@ -56,11 +56,13 @@ def grow(world, cast, n: int) -> None:
         [IndicatorValue(update=u, indicator=world.indicator1, value=Decimal(1)) for u in updates]
     )
     Report.objects.bulk_create(
-        [Report(plan=plan, kind="monthly", period=world.period, as_of=date(2022, 1, 1) + timedelta(days=i))
+        # Finished: the only reports a focal point sees.
+        [Report(plan=plan, kind="monthly", period=world.period, as_of=date(2022, 1, 1) + timedelta(days=i),
+                state="done")
          for i in range(Report.objects.count(), n)]
     )
     if Report.objects.count() == 0:
-        Report.objects.create(plan=plan, kind="monthly", period=world.period, as_of=date(2022, 1, 1))
+        Report.objects.create(plan=plan, kind="monthly", period=world.period, as_of=date(2022, 1, 1), state="done")
 
 
 LISTS = ["plans", "goals", "actions", "indicators", "members", "regions", "periods", "updates", "reports"]
