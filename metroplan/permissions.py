@@ -56,8 +56,8 @@ def member_of(user):
         return None
     cached = getattr(user, "_metroplan_member", False)
     if cached is False:
-        from members.models import FocalPoint
-
+        # The focal-point model is members' (a layer above): reached through the user's relation to it.
+        FocalPoint = user._meta.get_field("focal_point").related_model
         focal_point = FocalPoint.objects.select_related("member").filter(user=user).first()
         cached = focal_point.member if focal_point else None
         user._metroplan_member = cached

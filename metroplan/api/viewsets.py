@@ -27,7 +27,6 @@ from rest_framework import exceptions, status, viewsets
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 
-from actions.models import Plan
 from metroplan.api import figure_fields
 from metroplan.api.errors import Conflict, PreconditionFailed, PreconditionRequired
 from metroplan.api.filters import StrictFilterBackend, StrictOrderingFilter, StrictSearchFilter
@@ -180,7 +179,7 @@ class ApiViewSet(viewsets.GenericViewSet):
             codes = self.request.query_params.getlist("plan")
             if len(codes) > 1:
                 raise exceptions.ValidationError({"plan": [_("Give this parameter once.")]})
-            plans = visible(self.request.user, Plan)
+            plans = visible(self.request.user, self.plan_model())
             if codes:
                 plan = plans.filter(code=codes[0]).first()
                 if plan is None:
@@ -190,6 +189,14 @@ class ApiViewSet(viewsets.GenericViewSet):
                 plan = plans.current()
             self._request_plan = plan
         return self._request_plan
+
+    def plan_model(self):
+        """The plan model, reached from the resource's model along `plan_path`
+        (the API base knows no app's models)."""
+        model = self.serializer_class.Meta.model
+        for name in self.plan_path.split("__") if self.plan_path else []:
+            model = model._meta.get_field(name).related_model
+        return model
 
     def scope_to_plan(self, queryset):
         if not self.plan_path or (self.action != "list" and not self.plan_scoped_detail):
