@@ -39,7 +39,7 @@ from actions.outline import plan_outline
 from actions.spreadsheet import export_csv, export_xlsx
 from actions.translation import language_name, missing_translations
 from members.models import Member
-from metroplan.permissions import can_edit_plan, plan_editor_required, plan_reader_required
+from metroplan.permissions import can_edit_plan, plan_editor_required, reader_required
 from metroplan.services import ConflictError, ServiceError, ValidationError
 
 IMPORT_SESSION_KEY = "plan_import"
@@ -106,7 +106,7 @@ def _keep_typed_values(form, current_version: int):
 # --- outline ----------------------------------------------------------------------
 
 
-@plan_reader_required
+@reader_required
 @require_GET
 def plan_outline_view(request):
     plan = _plan(request)
@@ -244,7 +244,7 @@ def action_create_view(request, goal_code):
     return _action_form_page(request, plan, form, None)
 
 
-@plan_reader_required
+@reader_required
 @require_GET
 def action_page_view(request, code):
     plan = _plan(request)
@@ -530,7 +530,7 @@ def _export_name(plan, extension: str) -> str:
     return f"metroplan-plan-{plan.code}-{timezone.localdate():%Y%m%d}.{extension}"
 
 
-@plan_reader_required
+@reader_required
 @require_GET
 def export_xlsx_view(request):
     plan = _plan(request)
@@ -541,7 +541,7 @@ def export_xlsx_view(request):
     return response
 
 
-@plan_reader_required
+@reader_required
 @require_GET
 def export_csv_view(request):
     plan = _plan(request)

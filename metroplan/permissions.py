@@ -355,8 +355,10 @@ def plan_editor_required(view):
     return wrapper
 
 
-def plan_reader_required(view):
-    """Plan pages anyone may read who may see the dashboards; others log in first."""
+def reader_required(view):
+    """Pages anyone may read who may see the dashboards (the plan, the
+    dashboards): signed-in users, and anonymous visitors only when
+    PUBLIC_DASHBOARD opens the read-only public view; others log in first."""
     from functools import wraps
 
     from django.contrib.auth.views import redirect_to_login

@@ -1,25 +1,7 @@
-"""What the dashboard pages share: who may see them, and the data the page
-embeds for its charts and map (read by static/js/)."""
+"""What the dashboard pages share: the data the page embeds for its charts and
+map (read by static/js/). Who may see them: metroplan.permissions.reader_required."""
 
-from functools import wraps
-
-from django.contrib.auth.views import redirect_to_login
-
-from metroplan.permissions import can_see_dashboards
 from reporting.figures import Figure
-
-
-def dashboard_access(view):
-    """Signed-in users see the dashboards; anonymous visitors only when the
-    PUBLIC_DASHBOARD setting opens the read-only public view."""
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not can_see_dashboards(request.user):
-            return redirect_to_login(request.get_full_path())
-        return view(request, *args, **kwargs)
-
-    return wrapper
 
 
 def percent(value: float | None) -> float | None:

@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 from actions.models import Action, Participation, Plan
 from members.filtersets import MemberFilterSet
 from members.models import Member, Region
-from metroplan.permissions import can_see_provenance
+from metroplan.permissions import can_see_provenance, reader_required
 from metroplan.visibility import get_visible_or_404
-from reporting.dashboards import dashboard_access, figures_chart, percent, series_chart
+from reporting.dashboards import figures_chart, percent, series_chart
 from reporting.figures import empty_counts, plan_figures
 from reporting.filtersets import ProgressUpdateFilterSet
 from reporting.models import ProgressUpdate
@@ -40,7 +40,7 @@ def _current_plan(request) -> Plan:
 # --- the overview ---------------------------------------------------------------------------------------
 
 
-@dashboard_access
+@reader_required
 def overview(request):
     """Where the plan stands: progress against time, status mix, compliance per
     period and region, members on a map, latest approved updates, early warnings."""
@@ -88,7 +88,7 @@ def overview(request):
     return render(request, "overview.html", context)
 
 
-@dashboard_access
+@reader_required
 def overview_member_table(request):
     """The map's text alternative: every member with its compliance in the
     period, as a table (an htmx fragment inside the overview, or a page)."""
@@ -225,7 +225,7 @@ def _detail_context(request, figures, actions, indicators):
     }
 
 
-@dashboard_access
+@reader_required
 def goal_detail(request, code: str):
     figures = plan_figures(_current_plan(request))
     goal = figures.goal(code)
@@ -244,7 +244,7 @@ def goal_detail(request, code: str):
     return render(request, "actions/goal_detail.html", context)
 
 
-@dashboard_access
+@reader_required
 def action_detail(request, code: str):
     figures = plan_figures(_current_plan(request))
     if not any(action.code == code for action in figures.all_actions):

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from actions.views_plan import _context, _plan, _url
-from metroplan.permissions import can_edit_plan, plan_editor_required, plan_reader_required
+from metroplan.permissions import can_edit_plan, plan_editor_required, reader_required
 from metroplan.services import ValidationError
 from reporting import period_services
 from reporting.forms_periods import PeriodForm
@@ -27,7 +27,7 @@ def _periods_page(request, plan, form):
     return render(request, "reporting/periods/list.html", _context(request, plan, periods=periods, form=form))
 
 
-@plan_reader_required
+@reader_required
 @require_GET
 def periods_view(request):
     """The plan's reporting periods; staff see a form to add one."""
