@@ -29,6 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from actions.models import Action, Participation
 from members.querysets import expected_to_report_q
 from metroplan.timezones import LocalDate
+from reporting.figures.rules import compliance_rate
 from reporting.models import PeriodReopening, ProgressUpdate
 
 
@@ -153,8 +154,6 @@ def outcome_counts(periods, by: tuple[str, ...] = (), *, today: date | None = No
     {expected, on_time, late, excused, missing, due}. One query: the outcome is
     grouped on, so each slot's outcome is computed once.
     """
-    from reporting.figures.rules import compliance_rate
-
     periods = list(periods)
     if not periods:
         return {}
@@ -176,8 +175,6 @@ def outcome_counts(periods, by: tuple[str, ...] = (), *, today: date | None = No
 
 def add_counts(rows) -> dict:
     """The sum of several outcome counts (a region is the sum of its members)."""
-    from reporting.figures.rules import compliance_rate
-
     total = dict.fromkeys(COUNT_KEYS, 0)
     for counts in rows:
         for key in COUNT_KEYS:
