@@ -9,7 +9,7 @@ from django.apps import apps
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory, force_authenticate
 
-from metroplan.api.urls import router
+from metroplan.urls import router
 from metroplan.testing import factories as f
 from reporting.models import ProgressUpdate, Report
 
