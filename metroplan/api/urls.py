@@ -15,7 +15,6 @@ from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
 
 
-
 @csrf_exempt
 def not_found(request, *args, **kwargs):
     """Any other path under /api/: a 404 in the API's error shape, not HTML."""
