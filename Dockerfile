@@ -13,4 +13,5 @@ RUN SECRET_KEY=build-only python manage.py collectstatic --no-input --verbosity 
 RUN useradd --create-home metroplan && mkdir -p /app/var && chown metroplan /app/var
 USER metroplan
 EXPOSE 8000
-CMD ["gunicorn", "metroplan.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3"]
+# Workers, threads and bind address: gunicorn.conf.py (WEB_CONCURRENCY, GUNICORN_THREADS).
+CMD ["gunicorn", "metroplan.wsgi"]

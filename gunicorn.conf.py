@@ -10,8 +10,8 @@ host. Command-line options (as the load suite's --workers 2) override these.
 from metroplan.env import env_int, env_str
 
 bind = env_str("GUNICORN_BIND", "0.0.0.0:8000")
-workers = env_int("WEB_CONCURRENCY", 3)
-threads = env_int("GUNICORN_THREADS", 2)
+workers = env_int("WEB_CONCURRENCY", 2)
+threads = env_int("GUNICORN_THREADS", 4)
 # A request that runs longer than this is killed and logged; the slowest page
 # (the heatmap at 10×) takes under a second.
 timeout = env_int("GUNICORN_TIMEOUT", 30)
