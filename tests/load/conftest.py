@@ -11,7 +11,7 @@ import pytest
 
 from tests.load import servers
 
-OUTPUT = servers.ROOT / "test-output"
+OUTPUT = servers.OUTPUT
 
 
 def load_suite_required() -> bool:

@@ -25,6 +25,7 @@ from urllib.parse import urlsplit, urlunsplit
 import psycopg
 
 ROOT = Path(__file__).resolve().parents[2]
+OUTPUT = ROOT / "test-output"
 BIN = Path(sys.executable).parent
 LOAD_SETTINGS = "tests.load.settings"
 

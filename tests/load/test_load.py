@@ -80,7 +80,7 @@ def test_mixed_load_has_no_error_and_loses_no_write(prepared_database, load_suit
     with psycopg.connect(database_url) as conn:
         history = {row[0] for row in conn.execute(
             "SELECT substring(narrative from '\\[Load suite\\] ([0-9a-f]{32})') FROM reporting_historicalprogressupdate"
-            " WHERE narrative LIKE '[Load suite]%%'"
+            " WHERE narrative LIKE '[Load suite]%'"
         )}
         current = {
             (member, period, action): (state, narrative, version, dict(values or {}))
@@ -90,7 +90,7 @@ def test_mixed_load_has_no_error_and_loses_no_write(prepared_database, load_suit
                 "  FROM reporting_indicatorvalue v WHERE v.update_id = u.id) "
                 "FROM reporting_progressupdate u JOIN members_member m ON m.id = u.member_id "
                 "JOIN reporting_reportingperiod p ON p.id = u.period_id JOIN actions_action a ON a.id = u.action_id "
-                "WHERE u.narrative LIKE '[Load suite]%%'"
+                "WHERE u.narrative LIKE '[Load suite]%'"
             )
         }
     lost = [write["marker"] for write in acknowledged if write["marker"] not in history]

@@ -155,9 +155,16 @@ def test_postgres_restarted_during_saves_loses_nothing_and_recovers_alone(prepar
         cluster.destroy()
 
     answers = [(client, answer) for client in clients for answer in client.answers]
-    print(f"\nPostgreSQL restarts: {[(mode, round(up - down, 2)) for mode, down, up in restarts]} s down")
-    print(f"{len(answers)} requests, {sum(len(c.acknowledged) for c in clients)} acknowledged saves, "
-          f"{sum(1 for _, a in answers if a.status not in (200, 302))} errors")
+    figures = {
+        "restarts": [{"mode": mode, "down_s": round(up - down, 2)} for mode, down, up in restarts],
+        "requests": len(answers),
+        "acknowledged_saves": sum(len(c.acknowledged) for c in clients),
+        "error_pages": sum(1 for _, a in answers if a.status not in (200, 302)),
+        "slowest_s": round(max(a.finished - a.started for _, a in answers), 2),
+    }
+    servers.OUTPUT.mkdir(exist_ok=True)
+    (servers.OUTPUT / "fault-postgres-restart.json").write_text(json.dumps(figures, indent=1))
+    print(f"\nPostgreSQL restarted during saves: {figures}")
 
     # No hang, and nothing but the clear 503 page in the layout.
     slow = [a for _, a in answers if a.status is None or a.finished - a.started > SLOWEST_ACCEPTED]
