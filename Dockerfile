@@ -14,4 +14,5 @@ RUN sh deploy/build-checks.sh
 RUN useradd --create-home metroplan && mkdir -p /app/var && chown metroplan /app/var
 USER metroplan
 EXPOSE 8000
-CMD ["gunicorn", "metroplan.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3"]
+# Workers, threads and bind address: gunicorn.conf.py (WEB_CONCURRENCY, GUNICORN_THREADS).
+CMD ["gunicorn", "metroplan.wsgi"]

@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test install lint bench clean
+.PHONY: run test install lint bench load clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,6 +40,11 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# The load and fault suite alone, with its figures (needs DATABASE_URL on PostgreSQL;
+# README, "Load and faults"). `make test` runs it too.
+load: $(STAMP)
+	$(BIN)/python -m pytest tests/load -m load -s $(PYTEST_ARGS)
 
 clean:
 	rm -rf var/ test-output/

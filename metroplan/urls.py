@@ -17,6 +17,9 @@ register_actions(router)
 register_members(router)
 register_reporting(router)
 
+# A database that cannot be reached is a 503 saying nothing was saved, not a bare 500.
+handler500 = "metroplan.error_pages.server_error"
+
 urlpatterns = [
     path("", include("reporting.urls_dashboards")),
     path("plan/", include("actions.urls_plan")),

@@ -15,6 +15,7 @@ import logging
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import InterfaceError, OperationalError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
@@ -22,6 +23,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
+from metroplan.error_pages import RETRY_AFTER_SECONDS, database_unavailable_message
 from metroplan.services import ConflictError, ServiceError
 
 logger = logging.getLogger(__name__)
@@ -80,6 +82,11 @@ def api_exception_for(exc):
             return unavailable
         http_status = status.HTTP_400_BAD_REQUEST if exc.code in BAD_REQUEST_CODES else status.HTTP_409_CONFLICT
         return ServiceRefused(exc.message, exc.code, http_status)
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        # The database is away (a restart, a failover): nothing was changed; say so and when to retry.
+        unavailable = ServiceUnavailable(database_unavailable_message(), "database_unavailable")
+        unavailable.wait = RETRY_AFTER_SECONDS
+        return unavailable
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
             return exceptions.ValidationError(exc.message_dict)
