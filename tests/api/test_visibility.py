@@ -9,8 +9,8 @@ from django.apps import apps
 from rest_framework.request import Request
 from rest_framework.test import APIRequestFactory, force_authenticate
 
-from metroplan.urls import router
 from metroplan.testing import factories as f
+from metroplan.urls import router
 from reporting.models import ProgressUpdate, Report
 
 APPS = ("actions", "members", "reporting")
