@@ -22,6 +22,7 @@ from django.core.cache import cache
 from django.db import connection, connections, transaction
 from django.http import JsonResponse
 from django.utils import timezone
+from django.views.decorators.http import require_safe
 
 logger = logging.getLogger(__name__)
 
@@ -142,6 +143,7 @@ def may_see_details(request) -> bool:
     return found is not None and is_secretariat(found[0])
 
 
+@require_safe
 @transaction.non_atomic_requests
 def healthz(request):
     """ok / error for everyone (200 / 503); each check's answer for staff."""

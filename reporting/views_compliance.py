@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
+from django.views.decorators.http import require_safe
 
 from actions.models import Action, Goal, Participation, Plan
 from members.models import Member
@@ -48,6 +49,7 @@ def cell_outcome(counts: dict | None) -> str:
     return ""
 
 
+@require_safe
 @login_required
 def compliance_heatmap(request):
     plan = Plan.objects.visible_to(request.user).current()

@@ -10,6 +10,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from actions.models import Action, Participation, Plan
 from members.filtersets import MemberFilterSet
@@ -40,6 +41,7 @@ def _current_plan(request) -> Plan:
 # --- the overview ---------------------------------------------------------------------------------------
 
 
+@require_safe
 @reader_required
 def overview(request):
     """Where the plan stands: progress against time, status mix, compliance per
@@ -88,6 +90,7 @@ def overview(request):
     return render(request, "overview.html", context)
 
 
+@require_safe
 @reader_required
 def overview_member_table(request):
     """The map's text alternative: every member with its compliance in the
@@ -225,6 +228,7 @@ def _detail_context(request, figures, actions, indicators):
     }
 
 
+@require_safe
 @reader_required
 def goal_detail(request, code: str):
     figures = plan_figures(_current_plan(request))
@@ -244,6 +248,7 @@ def goal_detail(request, code: str):
     return render(request, "actions/goal_detail.html", context)
 
 
+@require_safe
 @reader_required
 def action_detail(request, code: str):
     figures = plan_figures(_current_plan(request))
@@ -282,6 +287,7 @@ def _member_sort_key(sort: str, counts: dict):
     return keys[sort]
 
 
+@require_safe
 @login_required
 def member_list(request):
     """Members with their compliance in a period; filters and sorting are links
@@ -331,6 +337,7 @@ def member_list(request):
     return render(request, "members/member_list.html", context)
 
 
+@require_safe
 @login_required
 def member_detail(request, slug: str):
     """One member: its actions with their latest update, its compliance over
