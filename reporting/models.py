@@ -10,6 +10,7 @@ from simple_history.models import HistoricalRecords
 
 from actions.models import Action
 from reporting.querysets import (
+    FiguresVersionQuerySet,
     PartOfUpdateQuerySet,
     PeriodReopeningQuerySet,
     ProgressUpdateQuerySet,
@@ -337,6 +338,8 @@ class FiguresVersion(models.Model):
     transaction of every change to one of its inputs (reporting/figures/)."""
 
     token = models.CharField(max_length=32)
+
+    objects = FiguresVersionQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("figures version")

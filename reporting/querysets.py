@@ -78,3 +78,9 @@ class ReminderSentQuerySet(models.QuerySet):
         """The log of reminders sent: staff's."""
         return self if is_secretariat(user) else self.none()
 
+
+
+class FiguresVersionQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The figures engine's bookkeeping: nobody's to read through a page or the API."""
+        return self.none()

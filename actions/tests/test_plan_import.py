@@ -224,7 +224,7 @@ def test_plan_exports_write_formula_like_text_as_text_and_it_imports_back_unchan
     header = [c.value for c in workbook["Goals"][1]]
     cell = next(r for r in workbook["Goals"].iter_rows(min_row=2) if r[0].value == goal1.code)[header.index("title_en")]
     assert cell.value == goal1.title_en and cell.data_type == "s" and cell.quotePrefix
-    result = services.plan_import_preview(user=cast.staff, plan=plan, content=save(workbook))
+    result = plan_import.plan_import_preview(user=cast.staff, plan=plan, content=save(workbook))
     assert result.ok and result.changes == []
 
     client.force_login(cast.staff)
