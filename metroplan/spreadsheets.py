@@ -79,10 +79,35 @@ def csv_writer(out, **kwargs) -> _SafeWriter:
     return _SafeWriter(csv.writer(out, **kwargs))
 
 
+# Control characters XML cannot hold (a vertical tab pasted from a word
+# processor): written as OOXML's _xHHHH_ escapes, which Excel shows as the
+# character and xlsx_rows reads back; a literal "_xHHHH_" in the text has its
+# underscore escaped (_x005F_), so that reading gives back exactly what was written.
+_UNWRITABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_LITERAL_ESCAPE = re.compile(r"_(?=x[0-9A-Fa-f]{4}_)")
+_ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def xlsx_text(value: str) -> str:
+    """`value` as an .xlsx cell can hold it (xlsx_read_text gives it back)."""
+    if "_x" in value:
+        value = _LITERAL_ESCAPE.sub("_x005F_", value)
+    return _UNWRITABLE.sub(lambda match: f"_x{ord(match.group(0)):04X}_", value)
+
+
+def xlsx_read_text(value: str) -> str:
+    """The text xlsx_text was given, from what it wrote."""
+    if "_x" not in value:
+        return value
+    return _ESCAPED.sub(lambda match: chr(int(match.group(1), 16)), value)
+
+
 def xlsx_cell(sheet, value):
     """An openpyxl cell for `sheet` holding `value`; text that would run as a
-    formula is a string cell with the quote prefix. For `sheet.append` (write-only
-    and ordinary worksheets alike)."""
+    formula is a string cell with the quote prefix, and control characters are
+    escaped (xlsx_text). For `sheet.append` (write-only and ordinary worksheets alike)."""
+    if isinstance(value, str):
+        value = xlsx_text(value)
     cell = WriteOnlyCell(sheet, value=value)
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         cell.data_type = "s"
@@ -154,4 +179,4 @@ def xlsx_rows(sheet, *, max_rows: int = XLSX_MAX_ROWS, max_columns: int = XLSX_M
         if number > max_rows:
             raise SpreadsheetRefused(_("The sheet “%(sheet)s” has more than %(limit)s rows.")
                                      % {"sheet": sheet.title, "limit": max_rows})
-        yield row
+        yield tuple(xlsx_read_text(value) if isinstance(value, str) else value for value in row)

@@ -140,3 +140,26 @@ def test_a_refusal_is_in_the_uploaders_language(language, says):
 
     with translation.override(language):
         assert refusal(b"") == says
+
+
+@pytest.mark.parametrize("text", [
+    "line\x0bbreak from a word processor", "bell\x07", "a literal _x000B_ stays literal", "_x005F_ too", "plain",
+])
+def test_control_characters_are_written_and_read_back_exactly(text):
+    """openpyxl refuses them (IllegalCharacterError, a 500 on every export that held one)."""
+    from openpyxl import Workbook
+
+    from metroplan.spreadsheets import xlsx_append, xlsx_open, xlsx_rows
+
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet("Sheet")
+    xlsx_append(sheet, ["header"])
+    xlsx_append(sheet, [text])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    book = xlsx_open(buffer.getvalue())
+    try:
+        rows = list(xlsx_rows(book["Sheet"]))
+    finally:
+        book.close()
+    assert rows[1][0] == text
