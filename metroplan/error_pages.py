@@ -1,6 +1,7 @@
-"""The answer to an error nobody caught (the root URL configuration's handler500).
+"""The site's error handlers (handler400 and handler500 in metroplan/urls.py).
 
-When the database cannot be reached (PostgreSQL restarting, a failover, too many
+A body too large to read is a 413 (bad_request). For an error nobody caught:
+when the database cannot be reached (PostgreSQL restarting, a failover, too many
 connections), the answer is a 503 that says nothing was saved and to try again in
 a moment, with Retry-After: a page in the site's layout, or under /api/ the API's
 one error shape. The page is rendered without touching the database (no request
@@ -10,11 +11,15 @@ context: no session, no user). Any other error is Django's 500.
 import logging
 import sys
 
+from django.core.exceptions import RequestDataTooBig
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
+from django.views import defaults
 from django.views.defaults import server_error as django_server_error
+
+from metroplan.middleware import body_limit, error
 
 logger = logging.getLogger(__name__)
 
@@ -41,3 +46,17 @@ def server_error(request, template_name="500.html"):
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     response["Cache-Control"] = "no-store"
     return response
+
+
+def bad_request(request, exception=None):
+    """A body too large to read (no Content-Length, or fields beyond
+    DATA_UPLOAD_MAX_MEMORY_SIZE) is a 413 like any other too-large body."""
+    if isinstance(exception, RequestDataTooBig):
+        limit = body_limit(request)
+        message = _("The request is too large: at most %(limit)s MB is accepted.") % {
+            "limit": f"{limit / 1024 / 1024:.1f}"
+        }
+        return error(request, 413, "too_large", message, "413.html")
+    if request.path.startswith("/api/"):
+        return error(request, 400, "bad_request", _("The request could not be read."), "400.html")
+    return defaults.bad_request(request, exception)

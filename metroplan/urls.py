@@ -43,4 +43,4 @@ urlpatterns += [
     path("favicon.ico", RedirectView.as_view(url=settings.STATIC_URL + "favicon.svg", permanent=True)),
 ]
 
-handler400 = "metroplan.error_views.bad_request"
+handler400 = "metroplan.error_pages.bad_request"
