@@ -23,6 +23,7 @@ TARGETS_MS = {1: 150, 10: 300}
 
 def setup_django() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "metroplan.settings_test")
+    os.environ.setdefault("LOG_LEVEL", "WARNING")  # no line per request in the bench's output
     import django
 
     django.setup()
