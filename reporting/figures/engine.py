@@ -264,7 +264,7 @@ def plans_figures(plans, *, as_of: date | None = None, up_to: date | None = None
         return {figures.plan.pk: figures
                 for figures in _compute([plans[pk] for pk in missing_ids], as_of, up_to, on)}
 
-    return cache.cached_many("plan", list(plans), (as_of, up_to, on), compute)
+    return cache.cached_many("plan", list(plans), (as_of, up_to, on, _quarter_hour(as_of)), compute)
 
 
 def compliance_figures(figures: PlanFigures, *, goal: str | None = None,
@@ -288,8 +288,19 @@ def compliance_figures(figures: PlanFigures, *, goal: str | None = None,
         )}
 
     kind = f"compliance-{goal or ''}-{action or ''}"
-    params = (figures.as_of, figures.up_to, figures.on)
+    params = (figures.as_of, figures.up_to, figures.on, _quarter_hour(figures.as_of))
     return cache.cached_many(kind, [figures.plan.pk], params, compute)[figures.plan.pk]
+
+
+def _quarter_hour(as_of: date | None) -> str:
+    """For figures of now, the current quarter of an hour (UTC): what is due or
+    missing changes at midnight in a member's time zone, and every zone's
+    midnight falls on a quarter of an hour, so figures computed in the same
+    quarter are the same. Figures as of a past day need nothing more."""
+    if as_of is not None:
+        return ""
+    now = timezone.now()
+    return now.strftime("%Y%m%dT%H") + f"{now.minute // 15}"
 
 
 def _series(plan_ids: list[int], as_of: date | None, up_to: date | None) -> dict[int, list[SeriesPoint]]:

@@ -146,3 +146,24 @@ def test_the_engine_reads_a_fixed_number_of_queries_whatever_the_data(scene):
         goal = f.GoalFactory(plan=plan, code=f"g{n}")
         f.IndicatorFactory(action=f.ActionFactory(goal=goal, code=f"g{n}.1"))
     assert queries_for_fresh_figures() == small
+
+
+def test_a_deadline_passing_at_a_members_midnight_is_seen_within_the_quarter_hour(scene):
+    """Cached figures of now are keyed on the quarter of an hour: a slot that
+    was due becomes missing when the deadline day ends in the member's zone."""
+    from datetime import timedelta
+    from unittest import mock
+
+    from zoneinfo import ZoneInfo
+
+    plan, q1, q2, a, b, action, indicator = scene
+    for member in (a, b):  # Seoul's midnight is 15:00 UTC: the site's date does not change with it
+        member.time_zone = "Asia/Seoul"
+        member.save()
+    end_of_deadline = datetime.combine(q2.deadline + timedelta(days=1), time.min, tzinfo=ZoneInfo("Asia/Seoul"))
+    with mock.patch("django.utils.timezone.now", return_value=end_of_deadline - timedelta(minutes=5)):
+        before = plan_figures(plan).compliance.counts(q2)
+    with mock.patch("django.utils.timezone.now", return_value=end_of_deadline + timedelta(minutes=1)):
+        after = plan_figures(plan).compliance.counts(q2)
+    assert (before["due"], before["missing"]) == (2, 0)
+    assert (after["due"], after["missing"]) == (0, 2)
