@@ -153,7 +153,6 @@ def test_a_deadline_passing_at_a_members_midnight_is_seen_within_the_quarter_hou
     was due becomes missing when the deadline day ends in the member's zone."""
     from datetime import timedelta
     from unittest import mock
-
     from zoneinfo import ZoneInfo
 
     plan, q1, q2, a, b, action, indicator = scene
