@@ -96,7 +96,7 @@ class _ComplianceFigures:
         raise NotImplementedError
 
     def attach(self, objects, request) -> None:
-        plan = Plan.objects.current()
+        plan = Plan.objects.visible_to(request.user).current()
         figures = plans_figures([plan])[plan.pk] if plan else None
         period = figures.reference_period if figures else None
         counts = self.counts(figures.compliance, period) if period else {}

@@ -79,7 +79,7 @@ class FiguresView(APIView):
     """The current plan's figures, each with its rule, inputs, what was left out and its coverage."""
 
     def _context(self, request):
-        plan = Plan.objects.current()
+        plan = Plan.objects.visible_to(request.user).current()
         if plan is None:
             raise exceptions.NotFound(_("No plan is loaded."))
         figures = plan_figures(plan)
