@@ -161,3 +161,20 @@ def test_updates_of_a_draft_plan_are_staffs(draft, cast, api, keys):
                                      state=ProgressUpdate.State.APPROVED)
     assert api(keys["read"]).get(f"/api/v1/updates/{update.pk}/").status_code == 404
     assert api(keys["staff"]).get(f"/api/v1/updates/{update.pk}/").status_code == 200
+
+
+def test_a_draft_current_plans_figures_are_staffs_only(cast):
+    """The figures API and the members' compliance read the current plan among
+    the plans the caller may see: a draft plan's figures are not a focal point's."""
+    from rest_framework.test import APIClient
+
+    plan = f.PlanFactory(code="draft-plan", status="draft", is_current=True)
+    f.ReportingPeriodFactory(plan=plan, code="2022-Q1", start=date(2022, 1, 1), end=date(2022, 3, 31))
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {cast.write_key_a}")
+    assert client.get("/api/v1/figures/").status_code == 404
+    members = client.get("/api/v1/members/").json()["results"]
+    assert members and all(row["compliance"] is None for row in members)
+    client.credentials(HTTP_AUTHORIZATION=f"Token {cast.write_key_staff}")
+    assert client.get("/api/v1/figures/").json()["plan"] == "draft-plan"
+    assert any(row["compliance"] is not None for row in client.get("/api/v1/members/").json()["results"])
