@@ -87,3 +87,15 @@ def celery_broker_down():
     yield
     app.conf.task_always_eager, app.conf.broker_transport_options = saved[1], saved[2]
     use_broker(saved[0])
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the site's default language: a request handled by an
+    earlier test leaves the language LocaleMiddleware activated for it."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
