@@ -99,6 +99,7 @@ def demo_seed(*, plan: Plan | None = None) -> list[DemoLogin]:
     _seed_participations(plan)
     _seed_updates(plan, staff)
     _seed_action_statuses(plan)
+    _seed_action_leads(plan, staff)
     figures_cache.bump()  # bulk writes send no signals
     return logins
 
@@ -113,6 +114,12 @@ def _seed_action_statuses(plan: Plan) -> None:
             + [Action.Status.OFF_TRACK, Action.Status.COMPLETED]
         )
         Action.objects.filter(pk=action.pk).update(status=status)
+
+
+def _seed_action_leads(plan: Plan, lead) -> None:
+    """Give actions without a lead the secretariat demo user as their lead, so
+    that pages show who leads an action; a lead the secretariat chose stays."""
+    Action.objects.filter(goal__plan=plan, lead__isnull=True).update(lead=lead)
 
 
 def _rng(*parts) -> random.Random:

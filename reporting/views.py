@@ -176,8 +176,14 @@ def update_edit(request, member_slug: str, period_code: str, action_code: str):
         return render(request, "reporting/update_form.html", context)
 
     intent = request.POST.get("intent", "save")
-    if intent == "no_change":
+    if intent == "no_change" and request.POST.get("confirm") == "yes":
         return _submit_no_change(request, member, period, action, update)
+    if intent == "no_change":
+        # Ask first, and keep what was typed on the page: the carried-over update replaces it.
+        context.update(
+            form=UpdateForm(initial=request.POST.dict(), indicators=indicators), confirm_no_change=True
+        )
+        return render(request, "reporting/update_form.html", context)
     form = UpdateForm(request.POST, request.FILES, indicators=indicators)
     context["form"] = form
     if not form.is_valid():

@@ -1,6 +1,7 @@
 """The compliance heatmap: members (grouped by region) × reporting periods,
-each cell coloured by how the member's expected updates for the period turned
-out, linking to the updates behind it."""
+each cell showing the member's compliance rate for the period (its colour
+follows the rate; a mark names the worst outcome), linking to the updates
+behind it."""
 
 from itertools import groupby
 
@@ -15,6 +16,7 @@ from django.views.decorators.http import require_safe
 from actions.models import Action, Goal, Participation, Plan
 from members.models import Member
 from reporting.figures import Outcome, compliance_figures, plan_figures
+from reporting.templatetags.dashboards import pct
 
 SYMBOLS = {
     Outcome.ON_TIME: "✓",
@@ -26,27 +28,40 @@ SYMBOLS = {
 
 
 def _cell_labeller():
-    """label(member, period, counts) -> "Member, period: 2 on time, 1 late". The
-    translated words are looked up once per page, not once per cell (a page at
-    ten times today's network has 17,000 cells)."""
+    """label(member, period, counts) -> "Member, period: 67% on time (2 on time,
+    1 missing)". The translated words are looked up once per page, not once per
+    cell (a page at ten times today's network has 17,000 cells)."""
     words = [(outcome.value, str(outcome.label)) for outcome in Outcome]
     template = _("%(member)s, %(period)s: %(outcomes)s")
+    with_rate = _("%(member)s, %(period)s: %(rate)s on time (%(outcomes)s)")
 
     def label(member, period, counts: dict) -> str:
-        parts = [f"{counts[value]} {word}" for value, word in words if counts.get(value)]
-        return template % {"member": member.name, "period": period.code, "outcomes": ", ".join(parts)}
+        parts = ", ".join(f"{counts[value]} {word}" for value, word in words if counts.get(value))
+        if counts.get("rate") is None:
+            return template % {"member": member.name, "period": period.code, "outcomes": parts}
+        return with_rate % {"member": member.name, "period": period.code, "rate": pct(counts["rate"]),
+                            "outcomes": parts}
 
     return label
 
 
 def cell_outcome(counts: dict | None) -> str:
-    """The worst outcome in a heatmap cell, which gives its colour."""
+    """The worst outcome in a heatmap cell: the mark in its corner, and its
+    colour when no update counts towards a rate yet (all due or excused)."""
     if not counts:
         return ""
     for outcome in (Outcome.MISSING, Outcome.LATE, Outcome.DUE, Outcome.EXCUSED, Outcome.ON_TIME):
         if counts.get(outcome.value):
             return outcome.value
     return ""
+
+
+def cell_band(counts: dict | None) -> str:
+    """The colour band of a heatmap cell: the member's compliance rate for the
+    period as the figures engine counts it, in tenths ("0" … "10"); "" when no
+    update counts towards a rate."""
+    rate = (counts or {}).get("rate")
+    return "" if rate is None else str(round(rate * 10))
 
 
 @require_safe
@@ -93,6 +108,8 @@ def compliance_heatmap(request):
             row_cells.append({
                 "period": period,
                 "outcome": outcome,
+                "rate": counts["rate"] if counts else None,
+                "band": cell_band(counts),
                 "symbol": symbols.get(outcome, ""),
                 "label": cell_label(member, period, counts) if counts else "",
                 "href": member_url + to_updates[period.pk],
@@ -115,6 +132,7 @@ def compliance_heatmap(request):
         "member_count": len(members),
         "totals": totals,
         "legend": [(outcome.value, SYMBOLS[outcome], outcome.label) for outcome in Outcome],
+        "scale": [(band, band / 10) for band in (0, 3, 5, 8, 10)],
         "demo": Participation.objects.filter(action__goal__plan=plan, is_demo=True).exists(),
     }
     return render(request, "reporting/compliance_heatmap.html", context)

@@ -118,3 +118,28 @@ def test_screenshots_of_each_page_at_desktop_and_phone_width(browser, live_serve
                 assert not overflow, f"{path} scrolls sideways at {size} width"
             _logout(page)
         context.close()
+
+
+def test_remove_evidence_is_a_small_secondary_button_and_submit_the_main_one(browser, live_server, cast, world):
+    from reporting.models import Evidence
+
+    update = make_update(world, cast.member_a, state="draft")
+    Evidence.objects.create(update=update, url="https://example.org/minutes", title="Minutes")
+    context = browser.new_context(viewport=SIZES["phone"])
+    page = context.new_page()
+    _login(page, live_server.url, "focal-a")
+    page.goto(f"{live_server.url}/updates/member-a/{world.period.code}/{world.action.code}/")
+
+    def looks(button):
+        return button.evaluate(
+            "b => { const s = getComputedStyle(b); return [s.backgroundColor, s.color, parseFloat(s.fontSize)]; }"
+        )
+
+    remove = page.get_by_role("button", name="Remove Minutes")
+    submit = page.get_by_role("button", name="Submit for review")
+    remove_bg, remove_ink, remove_size = looks(remove)
+    submit_bg, _, submit_size = looks(submit)
+    assert remove_bg == "rgb(255, 255, 255)" and remove_ink == "rgb(179, 38, 30)"  # outlined red
+    assert submit_bg == "rgb(11, 92, 173)"  # the brand colour: the page's main action
+    assert remove_size < submit_size
+    context.close()

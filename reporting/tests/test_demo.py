@@ -38,3 +38,17 @@ def test_seed_demo_is_reproducible_idempotent_and_labelled(capsys):
     assert Participation.objects.filter(is_demo=True).exists()
     assert ProgressUpdate.objects.values("member").distinct().count() > 50
     assert ProgressUpdate.objects.values("period").distinct().count() == 12
+
+
+@pytest.mark.django_db
+def test_seed_demo_gives_actions_a_lead_that_the_action_page_shows(client):
+    from actions.models import Action
+
+    call_command("load_plan")
+    call_command("seed_demo")
+    assert not Action.objects.filter(lead__isnull=True).exists()
+    assert set(Action.objects.values_list("lead__username", flat=True)) == {"secretariat"}
+    client.login(username="fp-barcelona", password="metroplan-demo")
+    action = Action.objects.order_by("goal__order", "order").first()
+    body = client.get(f"/actions/{action.code}/").content.decode()
+    assert "<dt>Lead</dt><dd>secretariat</dd>" in body

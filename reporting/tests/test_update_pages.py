@@ -295,14 +295,42 @@ def test_a_concurrent_save_is_refused_and_the_typed_text_shown_back(client, cast
     assert update.narrative == "My own words."
 
 
-def test_no_change_is_one_click_and_a_fresh_submission(client, cast, world):
+def test_no_change_asks_first_and_keeps_the_typed_draft_then_submits_a_fresh_update(client, cast, world):
     make_update(world, cast.member_a, state="approved", period=world.previous, narrative="Same as before")
     client.force_login(cast.focal_a)
     assert "No change since last period" in client.get(edit_url(world)).content.decode()
-    response = client.post(edit_url(world), {"intent": "no_change", "version": 0})
+    # The button belongs to the update form: what was typed comes along and is shown back, nothing is sent.
+    response = client.post(edit_url(world), form_data(world, intent="no_change", narrative="Half-typed text"))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Submit “no change since last period”?" in body
+    assert "What you typed in the form below is not submitted and is not saved." in body
+    assert "Half-typed text" in body
+    assert not ProgressUpdate.objects.filter(period=world.period).exists()
+    response = client.post(edit_url(world), {"intent": "no_change", "confirm": "yes", "version": 0})
     assert response.status_code == 302
     update = ProgressUpdate.objects.get(period=world.period)
     assert update.state == "submitted" and update.no_change and update.narrative == "Same as before"
+
+
+def test_no_change_over_a_saved_draft_says_the_draft_is_replaced(client, cast, world):
+    make_update(world, cast.member_a, state="approved", period=world.previous, narrative="Same as before")
+    draft = make_update(world, cast.member_a, state="draft", narrative="My draft", version=3)
+    client.force_login(cast.focal_a)
+    response = client.post(edit_url(world), form_data(world, version=3, intent="no_change", narrative="My draft"))
+    assert response.status_code == 200 and "Your saved draft is replaced." in response.content.decode()
+    draft.refresh_from_db()
+    assert draft.state == "draft" and draft.narrative == "My draft"
+
+
+def test_focal_points_do_not_read_internal_version_numbers(client, cast, world):
+    update = make_update(world, cast.member_a, state="returned", version=5, reviewer_comment="More please",
+                         reviewed_by=cast.staff)
+    client.force_login(cast.focal_a)
+    form_page = client.get(edit_url(world)).content.decode()
+    assert "version 5" not in form_page.lower()
+    assert 'name="version" value="5"' in form_page  # kept for conflict detection
+    assert "version 5" not in client.get(reverse("update-detail", args=[update.pk])).content.decode().lower()
 
 
 def test_a_returned_update_shows_the_reviewers_comment(client, cast, world):

@@ -158,7 +158,28 @@ def test_heatmap_cells(client, cast, small):
     html = response.content.decode()
     assert f'href="{reverse("member-detail", args=["m2"])}?period=2022-Q1#updates-h"' in html
     m2 = small.members["m2"].name
-    assert f'aria-label="{m2}, 2022-Q1: 1 late"' in html
+    assert f'aria-label="{m2}, 2022-Q1: 0% on time (1 late)"' in html
+
+
+def test_a_heatmap_cell_shows_the_members_rate_with_the_worst_outcome_as_a_mark(client, cast, small):
+    """m1 in 2022-Q2: two updates on time, one missing. The cell reads 67 % in
+    the colour of its rate, marked ✕, not painted like a member who sent nothing."""
+    client.force_login(cast.staff)
+    response = client.get(reverse("compliance"))
+    cells = {
+        (row["member"].slug, cell["period"].code): cell
+        for group in response.context["regions"] for row in group["rows"] for cell in row["cells"]
+    }
+    assert cells[("m1", "2022-Q2")]["rate"] == pytest.approx(2 / 3)
+    html = response.content.decode()
+    m1 = reverse("member-detail", args=["m1"])
+    assert (f'<a class="rate-7" href="{m1}?period=2022-Q2#updates-h" aria-label="Alpha City, 2022-Q2: 67% on time '
+            f'(2 on time, 1 missing)" title="Alpha City, 2022-Q2: 67% on time (2 on time, 1 missing)">67%</a>'
+            f'<b class="mark" aria-hidden="true">✕</b>') in html
+    member_a = reverse("member-detail", args=["member-a"])
+    assert f'<a class="rate-0" href="{member_a}?period=2022-Q2#updates-h"' in html  # sent nothing: 0 %, red
+    assert "Its colour follows the rate, from red (none on time) to green (all on time)" in html
+    assert "Worst outcome:" in html
 
 
 def test_heatmap_cells_link_to_the_chosen_actions_updates(client, cast, small):
