@@ -20,6 +20,10 @@ class UserLanguageMiddleware:
             stored = UserProfile.objects.filter(user_id=user.pk).values_list("language", flat=True).first()
             language = language_supported(stored)
             if language:
-                translation.activate(language)
                 request.LANGUAGE_CODE = language
+                # Only for this request: the thread's next one starts from LocaleMiddleware again.
+                with translation.override(language):
+                    response = self.get_response(request)
+                response.headers.setdefault("Content-Language", language)  # LocaleMiddleware keeps it
+                return response
         return self.get_response(request)

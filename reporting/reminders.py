@@ -42,9 +42,11 @@ def _periods(today: date):
         yield period, ReminderSent.Kind.OVERDUE, Outcome.MISSING
 
 
-def _title(titles: dict[str, str]) -> str:
-    """An action's title in the active language, else in English."""
-    return titles.get(translation.get_language()) or titles.get(settings.LANGUAGE_CODE, "")
+def _title(titles: dict[str, str | None]) -> str:
+    """An action's title in the active language, else in English, else in any
+    language it was written in."""
+    order = [translation.get_language(), settings.LANGUAGE_CODE, *LANGUAGE_CODES]
+    return next((titles[code] for code in order if titles.get(code)), "")
 
 
 def _message(kind: str, period: ReportingPeriod, member_name: str, zone: str,

@@ -27,6 +27,8 @@ def test_a_french_focal_points_reminder_is_in_french_and_a_spanish_ones_in_spani
     f.ReportingPeriodFactory(plan=plan, code="2022-Q1")
     f.ActionFactory(goal=f.GoalFactory(plan=plan), code="1.1", title="Issue papers", title_fr="Publier des notes",
                     title_es="Publicar notas", members=[cast.member_a])
+    f.ActionFactory(goal=f.GoalFactory(plan=plan, code="2"), code="2.1", title_en="Map data", title_fr="",
+                    title_es="", members=[cast.member_a])
     french = cast.focal_a
     spanish = f.FocalPointFactory(user=f.UserFactory(username="focal-a-es", email="es@member-a.example"),
                                   member=cast.member_a).user
@@ -42,6 +44,7 @@ def test_a_french_focal_points_reminder_is_in_french_and_a_spanish_ones_in_spani
     assert mails[french.email].subject.startswith("Rappel")
     assert "30 avril 2022" in mails[french.email].subject
     assert "1.1 Publier des notes" in mails[french.email].body
+    assert "2.1 Map data" in mails[french.email].body  # no French title yet: the English one
     assert mails[spanish.email].subject.startswith("Recordatorio")
     assert "30 de abril de 2022" in mails[spanish.email].subject
     assert "1.1 Publicar notas" in mails[spanish.email].body
