@@ -16,6 +16,8 @@ once. A run that raises gives the row back for the task's retry; a run whose
 worker died holds the row until RUNNING_LOST_AFTER, then it may be claimed again.
 
 Tasks are named by string: this module is the core layer and imports no app.
+A message carries ids, never rendered text: an e-mail task renders at send
+time, in each recipient's stored language (members.languages).
 """
 
 import functools

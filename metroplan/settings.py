@@ -64,6 +64,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "members.middleware.UserLanguageMiddleware",
     "metroplan.middleware.RejectNulCharactersMiddleware",
     "metroplan.middleware.PrivatePagesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -7,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 
 from actions.api.urls import register as register_actions
 from members.api.urls import register as register_members
+from members.views_language import set_language
 from metroplan.api.urls import api_urlpatterns
 from reporting.api.urls import register as register_reporting
 from reporting.api.urls import urlpatterns as reporting_api_views
@@ -31,7 +32,7 @@ urlpatterns = [
     path("api/", include(api_urlpatterns(router, reporting_api_views))),
     path("tokens/", include("members.urls_tokens")),
     path("accounts/", include("django.contrib.auth.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    path("i18n/setlang/", set_language, name="set_language"),  # stores a signed-in user's choice
     path("admin/", admin.site.urls),
 ]
 

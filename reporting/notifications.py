@@ -3,10 +3,14 @@
 import logging
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
+from django.utils import translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from members.languages import emails_by_language
 from metroplan.outbox import outbox_enqueue
 
 logger = logging.getLogger(__name__)
@@ -36,16 +40,23 @@ def send_update_notification(*, update_id: int, event: str) -> int:
     )
     if update is None or event not in SUBJECTS:
         return 0
-    recipients = [
-        fp.user.email for fp in update.member.focal_points.select_related("user") if fp.user.email
-    ]
-    if not recipients:
-        return 0
-    subject = _(SUBJECTS[event]) % {"update": update}
-    body = _("Your update %(update)s is now %(state)s.") % {"update": update, "state": update.get_state_display()}
-    if event == "returned":
-        body += "\n\n" + _("Reviewer's comment:") + "\n" + update.reviewer_comment
-    return send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
+    sent = 0
+    # Rendered now, at send time, in each focal point's stored language.
+    for language, recipients in _focal_point_emails(update.member_id).items():
+        with translation.override(language):
+            subject = _(SUBJECTS[event]) % {"update": update}
+            body = _("Your update %(update)s is now %(state)s.") % {
+                "update": update, "state": update.get_state_display()
+            }
+            if event == "returned":
+                body += "\n\n" + _("Reviewer's comment:") + "\n" + update.reviewer_comment
+        sent += send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
+    return sent
+
+
+def _focal_point_emails(member_id: int) -> dict[str, list[str]]:
+    """The member's focal points' addresses, grouped by their languages."""
+    return emails_by_language(get_user_model().objects.filter(focal_point__member_id=member_id))
 
 
 REOPENING_SUBJECTS = {
@@ -70,23 +81,21 @@ def send_reopening_notification(*, reopening_id: int, event: str) -> int:
     if reopening is None or event not in REOPENING_SUBJECTS:
         return 0
     if event == "requested":
-        recipients = list(
-            secretariat_users().exclude(email="").values_list("email", flat=True)
-        )
+        groups = emails_by_language(secretariat_users())
     else:
-        recipients = [
-            fp.user.email for fp in reopening.member.focal_points.select_related("user") if fp.user.email
-        ]
-    if not recipients:
-        return 0
+        groups = _focal_point_emails(reopening.member_id)
     names = {"period": reopening.period.code, "member": reopening.member.name}
-    subject = _(REOPENING_SUBJECTS[event]) % names
-    if event == "requested":
-        body = _("%(member)s asks to report late in %(period)s. Reason:") % names + "\n" + reopening.reason
-    elif event == "granted":
-        body = _("%(member)s may submit updates for %(period)s until %(until)s.") % {
-            **names, "until": reopening.until
-        }
-    else:
-        body = _("The secretariat did not reopen %(period)s for %(member)s.") % names
-    return send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
+    sent = 0
+    for language, recipients in groups.items():
+        with translation.override(language):
+            subject = _(REOPENING_SUBJECTS[event]) % names
+            if event == "requested":
+                body = _("%(member)s asks to report late in %(period)s. Reason:") % names + "\n" + reopening.reason
+            elif event == "granted":
+                body = _("%(member)s may submit updates for %(period)s until %(until)s.") % {
+                    **names, "until": date_format(reopening.until, "DATE_FORMAT")
+                }
+            else:
+                body = _("The secretariat did not reopen %(period)s for %(member)s.") % names
+        sent += send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
+    return sent

@@ -13,10 +13,12 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from actions.languages import LANGUAGE_CODES
 from actions.models import Plan
+from members.languages import group_by_language
 from members.models import FocalPoint
 from members.zones import deadline_text
 from reporting.figures import Outcome, expected_slots
@@ -40,9 +42,17 @@ def _periods(today: date):
         yield period, ReminderSent.Kind.OVERDUE, Outcome.MISSING
 
 
+def _title(titles: dict[str, str | None]) -> str:
+    """An action's title in the active language, else in English, else in any
+    language it was written in."""
+    order = [translation.get_language(), settings.LANGUAGE_CODE, *LANGUAGE_CODES]
+    return next((titles[code] for code in order if titles.get(code)), "")
+
+
 def _message(kind: str, period: ReportingPeriod, member_name: str, zone: str,
-             actions: list[tuple[str, str]]) -> tuple[str, str]:
-    listing = "\n".join(f"- {code} {title}" for code, title in actions)
+             actions: list[tuple[str, dict[str, str]]]) -> tuple[str, str]:
+    """The reminder in the active language (call it under translation.override)."""
+    listing = "\n".join(f"- {code} {_title(titles)}" for code, titles in actions)
     link = f"{getattr(settings, 'SITE_URL', '').rstrip('/')}/updates/"
     values = {"period": period.code, "deadline": deadline_text(period.deadline, zone), "member": member_name}
     if kind == ReminderSent.Kind.DUE_SOON:
@@ -63,17 +73,18 @@ def reminders_send(*, today: date | None = None) -> int:
     today = today or timezone.localdate()
     sent = 0
     for period, kind, outcome in _periods(today):
-        pending: dict[int, list[tuple[str, str]]] = defaultdict(list)
+        pending: dict[int, list[tuple[str, dict[str, str]]]] = defaultdict(list)
         names: dict[int, str] = {}
         zones: dict[int, str] = {}
         rows = (
             expected_slots([period], today=today)
             .filter(outcome=outcome)
             .order_by("member__name", "action__code")
-            .values_list("member_id", "member__name", "member__time_zone", "action__code", "action__title")
+            .values_list("member_id", "member__name", "member__time_zone", "action__code",
+                         *(f"action__title_{code}" for code in LANGUAGE_CODES))
         )
-        for member_id, member_name, zone, code, title in rows:
-            pending[member_id].append((code, title))
+        for member_id, member_name, zone, code, *titles in rows:
+            pending[member_id].append((code, dict(zip(LANGUAGE_CODES, titles, strict=True))))
             names[member_id] = member_name
             zones[member_id] = zone
         already = set(
@@ -81,26 +92,32 @@ def reminders_send(*, today: date | None = None) -> int:
                 "member_id", flat=True
             )
         )
-        addresses: dict[int, list[str]] = defaultdict(list)
-        for member_id, email in (
+        addresses: dict[int, list[tuple[str, str]]] = defaultdict(list)
+        for member_id, email, language in (
             FocalPoint.objects.filter(member_id__in=set(pending) - already, user__is_active=True)
             .exclude(user__email="")
             .order_by("user__email")
-            .values_list("member_id", "user__email")
+            .values_list("member_id", "user__email", "user__profile__language")
         ):
-            addresses[member_id].append(email)
-        for member_id, recipients in addresses.items():
-            subject, body = _message(kind, period, names[member_id], zones[member_id], pending[member_id])
+            addresses[member_id].append((email, language))
+        for member_id, people in addresses.items():
             try:
                 with transaction.atomic():
                     ReminderSent.objects.create(
-                        member_id=member_id, period=period, kind=kind, recipients=", ".join(recipients),
-                        actions=", ".join(code for code, _title in pending[member_id]),
+                        member_id=member_id, period=period, kind=kind,
+                        recipients=", ".join(email for email, _language in people),
+                        actions=", ".join(code for code, _titles in pending[member_id]),
                     )
-                    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
+                    # One e-mail per language, each focal point reading theirs.
+                    groups = group_by_language(people)
+                    for language, recipients in groups.items():
+                        with translation.override(language):
+                            subject, body = _message(kind, period, names[member_id], zones[member_id],
+                                                     pending[member_id])
+                        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
             except IntegrityError:
                 continue  # another run sent it a moment ago
-            sent += 1
+            sent += len(groups)
     if sent:
         logger.info("Sent %s reminders", sent)
     return sent

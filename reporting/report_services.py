@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from datetime import date, timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
 from django.core.mail import send_mail
 from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
@@ -27,9 +28,11 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from actions.models import Plan
+from members.languages import emails_by_language
 from metroplan.outbox import outbox_enqueue
 from metroplan.permissions import can_request_report, secretariat_users
 from metroplan.services import PermissionDenied, ServiceError
@@ -317,46 +320,50 @@ def reports_recover_stale(*, now=None) -> list[int]:
     return queued
 
 
-def _staff_recipients(report: Report) -> list[str]:
+def _staff_recipients(report: Report) -> dict[str, list[str]]:
+    """The requester, or every secretariat member for a scheduled report, by language."""
     requester = report.requested_by
     if requester is not None and requester.email:
-        return [requester.email]
-    users = (
-        secretariat_users().exclude(email="").order_by("email")
-    )
-    return list(users.values_list("email", flat=True))
+        return emails_by_language(get_user_model().objects.filter(pk=requester.pk))
+    return emails_by_language(secretariat_users())
 
 
 def report_notify_ready(*, report_id: int) -> int:
     """E-mail staff that a report is ready (the requester, or every secretariat
-    member for a scheduled report). Once per report: the row is claimed by
-    setting `notified_at`; a failed send releases it for the task's retry."""
+    member for a scheduled report), each in their own language. Once per report:
+    the row is claimed by setting `notified_at`; a failed send releases it for
+    the task's retry."""
     now = timezone.now()
     if not Report.objects.filter(pk=report_id, state=Report.State.DONE, notified_at__isnull=True).update(
         notified_at=now
     ):
         return 0
     report = Report.objects.select_related("plan", "period", "requested_by").get(pk=report_id)
-    recipients = _staff_recipients(report)
-    if not recipients:
-        return 0
+    groups = _staff_recipients(report)
     base = getattr(settings, "SITE_URL", "").rstrip("/")
-    subject = _("Report ready: %(report)s") % {"report": report}
-    lines = [
-        _("The %(kind)s progress report %(period)s (as of %(as_of)s) of %(plan)s is ready.") % {
-            "kind": report.get_kind_display().lower(), "period": report.period.code, "as_of": report.as_of,
-            "plan": report.plan.name,
-        },
-        f"{base}{reverse('report-detail', args=[report.pk])}",
-    ]
-    if report.corrects_id:
-        lines.append(_("It corrects report #%(id)s: %(note)s") % {"id": report.corrects_id,
-                                                                  "note": report.correction_note})
+    sent = 0
     try:
-        return send_mail(subject, "\n\n".join(lines), settings.DEFAULT_FROM_EMAIL, recipients)
+        for language, recipients in groups.items():
+            with translation.override(language):
+                subject = _("Report ready: %(report)s") % {"report": report}
+                lines = [
+                    _("The %(kind)s progress report %(period)s (as of %(as_of)s) of %(plan)s is ready.") % {
+                        "kind": report.get_kind_display().lower(), "period": report.period.code,
+                        "as_of": date_format(report.as_of, "DATE_FORMAT"), "plan": report.plan.name,
+                    },
+                    f"{base}{reverse('report-detail', args=[report.pk])}",
+                ]
+                if report.corrects_id:
+                    lines.append(_("It corrects report #%(id)s: %(note)s") % {"id": report.corrects_id,
+                                                                              "note": report.correction_note})
+            sent += send_mail(subject, "\n\n".join(lines), settings.DEFAULT_FROM_EMAIL, recipients)
     except Exception:
-        Report.objects.filter(pk=report_id, notified_at=now).update(notified_at=None)
+        # Released for the retry only if no language's e-mail went out: a retry
+        # would send those again.
+        if not sent:
+            Report.objects.filter(pk=report_id, notified_at=now).update(notified_at=None)
         raise
+    return sent
 
 
 # Scheduled requests -----------------------------------------------------------------------------
