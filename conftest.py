@@ -87,3 +87,16 @@ def celery_broker_down():
     yield
     app.conf.task_always_eager, app.conf.broker_transport_options = saved[1], saved[2]
     use_broker(saved[0])
+
+
+@pytest.fixture(autouse=True)
+def _english_between_tests():
+    """Each test starts in English: a request activates its language for the
+    thread (LocaleMiddleware) and nothing resets it, so a French request would
+    otherwise leak into the next test (a factory's `title` written as title_fr)."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
