@@ -106,5 +106,7 @@ def test_the_schema_documents_every_languages_fields(api, keys, world):
         properties = components[component]["properties"]
         for field in fields:
             assert "language" in properties[field]["description"].lower()
+            assert not properties[field].get("nullable")
             for code in ("en", "fr", "es"):
-                assert f"{field}_{code}" in properties, (component, field, code)
+                assert properties[f"{field}_{code}"]["type"] == "string", (component, field, code)
+                assert not properties[f"{field}_{code}"].get("nullable"), (component, field, code)  # "" where none
