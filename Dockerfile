@@ -1,15 +1,16 @@
 # One image for web, worker and beat (docker-compose.yml). WeasyPrint needs
-# Pango and fonts; nothing else is fetched at run time.
+# Pango and fonts; gettext compiles the catalogs at build time; nothing else
+# is fetched at run time.
 FROM python:3.11-slim
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b fonts-dejavu-core \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b fonts-dejavu-core gettext \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY pyproject.toml README.md ./
 RUN pip install --no-cache-dir .
 COPY . .
-# collectstatic with DEBUG off, then check --deploy with no warning (also run by .ci/run).
+# compilemessages, collectstatic with DEBUG off, then check --deploy with no warning (also run by .ci/run).
 RUN sh deploy/build-checks.sh
 RUN useradd --create-home metroplan && mkdir -p /app/var && chown metroplan /app/var
 USER metroplan

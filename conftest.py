@@ -90,9 +90,10 @@ def celery_broker_down():
 
 
 @pytest.fixture(autouse=True)
-def _default_language():
-    """Each test starts in the site's default language: a request handled by an
-    earlier test leaves the language LocaleMiddleware activated for it."""
+def _english_between_tests():
+    """Each test starts in English: a request activates its language for the
+    thread (LocaleMiddleware) and nothing resets it, so a French request would
+    otherwise leak into the next test (a factory's `title` written as title_fr)."""
     from django.conf import settings
     from django.utils import translation
 

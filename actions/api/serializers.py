@@ -1,6 +1,8 @@
 """The plan as integrators read it. Figures (`progress`, counts) are queryset
 annotations (actions/api/selectors.py), never per-row queries."""
 
+from django.conf import settings
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
@@ -9,19 +11,55 @@ from actions.models import Action, Goal, Indicator, Milestone, Plan
 PROGRESS_HELP = "0..1, computed from approved indicator values (DESIGN.md, Derived figures)."
 
 
+LANGUAGE_CODES = tuple(code for code, _name in settings.LANGUAGES)
+
+
+def in_every_language(*names: str) -> list[str]:
+    """The API names of content fields: each as `name` (the request's language)
+    then `name_en`, `name_fr`, `name_es` (django-modeltranslation's columns)."""
+    return [f"{name}{suffix}" for name in names for suffix in ("", *(f"_{code}" for code in LANGUAGE_CODES))]
+
+
+class ContentTextField(serializers.CharField):
+    """A content text, "" where there is none (a translation column is null
+    until someone writes it)."""
+
+    def get_attribute(self, instance):
+        return super().get_attribute(instance) or ""
+
+
+class InEveryLanguageMixin:
+    """Content fields (`Meta.translated`) in the request's language, falling
+    back to English where that language has no text, and in each language."""
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for name in self.Meta.translated:
+            fields[name] = ContentTextField(read_only=True, help_text=(
+                f"The {name} in the request's language (Accept-Language); in English where that language has none."
+            ))
+            for code in LANGUAGE_CODES:
+                language = get_language_info(code)["name"]
+                fields[f"{name}_{code}"] = ContentTextField(
+                    read_only=True, help_text=f'The {name} in {language}; "" where there is none.'
+                )
+        return fields
+
+
 def progress_field(**kwargs):
     return serializers.FloatField(read_only=True, allow_null=True, help_text=PROGRESS_HELP, **kwargs)
 
 
-class PlanSerializer(serializers.ModelSerializer):
+class PlanSerializer(InEveryLanguageMixin, serializers.ModelSerializer):
     progress = progress_field()
     goal_count = serializers.IntegerField(read_only=True)
     action_count = serializers.IntegerField(read_only=True)
 
     class Meta:
         model = Plan
+        translated = ("name", "subtitle")
         fields = [
-            "code", "name", "subtitle", "start_date", "end_date", "status", "is_current",
+            "code", *in_every_language(*translated), "start_date", "end_date", "status", "is_current",
             "progress", "goal_count", "action_count",
         ]
         read_only_fields = fields
@@ -34,7 +72,7 @@ class SdgNumbersField(serializers.ListField):
         return [sdg.number for sdg in data.all()]
 
 
-class GoalSerializer(serializers.ModelSerializer):
+class GoalSerializer(InEveryLanguageMixin, serializers.ModelSerializer):
     plan = serializers.CharField(source="plan.code", read_only=True)
     sdgs = SdgNumbersField(read_only=True)
     progress = progress_field()
@@ -42,14 +80,15 @@ class GoalSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Goal
+        translated = ("title", "description")
         fields = [
-            "code", "plan", "title", "description", "order", "sdgs", "retired", "version",
+            "code", "plan", *in_every_language(*translated), "order", "sdgs", "retired", "version",
             "progress", "action_count",
         ]
         read_only_fields = fields
 
 
-class ActionSerializer(serializers.ModelSerializer):
+class ActionSerializer(InEveryLanguageMixin, serializers.ModelSerializer):
     goal = serializers.CharField(source="goal.code", read_only=True)
     plan = serializers.CharField(source="goal.plan.code", read_only=True)
     lead = serializers.CharField(source="lead.username", read_only=True, allow_null=True, default=None)
@@ -63,9 +102,10 @@ class ActionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Action
+        translated = ("title", "description")
         fields = [
-            "code", "goal", "plan", "title", "description", "lead", "start_date", "end_date", "status",
-            "weight", "order", "retired", "sdgs", "members", "indicator_count", "progress", "version",
+            "code", "goal", "plan", *in_every_language(*translated), "lead", "start_date", "end_date",
+            "status", "weight", "order", "retired", "sdgs", "members", "indicator_count", "progress", "version",
         ]
         read_only_fields = fields
 
@@ -77,7 +117,7 @@ class MilestoneSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class IndicatorSerializer(serializers.ModelSerializer):
+class IndicatorSerializer(InEveryLanguageMixin, serializers.ModelSerializer):
     action = serializers.CharField(source="action.code", read_only=True)
     plan = serializers.CharField(source="action.goal.plan.code", read_only=True)
     milestones = MilestoneSerializer(many=True, read_only=True)
@@ -88,9 +128,10 @@ class IndicatorSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Indicator
+        translated = ("name", "description", "unit")
         fields = [
-            "id", "code", "action", "plan", "name", "description", "unit", "baseline", "target", "direction",
-            "retired", "milestones", "latest_value", "progress", "version",
+            "id", "code", "action", "plan", *in_every_language(*translated), "baseline", "target",
+            "direction", "retired", "milestones", "latest_value", "progress", "version",
         ]
         read_only_fields = fields
 

@@ -2,15 +2,17 @@
 switcher (POST /i18n/setlang/) or sent in Accept-Language; API and service errors
 come back in the request's language; and the committed catalogs are complete
 (every msgid translated, nothing fuzzy, placeholders kept, .mo files in step with
-the .po files), read by a small parser of our own rather than by gettext."""
+the .po files), read with polib and checked by GNU msgfmt, which the build runs."""
 
 import ast
 import gettext
 import re
 import shutil
+import subprocess
 from datetime import date
 from pathlib import Path
 
+import polib
 import pytest
 from django.conf import settings
 from django.urls import reverse
@@ -245,116 +247,104 @@ def test_api_validation_messages_follow_accept_language(cast, small_plan):
 
 
 # The catalogs ------------------------------------------------------------------------------
-
-_ESCAPES = {"n": "\n", "t": "\t", '"': '"', "\\": "\\", "r": "\r"}
-
-
-def _unquote(chunk: str) -> str:
-    body = chunk.strip()
-    assert body.startswith('"') and body.endswith('"'), chunk
-    return re.sub(r"\\(.)", lambda m: _ESCAPES.get(m.group(1), "\\" + m.group(1)), body[1:-1])
+#
+# Read with polib (the catalogs' own format, parsed by a maintained library).
 
 
-def read_po(path: Path) -> list[dict]:
-    """Entries of a .po file: {msgctxt, msgid, msgid_plural, msgstr: {index: text}, flags,
-    obsolete}. Entries are separated by blank lines, as makemessages writes them."""
-    entries = []
-    for block in re.split(r"\n[ \t]*\n", path.read_text(encoding="utf-8")):
-        entry = {"msgctxt": None, "msgid": None, "msgid_plural": None, "msgstr": {}, "flags": set(),
-                 "obsolete": False}
-        field = None
-        for raw in block.splitlines():
-            line = raw.strip()
-            if line.startswith("#~"):
-                entry["obsolete"], line = True, line[2:].strip()
-            if line.startswith("#,"):
-                entry["flags"] |= {flag.strip() for flag in line[2:].split(",")}
-            if not line or line.startswith("#"):
-                continue
-            match = re.match(r"(msgctxt|msgid_plural|msgid|msgstr)(?:\[(\d+)\])?\s+(\".*\")$", line)
-            if match:
-                keyword, index, chunk = match.groups()
-                field = ("msgstr", int(index or 0)) if keyword == "msgstr" else keyword
-                line = chunk
-                if isinstance(field, tuple):
-                    entry["msgstr"][field[1]] = ""
-                else:
-                    entry[field] = ""
-            if isinstance(field, tuple):
-                entry["msgstr"][field[1]] += _unquote(line)
-            else:
-                entry[field] += _unquote(line)
-        if entry["msgid"] is not None:
-            entries.append(entry)
-    return entries
+def catalog(lang: str) -> polib.POFile:
+    return polib.pofile(str(LOCALE / lang / "LC_MESSAGES" / "django.po"))
 
 
-def catalog(lang: str) -> tuple[dict, list[dict]]:
-    entries = read_po(LOCALE / lang / "LC_MESSAGES" / "django.po")
-    header = next(e for e in entries if e["msgid"] == "")
-    return header, [e for e in entries if e["msgid"] != "" and not e["obsolete"]]
+def catalog_problems(po: polib.POFile) -> dict[str, list[str]]:
+    """What keeps a catalog from being complete, by kind: entries untranslated
+    (a plural form left empty counts), fuzzy, obsolete, or with the wrong
+    number of plural forms for the language."""
+    nplurals = int(re.search(r"nplurals=(\d+)", po.metadata.get("Plural-Forms", "")).group(1))
+    live = [e for e in po if not e.obsolete]
+    return {
+        "untranslated": [e.msgid for e in po.untranslated_entries()],
+        "fuzzy": [e.msgid for e in po.fuzzy_entries()],
+        "obsolete": [e.msgid for e in po.obsolete_entries()],
+        "wrong_forms": [e.msgid for e in live if e.msgid_plural and sorted(e.msgstr_plural) != list(range(nplurals))],
+    }
 
+
+NO_PROBLEM = {"untranslated": [], "fuzzy": [], "obsolete": [], "wrong_forms": []}
 
 PLACEHOLDER = re.compile(r"%\([a-z_]+\)[-#0 +]*\d*(?:\.\d+)?[sdfr]|%%|%[sd]|</?[a-z]+[^>]*>")
 
 
-def test_the_parser_reads_what_it_is_given(tmp_path):
+def test_the_check_finds_every_kind_of_incomplete_entry(tmp_path):
     po = tmp_path / "x.po"
     po.write_text(
-        'msgid ""\nmsgstr ""\n"Plural-Forms: nplurals=2; plural=(n > 1);\\n"\n\n'
-        '#: a.py:1\n#, fuzzy, python-format\nmsgid "One %(n)s"\nmsgid_plural "Many %(n)s"\n'
-        'msgstr[0] "Un %(n)s"\nmsgstr[1] ""\n"Des %(n)s"\n\n'
-        'msgctxt "verb"\nmsgid "Start"\nmsgstr ""\n\n'
+        'msgid ""\nmsgstr ""\n"Language: fr\\n"\n"Plural-Forms: nplurals=2; plural=(n > 1);\\n"\n\n'
+        'msgid "Done"\nmsgstr "Fait"\n\n'
+        'msgid "Empty"\nmsgstr ""\n\n'
+        '#, fuzzy\nmsgid "Guessed"\nmsgstr "Deviné"\n\n'
+        'msgid "One %(n)s"\nmsgid_plural "Many %(n)s"\nmsgstr[0] "Un %(n)s"\nmsgstr[1] ""\n\n'
+        'msgid "Day"\nmsgid_plural "Days"\nmsgstr[0] "Jour"\n\n'
         '#~ msgid "Old"\n#~ msgstr "Vieux"\n',
         encoding="utf-8",
     )
-    header, one, start, old = read_po(po)
-    assert "nplurals=2" in header["msgstr"][0]
-    assert one["msgid_plural"] == "Many %(n)s" and one["msgstr"] == {0: "Un %(n)s", 1: "Des %(n)s"}
-    assert {"fuzzy", "python-format"} <= one["flags"]
-    assert start["msgctxt"] == "verb" and start["msgstr"] == {0: ""}
-    assert old["obsolete"] and old["msgstr"] == {0: "Vieux"}
+    assert catalog_problems(polib.pofile(str(po))) == {
+        "untranslated": ["Empty", "One %(n)s"], "fuzzy": ["Guessed"], "obsolete": ["Old"], "wrong_forms": ["Day"],
+    }
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_catalog_has_a_proper_header(lang):
-    header, entries = catalog(lang)
-    meta = header["msgstr"][0]
-    assert f"Language: {lang}\n" in meta
-    assert "charset=UTF-8" in meta
-    assert "Plural-Forms: nplurals=" in meta
-    assert "fuzzy" not in header["flags"]
-    assert len(entries) > 500  # every interface string, not a sample
+    po = catalog(lang)
+    assert po.metadata["Language"] == lang
+    assert "charset=UTF-8" in po.metadata["Content-Type"]
+    assert "nplurals=" in po.metadata["Plural-Forms"]
+    assert not po.metadata_is_fuzzy
+    assert len(po.translated_entries()) > 500  # every interface string, not a sample
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_every_msgid_is_translated_and_nothing_is_fuzzy(lang):
-    header, entries = catalog(lang)
-    nplurals = int(re.search(r"nplurals=(\d+)", header["msgstr"][0]).group(1))
-    untranslated = [e["msgid"] for e in entries if not all(e["msgstr"].values()) or not e["msgstr"]]
-    fuzzy = [e["msgid"] for e in entries if "fuzzy" in e["flags"]]
-    wrong_forms = [e["msgid"] for e in entries if e["msgid_plural"] and sorted(e["msgstr"]) != list(range(nplurals))]
-    obsolete = [e["msgid"] for e in read_po(LOCALE / lang / "LC_MESSAGES" / "django.po") if e["obsolete"]]
-    assert untranslated == []
-    assert fuzzy == []
-    assert wrong_forms == []
-    assert obsolete == []
+    assert catalog_problems(catalog(lang)) == NO_PROBLEM
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_msgfmt_accepts_the_catalog_with_nothing_untranslated_or_fuzzy(lang, tmp_path):
+    """GNU msgfmt, the compiler the build runs, agrees: it checks formats
+    (python-format) and counts nothing untranslated or fuzzy."""
+    source = LOCALE / lang / "LC_MESSAGES" / "django.po"
+    run = subprocess.run(
+        [_gettext_tool("msgfmt"), "--check", "--statistics", "-o", str(tmp_path / "django.mo"), str(source)],
+        capture_output=True, text=True, env={"LC_ALL": "C", "PATH": "/usr/bin:/bin"},
+    )
+    assert run.returncode == 0, run.stderr
+    assert re.fullmatch(r"\d+ translated messages\.\n", run.stderr), run.stderr
+
+
+def _gettext_tool(name: str) -> str:
+    """The path of a GNU gettext program: the build compiles the catalogs with
+    it (deploy/build-checks.sh), so a missing one fails rather than skips."""
+    path = shutil.which(name)
+    if path is None:
+        pytest.fail(f"{name} is missing: apt-get install gettext")
+    return path
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_translations_keep_every_placeholder_and_tag(lang):
-    _, entries = catalog(lang)
     broken = []
-    for e in entries:
-        if "python-format" not in e["flags"] and "<" not in e["msgid"]:
+    for e in catalog(lang).translated_entries():
+        if "python-format" not in e.flags and "<" not in e.msgid:
             continue
-        sources = [e["msgid"]] + ([e["msgid_plural"]] * (len(e["msgstr"]) - 1) if e["msgid_plural"] else [])
-        for index, source in enumerate(sources):
+        if e.msgid_plural:
+            pairs = [(e.msgid if index == 0 else e.msgid_plural, text, index) for index, text in
+                     sorted(e.msgstr_plural.items())]
+        else:
+            pairs = [(e.msgid, e.msgstr, 0)]
+        for source, translation, index in pairs:
             wanted = sorted(PLACEHOLDER.findall(source))
-            got = sorted(PLACEHOLDER.findall(e["msgstr"][index]))
+            got = sorted(PLACEHOLDER.findall(translation))
             # Singular forms may leave the count out ("un membre"), never add or rename one.
-            if got != wanted and not (e["msgid_plural"] and index == 0 and set(got) <= set(wanted)):
-                broken.append((e["msgid"], e["msgstr"][index]))
+            if got != wanted and not (e.msgid_plural and index == 0 and set(got) <= set(wanted)):
+                broken.append((e.msgid, translation))
     assert broken == []
 
 
@@ -362,8 +352,7 @@ def test_translations_keep_every_placeholder_and_tag(lang):
 def test_literal_keywords_that_spreadsheets_accept_stay_untranslated(lang):
     """Import sheets only understand English column names and 'yes'; the help
     texts must keep quoting them as they are."""
-    _, entries = catalog(lang)
-    by_id = {e["msgid"]: e["msgstr"][0] for e in entries if not e["msgctxt"]}
+    by_id = {e.msgid: e.msgstr for e in catalog(lang) if not e.msgctxt and not e.obsolete}
     assert "yes" in by_id["Write 'yes' in the delete column to delete an item (refused for actions with progress "
                           "updates)."]
     assert "delete" in by_id["Write 'yes' in the delete column to delete an item (refused for actions with "
@@ -373,22 +362,21 @@ def test_literal_keywords_that_spreadsheets_accept_stay_untranslated(lang):
 
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_compiled_mo_matches_the_po(lang):
-    """The .mo file is committed (no gettext tools needed to run the site) and
-    must carry exactly what the .po says."""
+    """The .mo file is committed (the site runs from a checkout without gettext
+    tools) and must carry exactly what the .po says."""
     mo_path = LOCALE / lang / "LC_MESSAGES" / "django.mo"
     assert mo_path.exists(), "run manage.py compilemessages and commit the .mo files"
     with mo_path.open("rb") as handle:
         compiled = gettext.GNUTranslations(handle)
-    _, entries = catalog(lang)
     stale = []
-    for e in entries:
-        key = f"{e['msgctxt']}\x04{e['msgid']}" if e["msgctxt"] else e["msgid"]
-        if e["msgid_plural"]:
-            for index, value in e["msgstr"].items():
+    for e in catalog(lang).translated_entries():
+        key = f"{e.msgctxt}\x04{e.msgid}" if e.msgctxt else e.msgid
+        if e.msgid_plural:
+            for index, value in e.msgstr_plural.items():
                 if compiled._catalog.get((key, index)) != value:
-                    stale.append((e["msgid"], index))
-        elif compiled._catalog.get(key) != e["msgstr"][0]:
-            stale.append(e["msgid"])
+                    stale.append((e.msgid, index))
+        elif compiled._catalog.get(key) != e.msgstr:
+            stale.append(e.msgid)
     assert stale == []
 
 
@@ -447,12 +435,13 @@ def test_the_heatmap_legend_uses_letters_of_the_request_language(client, cast, s
     assert late in page and excused in page
 
 
-@pytest.mark.skipif(not shutil.which("xgettext") or not shutil.which("msgmerge"), reason="needs GNU gettext")
 def test_catalogs_cover_every_string_marked_in_the_code(tmp_path, settings, monkeypatch):
     """makemessages over a copy of the code and of the committed catalogs finds
     nothing new: a string marked for translation but never translated fails."""
     from django.core.management import call_command
 
+    for tool in ("xgettext", "msgmerge"):
+        _gettext_tool(tool)
     source = tmp_path / "src"
     shutil.copytree(settings.BASE_DIR, source, ignore=shutil.ignore_patterns(
         ".*", "var", "static", "tests", "bench", "test-output", "node_modules", "data", "__pycache__", "*.mo",
@@ -462,7 +451,7 @@ def test_catalogs_cover_every_string_marked_in_the_code(tmp_path, settings, monk
     monkeypatch.chdir(source)
     call_command("makemessages", locale=LANGUAGES, verbosity=0, no_obsolete=True)
     for lang in LANGUAGES:
-        entries = [e for e in read_po(source / "locale" / lang / "LC_MESSAGES" / "django.po") if e["msgid"]]
-        assert len(entries) > 500
-        missing = [e["msgid"] for e in entries if "fuzzy" in e["flags"] or not all(e["msgstr"].values())]
-        assert missing == [], f"{lang}: run makemessages and translate these"
+        po = polib.pofile(str(source / "locale" / lang / "LC_MESSAGES" / "django.po"))
+        assert len(po) > 500
+        missing = catalog_problems(po)
+        assert missing == NO_PROBLEM, f"{lang}: add these to the catalog and translate them"
