@@ -97,7 +97,7 @@ def demo_seed(*, plan: Plan | None = None) -> list[DemoLogin]:
     logins.append(DemoLogin("integrator", "integrator", f"API token: {DEMO_READ_TOKEN}"))
 
     _seed_participations(plan)
-    _seed_updates(plan, staff)
+    _seed_updates(plan)
     _seed_action_statuses(plan)
     figures_cache.bump()  # bulk writes send no signals
     return logins
@@ -147,7 +147,7 @@ def _at(day, hour=10) -> datetime:
     return timezone.make_aware(datetime.combine(day, time(hour, 0)))
 
 
-def _seed_updates(plan: Plan, reviewer) -> None:
+def _seed_updates(plan: Plan) -> None:
     periods = list(ReportingPeriod.objects.filter(plan=plan).order_by("start"))
     if not periods:
         return
@@ -206,9 +206,9 @@ def _seed_updates(plan: Plan, reviewer) -> None:
             )
             if state != ProgressUpdate.State.DRAFT:
                 update.first_submitted_at = update.submitted_at = _at(submitted_on)
+            # No reviewer: the secretariat did not review demo data (the page shows no name).
             if state in (ProgressUpdate.State.APPROVED, ProgressUpdate.State.RETURNED):
                 update.reviewed_at = _at(submitted_on + timedelta(days=rng.randint(1, 20)), 15)
-                update.reviewed_by = reviewer
             if state == ProgressUpdate.State.RETURNED:
                 update.reviewer_comment = "[Demo data] Please add the figure for the last quarter."
             updates.append(update)

@@ -38,3 +38,32 @@ def test_seed_demo_is_reproducible_idempotent_and_labelled(capsys):
     assert Participation.objects.filter(is_demo=True).exists()
     assert ProgressUpdate.objects.values("member").distinct().count() > 50
     assert ProgressUpdate.objects.values("period").distinct().count() == 12
+
+
+@pytest.mark.django_db
+def test_a_new_real_update_never_starts_from_a_demo_updates_narrative(client, cast, world):
+    from django.urls import reverse
+
+    from reporting import services
+
+    from .conftest import make_update
+
+    make_update(world, cast.member_a, state="approved", period=world.previous, is_demo=True,
+                narrative="[Demo data] Member A on 1.1 in 2022-Q1: a workshop.")
+    prefill = services.update_prefill(member=cast.member_a, action=world.action, period=world.period)
+    assert prefill["narrative"] == "" and prefill["previous"] is None and prefill["values"] == {}
+    client.force_login(cast.focal_a)
+    page = client.get(reverse("update-edit", args=["member-a", world.period.code, world.action.code]))
+    assert page.status_code == 200
+    assert "[Demo data]" not in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_demo_seed_attributes_no_review_to_the_secretariat():
+    call_command("load_plan")
+    call_command("seed_demo")
+    reviewed = ProgressUpdate.objects.filter(state__in=["approved", "returned"])
+    assert reviewed.exists()
+    assert not reviewed.filter(reviewed_by__isnull=False).exists()
+    assert not ProgressUpdate.objects.filter(submitted_by__isnull=False).exists()
+    assert not ProgressUpdate.history.filter(history_user__isnull=False).exists()
