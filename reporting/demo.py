@@ -18,8 +18,9 @@ from django.utils import timezone
 from actions.models import Action, Participation, Plan
 from members.models import ApiToken, FocalPoint, Member
 from metroplan.permissions import SECRETARIAT_GROUP
+from reporting import report_services
 from reporting.figures import cache as figures_cache
-from reporting.models import IndicatorValue, ProgressUpdate, ReportingPeriod
+from reporting.models import IndicatorValue, ProgressUpdate, Report, ReportingPeriod
 
 # what demo updates draw from: recent periods' states, older periods' unapproved
 # states, self-assessed statuses (the repeats make a value likelier)
@@ -101,6 +102,21 @@ def demo_seed(*, plan: Plan | None = None) -> list[DemoLogin]:
     _seed_action_statuses(plan)
     figures_cache.bump()  # bulk writes send no signals
     return logins
+
+
+def demo_reports_build() -> list[Report]:
+    """The period-close report of every period whose deadline has passed, built
+    now through the report service, so that a fresh install shows them (beat's
+    catch-up would only ask for them at its next run). Asks only for missing
+    ones and builds only those still queued: running it twice builds nothing."""
+    report_services.period_close_reports_request()
+    built = []
+    queued = Report.objects.filter(kind=Report.Kind.PERIOD, state=Report.State.QUEUED).order_by("period__start")
+    for report_id in queued.values_list("pk", flat=True):
+        report = report_services.report_build(report_id=report_id)
+        if report is not None:
+            built.append(report)
+    return built
 
 
 def _seed_action_statuses(plan: Plan) -> None:

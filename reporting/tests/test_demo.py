@@ -3,6 +3,7 @@ from django.core.management import call_command
 
 from actions.models import Participation
 from members.models import ApiToken, FocalPoint
+from reporting.management.commands import seed_demo
 from reporting.models import IndicatorValue, ProgressUpdate
 
 
@@ -18,7 +19,8 @@ def snapshot():
 
 
 @pytest.mark.django_db
-def test_seed_demo_is_reproducible_idempotent_and_labelled(capsys):
+def test_seed_demo_is_reproducible_idempotent_and_labelled(capsys, monkeypatch):
+    monkeypatch.setattr(seed_demo, "demo_reports_build", lambda: [])  # the reports have their own test
     call_command("load_plan")
     call_command("seed_demo")
     out = capsys.readouterr().out
@@ -59,7 +61,8 @@ def test_a_new_real_update_never_starts_from_a_demo_updates_narrative(client, ca
 
 
 @pytest.mark.django_db
-def test_the_demo_seed_attributes_no_review_to_the_secretariat():
+def test_the_demo_seed_attributes_no_review_to_the_secretariat(monkeypatch):
+    monkeypatch.setattr(seed_demo, "demo_reports_build", lambda: [])
     call_command("load_plan")
     call_command("seed_demo")
     reviewed = ProgressUpdate.objects.filter(state__in=["approved", "returned"])
@@ -67,3 +70,25 @@ def test_the_demo_seed_attributes_no_review_to_the_secretariat():
     assert not reviewed.filter(reviewed_by__isnull=False).exists()
     assert not ProgressUpdate.objects.filter(submitted_by__isnull=False).exists()
     assert not ProgressUpdate.history.filter(history_user__isnull=False).exists()
+
+
+@pytest.mark.django_db
+def test_a_fresh_install_shows_the_closed_periods_reports(client, capsys):
+    from django.urls import reverse
+    from django.utils import timezone
+
+    from reporting.models import Report, ReportingPeriod
+
+    call_command("load_plan")
+    call_command("seed_demo")
+    past_deadline = ReportingPeriod.objects.filter(deadline__lt=timezone.localdate())
+    assert past_deadline.count() >= 2
+    reports = Report.objects.filter(kind=Report.Kind.PERIOD)
+    assert set(reports.values_list("period__code", flat=True)) == set(past_deadline.values_list("code", flat=True))
+    assert set(reports.values_list("state", flat=True)) == {Report.State.DONE}
+    assert all(report.pdf for report in reports)
+    call_command("seed_demo")  # a second run builds nothing new
+    assert Report.objects.count() == past_deadline.count()
+    client.login(username="fp-barcelona", password="metroplan-demo")
+    page = client.get(reverse("report-list")).content.decode()
+    assert "No reports yet" not in page
