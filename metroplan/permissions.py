@@ -128,6 +128,38 @@ def can_request_report(user) -> bool:
     return is_secretariat(user)
 
 
+# --- the Django admin ------------------------------------------------------------
+
+# What the Secretariat group may do in /admin/: keep reference data (view, add,
+# change) and read the workflow's records. Updates, values, evidence, reopenings
+# and reports change only through the review workflow's services.
+SECRETARIAT_ADMIN_REFERENCE_MODELS = [
+    "members.region", "members.member", "members.membership", "members.focalpoint", "reporting.reportingperiod",
+]
+SECRETARIAT_ADMIN_WORKFLOW_MODELS = [
+    "reporting.progressupdate", "reporting.indicatorvalue", "reporting.evidence", "reporting.periodreopening",
+    "reporting.report",
+]
+
+
+def secretariat_admin_permissions() -> list[tuple[str, str]]:
+    """The Secretariat group's model permissions, as (app label, codename)."""
+    granted = []
+    for label in SECRETARIAT_ADMIN_REFERENCE_MODELS:
+        app_label, model = label.split(".")
+        granted += [(app_label, f"{verb}_{model}") for verb in ("view", "add", "change")]
+    for label in SECRETARIAT_ADMIN_WORKFLOW_MODELS:
+        app_label, model = label.split(".")
+        granted.append((app_label, f"view_{model}"))
+    return granted
+
+
+def can_write_workflow_in_admin(user) -> bool:
+    """Adding, changing or deleting workflow records in the admin bypasses the
+    review workflow: superusers only, whatever permissions a group holds."""
+    return bool(user and user.is_active and user.is_superuser)
+
+
 # --- members, focal points and tokens -------------------------------------------
 
 

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from metroplan.admin_access import WorkflowReadOnlyAdmin
 from reporting.models import Evidence, IndicatorValue, PeriodReopening, ProgressUpdate, Report, ReportingPeriod
 
 
@@ -11,24 +12,24 @@ class ReportingPeriodAdmin(admin.ModelAdmin):
 
 
 @admin.register(PeriodReopening)
-class PeriodReopeningAdmin(admin.ModelAdmin):
+class PeriodReopeningAdmin(WorkflowReadOnlyAdmin, admin.ModelAdmin):
     list_display = ["member", "period", "state", "until", "requested_at"]
     list_filter = ["state", "period"]
     autocomplete_fields = ["member"]
 
 
-class IndicatorValueInline(admin.TabularInline):
+class IndicatorValueInline(WorkflowReadOnlyAdmin, admin.TabularInline):
     model = IndicatorValue
     extra = 0
 
 
-class EvidenceInline(admin.TabularInline):
+class EvidenceInline(WorkflowReadOnlyAdmin, admin.TabularInline):
     model = Evidence
     extra = 0
 
 
 @admin.register(ProgressUpdate)
-class ProgressUpdateAdmin(SimpleHistoryAdmin):
+class ProgressUpdateAdmin(WorkflowReadOnlyAdmin, SimpleHistoryAdmin):
     list_display = ["member", "action", "period", "state", "first_submitted_at", "is_demo"]
     list_filter = ["state", "period", "is_demo", "member__region"]
     search_fields = ["member__name", "action__code", "narrative"]
@@ -38,17 +39,17 @@ class ProgressUpdateAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(IndicatorValue)
-class IndicatorValueAdmin(SimpleHistoryAdmin):
+class IndicatorValueAdmin(WorkflowReadOnlyAdmin, SimpleHistoryAdmin):
     list_display = ["update", "indicator", "value", "not_available"]
 
 
 @admin.register(Evidence)
-class EvidenceAdmin(admin.ModelAdmin):
+class EvidenceAdmin(WorkflowReadOnlyAdmin, admin.ModelAdmin):
     list_display = ["update", "title", "file", "url", "added_at"]
 
 
 @admin.register(Report)
-class ReportAdmin(admin.ModelAdmin):
+class ReportAdmin(WorkflowReadOnlyAdmin, admin.ModelAdmin):
     list_display = ["plan", "kind", "period", "as_of", "state", "created", "finished_at"]
     list_filter = ["kind", "state"]
     readonly_fields = ["snapshot", "html", "created", "started_at", "finished_at"]

@@ -7,8 +7,13 @@ class ReportingConfig(AppConfig):
     verbose_name = _("Reporting")
 
     def ready(self):
+        from django.db.models.signals import post_migrate
+
+        from metroplan.admin_access import secretariat_group_sync
         from reporting.api import figure_fields
         from reporting.figures import signals
 
         signals.connect()
         figure_fields.register()
+        # Reporting is the last of the site's apps: every model's permissions exist when its signal is sent.
+        post_migrate.connect(secretariat_group_sync, sender=self, dispatch_uid="metroplan-secretariat-admin")

@@ -18,8 +18,9 @@ from django.utils import timezone
 from actions.models import Action, Participation, Plan
 from members.models import ApiToken, FocalPoint, Member
 from metroplan.permissions import SECRETARIAT_GROUP
+from reporting import report_services
 from reporting.figures import cache as figures_cache
-from reporting.models import IndicatorValue, ProgressUpdate, ReportingPeriod
+from reporting.models import IndicatorValue, ProgressUpdate, Report, ReportingPeriod
 
 # what demo updates draw from: recent periods' states, older periods' unapproved
 # states, self-assessed statuses (the repeats make a value likelier)
@@ -97,11 +98,26 @@ def demo_seed(*, plan: Plan | None = None) -> list[DemoLogin]:
     logins.append(DemoLogin("integrator", "integrator", f"API token: {DEMO_READ_TOKEN}"))
 
     _seed_participations(plan)
-    _seed_updates(plan, staff)
+    _seed_updates(plan)
     _seed_action_statuses(plan)
     _seed_action_leads(plan, staff)
     figures_cache.bump()  # bulk writes send no signals
     return logins
+
+
+def demo_reports_build() -> list[Report]:
+    """The period-close report of every period whose deadline has passed, built
+    now through the report service, so that a fresh install shows them (beat's
+    catch-up would only ask for them at its next run). Asks only for missing
+    ones and builds only those still queued: running it twice builds nothing."""
+    report_services.period_close_reports_request()
+    built = []
+    queued = Report.objects.filter(kind=Report.Kind.PERIOD, state=Report.State.QUEUED).order_by("period__start")
+    for report_id in queued.values_list("pk", flat=True):
+        report = report_services.report_build(report_id=report_id)
+        if report is not None:
+            built.append(report)
+    return built
 
 
 def _seed_action_statuses(plan: Plan) -> None:
@@ -154,7 +170,7 @@ def _at(day, hour=10) -> datetime:
     return timezone.make_aware(datetime.combine(day, time(hour, 0)))
 
 
-def _seed_updates(plan: Plan, reviewer) -> None:
+def _seed_updates(plan: Plan) -> None:
     periods = list(ReportingPeriod.objects.filter(plan=plan).order_by("start"))
     if not periods:
         return
@@ -213,9 +229,9 @@ def _seed_updates(plan: Plan, reviewer) -> None:
             )
             if state != ProgressUpdate.State.DRAFT:
                 update.first_submitted_at = update.submitted_at = _at(submitted_on)
+            # No reviewer: the secretariat did not review demo data (the page shows no name).
             if state in (ProgressUpdate.State.APPROVED, ProgressUpdate.State.RETURNED):
                 update.reviewed_at = _at(submitted_on + timedelta(days=rng.randint(1, 20)), 15)
-                update.reviewed_by = reviewer
             if state == ProgressUpdate.State.RETURNED:
                 update.reviewer_comment = "[Demo data] Please add the figure for the last quarter."
             updates.append(update)

@@ -37,6 +37,8 @@ class ProgressUpdateFilterSet(django_filters.FilterSet):
 
 
 class ReportFilterSet(django_filters.FilterSet):
+    kind = django_filters.ChoiceFilter(choices=Report.Kind.choices, label=_("Kind"), empty_label=_("Any kind"))
+    state = django_filters.ChoiceFilter(choices=Report.State.choices, label=_("State"), empty_label=_("Any state"))
     period = django_filters.CharFilter(field_name="period__code", label=_("Period"))
 
     class Meta:

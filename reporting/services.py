@@ -137,9 +137,10 @@ def _write_values(update: ProgressUpdate, values: dict[int, IndicatorEntry], use
 
 
 def update_prefill(*, member, action, period) -> dict:
-    """What a new update starts from: the member's previous update on the action."""
+    """What a new update starts from: the member's previous update on the action.
+    A demo update is never a starting point: its narrative and figures are made up."""
     previous = (
-        ProgressUpdate.objects.filter(member=member, action=action, period__start__lt=period.start)
+        ProgressUpdate.objects.filter(member=member, action=action, period__start__lt=period.start, is_demo=False)
         .order_by("-period__start")
         .prefetch_related("values")
         .first()

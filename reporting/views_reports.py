@@ -113,7 +113,7 @@ def report_download(request, pk: int, fmt: str):
     stem = f"report-{report.plan.code}-{report.kind}-{report.period.code}-{report.as_of}-{report.pk}"
     if fmt == "html":
         response = HttpResponse(render_document(report.snapshot, report.html), content_type="text/html; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{stem}.html"'
+        response["Content-Disposition"] = f'inline; filename="{stem}.html"'
         return response
     if fmt not in DOWNLOADS or not getattr(report, fmt):
         raise Http404

@@ -44,14 +44,31 @@ def test_detail_shows_the_report_and_downloads(client, cast, done_report):
     client.force_login(cast.focal_a)
     page = client.get(reverse("report-detail", args=[done_report.pk])).content.decode()
     assert "Progress report 2022-Q1" in page and "55%" in page
-    for fmt, content_type in [("pdf", "application/pdf"), ("xlsx", "spreadsheetml"), ("csv", "text/csv"),
-                              ("html", "text/html")]:
+    for fmt, content_type in [("pdf", "application/pdf"), ("xlsx", "spreadsheetml"), ("csv", "text/csv")]:
         response = client.get(reverse("report-download", args=[done_report.pk, fmt]))
         assert response.status_code == 200, fmt
         assert content_type in response["Content-Type"]
         assert "attachment" in response["Content-Disposition"]
-    assert b"<!doctype html>" in client.get(reverse("report-download", args=[done_report.pk, "html"])).content
+    # The HTML opens in the browser (inline), it is not downloaded.
+    html = client.get(reverse("report-download", args=[done_report.pk, "html"]))
+    assert html.status_code == 200 and "text/html" in html["Content-Type"]
+    assert html["Content-Disposition"].startswith("inline;") and ".html" in html["Content-Disposition"]
+    assert b"<!doctype html>" in html.content
     assert client.get(reverse("report-download", args=[done_report.pk, "exe"])).status_code == 404
+
+
+def test_the_list_filters_say_any_and_the_built_time_has_one_full_stop(client, cast, done_report):
+    client.force_login(cast.focal_a)
+    page = client.get(reverse("report-list")).content.decode()
+    assert "---------" not in page
+    assert "Any kind" in page and "Any state" in page
+    detail = client.get(reverse("report-detail", args=[done_report.pk])).content.decode()
+    assert "Built " in detail
+    assert ".." not in detail.split("Built ", 1)[1].split("<", 1)[0]
+    client.cookies["django_language"] = "fr"
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "fr"
+    page = client.get(reverse("report-list")).content.decode()
+    assert "---------" not in page
 
 
 def test_queued_report_shows_its_state_and_polls(client, cast):

@@ -385,6 +385,21 @@ def test_history_shows_who_changed_what_and_when(client, cast, world):
     assert client.get(reverse("update-history", args=[update.pk])).status_code == 404
 
 
+def test_history_of_an_update_with_an_uploaded_file_opens_and_names_the_file(client, cast, world):
+    client.force_login(cast.focal_a)
+    data = form_data(world, evidence_file=SimpleUploadedFile("minutes.pdf", b"%PDF-1.4"), evidence_title="Minutes")
+    assert client.post(edit_url(world), data).status_code == 302
+    update = ProgressUpdate.objects.get()
+    evidence = Evidence.objects.get()
+    assert client.post(reverse("evidence-remove", args=[evidence.pk])).status_code == 302
+    response = client.get(reverse("update-history", args=[update.pk]))
+    assert response.status_code == 200
+    evidence_entries = [e for e in response.context["entries"] if e.subject == "Minutes"]
+    assert [e.what for e in evidence_entries] == ["created", "deleted"]
+    assert evidence_entries[0].changes[0][2].endswith(".pdf")
+    assert "/" not in evidence_entries[0].changes[0][2]  # the file's name, not its storage path
+
+
 def test_a_focal_point_can_ask_to_report_late_in_any_closed_period_from_the_updates_page(client, cast, world):
     client.force_login(cast.focal_a)
     body = client.get(reverse("updates")).content.decode()

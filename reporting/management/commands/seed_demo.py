@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from reporting.demo import DEMO_PASSWORD, demo_seed
+from reporting.demo import DEMO_PASSWORD, demo_reports_build, demo_seed
 
 
 class Command(BaseCommand):
@@ -15,3 +15,7 @@ class Command(BaseCommand):
         for login in logins:
             extra = f" — {login.detail}" if login.detail else ""
             self.stdout.write(f"  {login.username:<16} {login.role}{extra}")
+        reports = demo_reports_build()
+        if reports:
+            codes = ", ".join(report.period.code for report in reports)
+            self.stdout.write(f"Built {len(reports)} period-close reports: {codes}")
