@@ -14,7 +14,14 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from members.names import country_name, region_name
-from members.querysets import ApiTokenQuerySet, FocalPointQuerySet, MemberQuerySet, MembershipQuerySet, RegionQuerySet
+from members.querysets import (
+    ApiTokenQuerySet,
+    FocalPointQuerySet,
+    MemberQuerySet,
+    MembershipQuerySet,
+    RegionQuerySet,
+    UserProfileQuerySet,
+)
 from members.zones import DEFAULT_ZONE, validate_time_zone
 
 
@@ -215,6 +222,8 @@ class UserProfile(models.Model):
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
     language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, blank=True)
+
+    objects = UserProfileQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("user profile")

@@ -72,3 +72,15 @@ class MemberQuerySet(UnrestrictedQuerySet):
 
     def expected_between(self, start: date, end: date) -> "MemberQuerySet":
         return self.filter(expected_to_report_q(start, end))
+
+
+class UserProfileQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """A person's own choices: theirs, and staff's."""
+        from metroplan.permissions import is_secretariat
+
+        if is_secretariat(user):
+            return self
+        if user is None or not user.is_authenticated:
+            return self.none()
+        return self.filter(user=user)

@@ -2,6 +2,7 @@
 (Babel), regions from the translation catalog."""
 
 import html
+import re
 
 import pytest
 from django.urls import reverse
@@ -37,10 +38,11 @@ def members(cast):
 def test_the_member_list_names_countries_and_regions_in_the_page_language(client, cast, members, lang):
     client.force_login(cast.staff)
     page = text(client.get(reverse("member-list"), HTTP_ACCEPT_LANGUAGE=lang))
+    cells = re.findall(r"<td[^>]*>([^<]*)</td>", page)
     for name in COUNTRIES[lang]:
-        assert f"<td>{name}</td>" in page
+        assert name in cells
     other = {"en": "Espagne", "fr": "Spain", "es": "Japan"}[lang]
-    assert f"<td>{other}</td>" not in page
+    assert other not in cells
 
 
 @pytest.mark.django_db
