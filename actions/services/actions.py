@@ -22,6 +22,7 @@ from actions.services.common import (
     require_english_text,
     save_with_history,
     sdg_objects,
+    set_retired,
 )
 from metroplan.permissions import secretariat_users
 from metroplan.services import ServiceError, ValidationError, check_version
@@ -173,13 +174,7 @@ def action_participant_set(*, user, action: Action, member_id: int, taking_part:
 @transaction.atomic
 def action_retire(*, user, action: Action, retired: bool = True, expected_version: int | None = None) -> Action:
     """Retire an action (kept with its updates, left out of progress) or bring it back."""
-    require_editor(user)
-    action = lock(Action, action.pk)
-    check_version(action, expected_version)
-    if action.retired != retired:
-        action.retired = retired
-        save_with_history(action, user)
-    return action
+    return set_retired(user, action, retired, expected_version)
 
 
 @transaction.atomic

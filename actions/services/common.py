@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from actions.languages import translated
 from actions.models import SustainableDevelopmentGoal
 from metroplan.permissions import can_edit_plan
-from metroplan.services import PermissionDenied, ValidationError, check_integer_ranges, integer_range
+from metroplan.services import PermissionDenied, ValidationError, check_integer_ranges, check_version, integer_range
 
 GOAL_FIELDS = {"code", "order", "basis", *translated("title", "description")}
 ACTION_FIELDS = {
@@ -102,3 +102,15 @@ def sdg_objects(numbers: Iterable[int]) -> list[SustainableDevelopmentGoal]:
     if missing:
         raise ValidationError({"sdgs": [_("Unknown SDG: %(n)s.") % {"n": ", ".join(map(str, sorted(missing)))}]})
     return found
+
+
+def set_retired(user, obj, retired: bool, expected_version: int | None):
+    """The one way a goal, an action or an indicator is retired or brought back:
+    locked, version-checked, saved with history only when it changes."""
+    require_editor(user)
+    obj = lock(type(obj), obj.pk)
+    check_version(obj, expected_version)
+    if obj.retired != retired:
+        obj.retired = retired
+        save_with_history(obj, user)
+    return obj

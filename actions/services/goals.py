@@ -20,6 +20,7 @@ from actions.services.common import (
     require_english_text,
     save_with_history,
     sdg_objects,
+    set_retired,
 )
 from metroplan.services import check_version
 
@@ -74,13 +75,7 @@ def goal_update(
 @transaction.atomic
 def goal_retire(*, user, goal: Goal, retired: bool = True, expected_version: int | None = None) -> Goal:
     """Retire a goal (it stays, greyed out, with its actions) or bring it back."""
-    require_editor(user)
-    goal = lock(Goal, goal.pk)
-    check_version(goal, expected_version)
-    if goal.retired != retired:
-        goal.retired = retired
-        save_with_history(goal, user)
-    return goal
+    return set_retired(user, goal, retired, expected_version)
 
 
 @transaction.atomic

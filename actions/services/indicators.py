@@ -20,6 +20,7 @@ from actions.services.common import (
     require_editor,
     require_english_text,
     save_with_history,
+    set_retired,
 )
 from metroplan.services import check_version
 
@@ -119,13 +120,7 @@ def indicator_update(
 def indicator_retire(
     *, user, indicator: Indicator, retired: bool = True, expected_version: int | None = None
 ) -> Indicator:
-    require_editor(user)
-    indicator = lock(Indicator, indicator.pk)
-    check_version(indicator, expected_version)
-    if indicator.retired != retired:
-        indicator.retired = retired
-        save_with_history(indicator, user)
-    return indicator
+    return set_retired(user, indicator, retired, expected_version)
 
 
 @transaction.atomic
