@@ -7,6 +7,7 @@ from actions.models import Plan
 from members.models import Member, Region
 from metroplan.visibility import visible_choices
 from reporting.models import ProgressUpdate, Report, ReportingPeriod
+from reporting.search import SEARCH_MAX_LENGTH, updates_search
 
 
 class ReportingPeriodFilterSet(django_filters.FilterSet):
@@ -18,6 +19,18 @@ class ReportingPeriodFilterSet(django_filters.FilterSet):
 
 
 class ProgressUpdateFilterSet(django_filters.FilterSet):
+    """The updates list's filters, shared by the review queue, the search page
+    and the API. `search` finds words in narratives, reviewers' comments and
+    evidence titles, best match first (reporting/search.py)."""
+
+    search = django_filters.CharFilter(
+        method="filter_search", max_length=SEARCH_MAX_LENGTH, label=_("Words"),
+        help_text=_(
+            "Words to find in the narratives, reviewers' comments and evidence titles you can see, best match "
+            "first. On PostgreSQL: any form of a word in English, French or Spanish, accents optional; "
+            '"a phrase" in quotes, OR between words, -word to leave out.'
+        ),
+    )
     member = django_filters.ModelChoiceFilter(
         field_name="member", to_field_name="slug", queryset=Member.objects.all()
     )
@@ -33,7 +46,10 @@ class ProgressUpdateFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = ProgressUpdate
-        fields = ["member", "region", "action", "goal", "period", "state", "is_demo"]
+        fields = ["search", "member", "region", "action", "goal", "period", "state", "is_demo"]
+
+    def filter_search(self, queryset, name, value):
+        return updates_search(queryset, text=value)
 
 
 class ReportFilterSet(django_filters.FilterSet):
