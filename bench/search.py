@@ -1,6 +1,7 @@
 """Search at 100× the network's data (not a test):
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/<scratch> python -m bench.search [--scale 100] [--requests 15] [--skip-fill]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/<scratch> python -m bench.search \
+        [--scale 100] [--requests 15] [--skip-fill]
 
 Fills the scratch database (created if missing, migrated) with the plan, its
 periods and actions, `scale` × 141 members, each in six actions, and one update

@@ -226,8 +226,8 @@ def _substring_snippet(text: str, terms: list[str], *, whole: bool = False) -> S
 def _matches_substring(update_ids, text) -> dict[int, Match]:
     terms = _terms(text)
     matches = _ranked(update_ids, text)
-    texts = ProgressUpdate.objects.filter(pk__in=update_ids).order_by().values_list("pk", "narrative", "reviewer_comment")
-    for pk, narrative, comment in texts:
+    texts = ProgressUpdate.objects.filter(pk__in=update_ids).order_by()
+    for pk, narrative, comment in texts.values_list("pk", "narrative", "reviewer_comment"):
         match = matches.setdefault(pk, Match(rank=0.0))
         for name, value in (("narrative", narrative), ("reviewer_comment", comment)):
             snippet = _substring_snippet(value, terms)

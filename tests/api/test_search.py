@@ -98,7 +98,9 @@ def test_reviewer_comments_and_evidence_titles_are_searched(texts, api, keys):
     assert "<mark>transport</mark>" in row["match"]["snippets"][0]["html"]
     [row] = staff.get(UPDATES, {"search": "Rapport"}).json()["results"]
     assert row["id"] == world.approved_b.pk
-    assert row["match"]["snippets"] == [{"field": "evidence", "html": "<mark>Rapport</mark> sur la mobilité électrique"}]
+    assert row["match"]["snippets"] == [
+        {"field": "evidence", "html": "<mark>Rapport</mark> sur la mobilité électrique"}
+    ]
 
 
 def test_a_narrative_match_ranks_above_a_comment_match(texts, cast, api, keys):

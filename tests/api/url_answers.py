@@ -886,6 +886,14 @@ EXPECTED = {
         'patch': {'anonymous': '3xx', 'focal_a': '3xx', 'focal_b': '3xx', 'read_token': '3xx', 'write_token_a': '3xx', 'staff': '3xx'},
         'delete': {'anonymous': '3xx', 'focal_a': '3xx', 'focal_b': '3xx', 'read_token': '3xx', 'write_token_a': '3xx', 'staff': '3xx'},
     },
+    # Prometheus' metrics: only for the bearer METRICS_TOKEN or METRICS_ALLOWED_NETWORKS (none here).
+    'metrics': {
+        'get': {'anonymous': '403', 'focal_a': '403', 'focal_b': '403', 'read_token': '403', 'write_token_a': '403', 'staff': '403'},
+        'post': {'anonymous': '405', 'focal_a': '405', 'focal_b': '405', 'read_token': '405', 'write_token_a': '405', 'staff': '405'},
+        'put': {'anonymous': '405', 'focal_a': '405', 'focal_b': '405', 'read_token': '405', 'write_token_a': '405', 'staff': '405'},
+        'patch': {'anonymous': '405', 'focal_a': '405', 'focal_b': '405', 'read_token': '405', 'write_token_a': '405', 'staff': '405'},
+        'delete': {'anonymous': '405', 'focal_a': '405', 'focal_b': '405', 'read_token': '405', 'write_token_a': '405', 'staff': '405'},
+    },
     'favicon.ico': {
         'get': {'anonymous': '3xx', 'focal_a': '3xx', 'focal_b': '3xx', 'read_token': '3xx', 'write_token_a': '3xx', 'staff': '3xx'},
         'post': {'anonymous': '3xx', 'focal_a': '3xx', 'focal_b': '3xx', 'read_token': '3xx', 'write_token_a': '3xx', 'staff': '3xx'},
