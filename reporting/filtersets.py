@@ -1,13 +1,14 @@
 """One FilterSet per model, shared by the HTML lists and the API."""
 
 import django_filters
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from actions.models import Plan
 from members.models import Member, Region
 from metroplan.visibility import visible_choices
 from reporting.models import ProgressUpdate, Report, ReportingPeriod
-from reporting.search import SEARCH_MAX_LENGTH, updates_search
+from reporting.search import RANKED_AT_MOST, SEARCH_MAX_LENGTH, updates_search
 
 
 class ReportingPeriodFilterSet(django_filters.FilterSet):
@@ -25,10 +26,14 @@ class ProgressUpdateFilterSet(django_filters.FilterSet):
 
     search = django_filters.CharFilter(
         method="filter_search", max_length=SEARCH_MAX_LENGTH, label=_("Words"),
-        help_text=_(
-            "Words to find in the narratives, reviewers' comments and evidence titles you can see, best match "
-            "first. On PostgreSQL: any form of a word in English, French or Spanish, accents optional; "
-            '"a phrase" in quotes, OR between words, -word to leave out.'
+        help_text=format_lazy(
+            _(
+                "Words to find in the narratives, reviewers' comments and evidence titles you can see, best match "
+                "first. On PostgreSQL: any form of a word in English, French or Spanish, accents optional; "
+                '"a phrase" in quotes, OR between words, -word to leave out. When {count} or more updates match, '
+                "the {count} most recent of them are ranked (and counted): add words or filters to narrow."
+            ),
+            count=RANKED_AT_MOST,
         ),
     )
     member = django_filters.ModelChoiceFilter(
@@ -50,6 +55,13 @@ class ProgressUpdateFilterSet(django_filters.FilterSet):
 
     def filter_search(self, queryset, name, value):
         return updates_search(queryset, text=value)
+
+    def filter_queryset(self, queryset):
+        """The words last: they are looked for among the updates the other filters leave."""
+        data = self.form.cleaned_data
+        for name in sorted(data, key=lambda name: name == "search"):
+            queryset = self.filters[name].filter(queryset, data[name])
+        return queryset
 
 
 class ReportFilterSet(django_filters.FilterSet):

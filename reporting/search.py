@@ -27,7 +27,7 @@ import re
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Case, Exists, Expression, FloatField, OuterRef, Q, Value, When
+from django.db.models import BooleanField, Case, Exists, Expression, FloatField, OuterRef, Q, Value, When
 from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -38,6 +38,7 @@ from reporting.models import Evidence, ProgressUpdate
 # The language of the words searched → its text search configuration.
 CONFIGURATIONS = {"en": "metroplan_en", "fr": "metroplan_fr", "es": "metroplan_es"}
 SEARCH_MAX_LENGTH = 200
+RANKED_AT_MOST = 2000  # PostgreSQL: the newest matches ranked (updates_search)
 # Markers ts_headline puts around a match: private-use characters, removed from
 # the text first, so that the text can be escaped and only they become <mark>.
 START, STOP = "\ue000", "\ue001"
@@ -81,6 +82,23 @@ def _evidence_matches(query: str, params: list) -> tuple[str, list]:
     return f"SELECT update_id FROM reporting_evidence WHERE search_vector @@ {query}", params
 
 
+class _OwnMatch(Expression):
+    """The update's own vector (narrative, comment) matches the words; reads
+    the column of the query's own table (the vector is no model field)."""
+
+    output_field = BooleanField()
+    conditional = True
+
+    def __init__(self, text: str, configs: list[str]):
+        super().__init__()
+        self.text, self.configs = text, configs
+
+    def as_sql(self, compiler, connection):
+        table = compiler.quote_name_unless_alias(compiler.query.base_table)
+        query, params = _tsquery(self.configs, self.text)
+        return f"{table}.search_vector @@ {query}", params
+
+
 class _Rank(Expression):
     """ts_rank of the update's own vector, plus EVIDENCE_BONUS when one of its
     evidence titles matches. Reads the column of the query's own table (the
@@ -120,20 +138,24 @@ def _rank(text: str) -> Expression:
 
 def updates_search(queryset, *, text: str):
     """The updates of `queryset` that match `text`, best first, each annotated
-    with `search_rank`."""
+    with `search_rank`.
+
+    On PostgreSQL the updates ranked are the RANKED_AT_MOST newest matches of
+    `queryset` (the updates a user may see, filtered): with a million updates,
+    a common word matches hundreds of thousands, and ranking them all would
+    read all their vectors. Their ids are found first (the newest matches of
+    the update's own text and of its evidence titles, each the planner's best
+    way: the GIN index for a rare word, the newest updates first for a common
+    one), then ranked; a count of RANKED_AT_MOST means "at least that many"."""
     text = text.strip()[:SEARCH_MAX_LENGTH]
     if connection.vendor == "postgresql":
         query, params = _tsquery(_configurations(), text)
         evidence, evidence_params = _evidence_matches(query, params)
-        # Two GIN lookups whose ids are joined to the visible updates (an OR of
-        # the two would read every update's vector).
-        matching = RawSQL(
-            f"SELECT id FROM reporting_progressupdate WHERE search_vector @@ {query} UNION {evidence}",
-            [*params, *evidence_params],
-        )
-        return queryset.filter(pk__in=matching).annotate(search_rank=_rank(text)).order_by(
-            "-search_rank", "-pk"
-        )
+        newest = queryset.order_by("-pk").values_list("pk", flat=True)
+        own = newest.filter(_OwnMatch(text, _configurations()))[:RANKED_AT_MOST]
+        titled = newest.filter(pk__in=RawSQL(evidence, evidence_params))[:RANKED_AT_MOST]
+        ids = sorted({*own, *titled}, reverse=True)[:RANKED_AT_MOST]
+        return queryset.filter(any_of("pk", ids)).annotate(search_rank=_rank(text)).order_by("-search_rank", "-pk")
     terms = _terms(text)
     if not terms:
         return queryset.none()
@@ -143,6 +165,11 @@ def updates_search(queryset, *, text: str):
             Q(narrative__icontains=term) | Q(reviewer_comment__icontains=term) | Exists(titled)
         )
     return queryset.annotate(search_rank=_rank(text)).order_by("-search_rank", "-pk")
+
+
+def ranked_at_most() -> int | None:
+    """How many matches at most a search ranks (None: all of them)."""
+    return RANKED_AT_MOST if connection.vendor == "postgresql" else None
 
 
 def search_matches(*, update_ids, text: str, preferred: str | None = None) -> dict[int, Match]:

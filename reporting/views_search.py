@@ -6,6 +6,7 @@ with its highlighted snippets (reporting/search.py)."""
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.utils.html import format_html_join
 from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 
@@ -13,7 +14,7 @@ from actions.models import Action, Goal
 from members.models import Member, Region
 from reporting.filtersets import ProgressUpdateFilterSet
 from reporting.models import ProgressUpdate, ReportingPeriod
-from reporting.search import search_matches
+from reporting.search import ranked_at_most, search_matches
 
 RESULTS_PER_PAGE = 20
 FILTERS = ("search", "goal", "action", "member", "region", "period")
@@ -28,7 +29,7 @@ def search(request):
     updates = ProgressUpdate.objects.visible_to(request.user).select_related("member", "action", "period")
     filterset = ProgressUpdateFilterSet(params, queryset=updates)
     text = params.get("search", "").strip()
-    page, matches = None, {}
+    page, matches, capped = None, {}, None
     if text and filterset.is_valid():
         page = Paginator(filterset.qs, RESULTS_PER_PAGE).get_page(params.get("page"))
         matches = search_matches(
@@ -36,12 +37,19 @@ def search(request):
         )
         for update in page:
             update.search_match = matches.get(update.pk)
+        cap = ranked_at_most()
+        capped = cap if cap is not None and page.paginator.count >= cap else None
     params.pop("page", None)
     return render(request, "reporting/search.html", {
-        "filterset": filterset, "text": text, "page": page, "query": params.urlencode(),
+        "filterset": filterset, "text": text, "page": page, "query": params.urlencode(), "capped": capped,
         "selected": {name: params.get(name, "") for name in FILTERS},
         "regions": Region.objects.all(),
-        "members": Member.objects.order_by("name").only("slug", "name"),
+        # One <option> per member, written at once (a template loop is slow for thousands).
+        "member_options": format_html_join(
+            "", '<option value="{}"{}>{}</option>',
+            ((slug, " selected" if slug == params.get("member") else "", name)
+             for slug, name in Member.objects.order_by("name").values_list("slug", "name")),
+        ),
         "goals": Goal.objects.filter(plan__is_current=True).order_by("order"),
         "actions": Action.objects.filter(goal__plan__is_current=True).order_by("goal__order", "order"),
         "periods": ReportingPeriod.objects.visible_to(request.user).filter(plan__is_current=True).order_by("-start"),

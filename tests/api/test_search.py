@@ -212,6 +212,21 @@ def test_spanish_words_without_their_accents(texts, cast, api, keys):
     assert "<mark>economía</mark>" in update.search_match.snippets[0].html
 
 
+@postgresql
+def test_when_many_match_the_newest_are_ranked_and_the_filters_apply_first(texts, cast, api, keys, monkeypatch):
+    from reporting import search
+
+    world = texts
+    monkeypatch.setattr(search, "RANKED_AT_MOST", 1)
+    staff = api(keys["staff"])
+    assert world.draft_b.pk > world.approved_a.pk
+    assert staff.get(UPDATES, {"search": "solaire"}).json()["count"] == 1
+    assert found(staff, search="solaire") == [world.draft_b.pk]  # the newest of the two
+    assert found(staff, search="solaire", period=world.closed_period.code) == [world.approved_a.pk]
+    html = client_for(cast.staff).get(reverse("search"), {"search": "solaire"}).content.decode()
+    assert "At least 1 updates match" in html
+
+
 # --- SQLite: the substring fallback --------------------------------------------------------------
 
 
