@@ -16,6 +16,7 @@ and a worker that exits is marked dead (README, "Operations").
 """
 
 import os
+import socket
 from pathlib import Path
 
 from metroplan.env import env_bool, env_int, env_str
@@ -41,12 +42,13 @@ logconfig_dict = gunicorn_logconfig(
 
 
 def on_starting(server):
-    """Counters of a previous run must not be added to this one's."""
+    """This host's counters of a previous run must not be added to this one's
+    (files are named <kind>_<host>-<pid>.db: metroplan/settings.py)."""
     directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     if directory:
         path = Path(directory)
         path.mkdir(parents=True, exist_ok=True)
-        for stale in path.glob("*.db"):
+        for stale in path.glob(f"*_{socket.gethostname()}-*.db"):
             stale.unlink()
 
 
@@ -54,4 +56,4 @@ def child_exit(server, worker):
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         from prometheus_client import multiprocess
 
-        multiprocess.mark_process_dead(worker.pid)
+        multiprocess.mark_process_dead(f"{socket.gethostname()}-{worker.pid}")

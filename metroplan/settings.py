@@ -417,6 +417,15 @@ if SENTRY_DSN:
 # `Authorization: Bearer <METRICS_TOKEN>` or comes from METRICS_ALLOWED_NETWORKS (the real client
 # address, behind TRUSTED_PROXIES). With neither set, nobody reads them. Several processes (gunicorn
 # workers, Celery) add up their counters through PROMETHEUS_MULTIPROC_DIR (gunicorn.conf.py).
+if env_str("PROMETHEUS_MULTIPROC_DIR"):
+    # Each process's file is named by host and process id: web and worker containers sharing the
+    # directory have process ids of their own that may be equal. (Before any metric is made.)
+    import os
+    import socket
+
+    from prometheus_client import values
+
+    values.ValueClass = values.MultiProcessValue(lambda: f"{socket.gethostname()}-{os.getpid()}")
 METRICS_TOKEN = env_str("METRICS_TOKEN", "")
 METRICS_ALLOWED_NETWORKS = env_networks("METRICS_ALLOWED_NETWORKS", [])
 PROMETHEUS_LATENCY_BUCKETS = (.01, .025, .05, .075, .1, .25, .5, .75, 1.0, 2.5, 5.0, 10.0, 30.0, float("inf"))
