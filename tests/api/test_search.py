@@ -224,7 +224,7 @@ def test_when_many_match_the_newest_are_ranked_and_the_filters_apply_first(texts
     assert found(staff, search="solaire") == [world.draft_b.pk]  # the newest of the two
     assert found(staff, search="solaire", period=world.closed_period.code) == [world.approved_a.pk]
     html = client_for(cast.staff).get(reverse("search"), {"search": "solaire"}).content.decode()
-    assert "At least 1 updates match" in html
+    assert "At least 1 updates found" in html
 
 
 # --- SQLite: the substring fallback --------------------------------------------------------------
