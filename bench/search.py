@@ -161,16 +161,6 @@ def fill(scale: int) -> None:
         cursor.execute("VACUUM ANALYZE")
 
 
-def ensure_database() -> None:
-    from django.db import connection
-
-    name = connection.settings_dict["NAME"]
-    with connection._nodb_cursor() as cursor:
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if cursor.fetchone() is None:
-            cursor.execute(f'CREATE DATABASE "{name}"')
-
-
 def timed(client, path: str, params: dict, runs: int) -> tuple[float, float, object]:
     times, response = [], None
     for _ in range(runs):
@@ -196,6 +186,7 @@ def main(argv=None) -> int:
     from django.db import connection
     from django.test import Client
 
+    from bench.api import ensure_database
     from members.models import ApiToken, FocalPoint, Member
     from reporting.models import Evidence, ProgressUpdate
     from reporting.search import _configurations, _OwnMatch

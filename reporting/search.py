@@ -82,37 +82,37 @@ def _evidence_matches(query: str, params: list) -> tuple[str, list]:
     return f"SELECT update_id FROM reporting_evidence WHERE search_vector @@ {query}", params
 
 
-class _OwnMatch(Expression):
-    """The update's own vector (narrative, comment) matches the words; reads
-    the column of the query's own table (the vector is no model field)."""
+class _OnUpdateVector(Expression):
+    """SQL on the update's stored vector, in the query's own table (the vector
+    is no model field, so it is read by the table's alias)."""
+
+    def __init__(self, text: str, configs: list[str]):
+        super().__init__()
+        self.text, self.configs = text, configs
+
+    def as_sql(self, compiler, connection):
+        table = compiler.quote_name_unless_alias(compiler.query.base_table)
+        query, params = _tsquery(self.configs, self.text)
+        return self.sql(table, query, params)
+
+
+class _OwnMatch(_OnUpdateVector):
+    """The update's own text (narrative, comment) matches the words."""
 
     output_field = BooleanField()
     conditional = True
 
-    def __init__(self, text: str, configs: list[str]):
-        super().__init__()
-        self.text, self.configs = text, configs
-
-    def as_sql(self, compiler, connection):
-        table = compiler.quote_name_unless_alias(compiler.query.base_table)
-        query, params = _tsquery(self.configs, self.text)
+    def sql(self, table, query, params):
         return f"{table}.search_vector @@ {query}", params
 
 
-class _Rank(Expression):
+class _Rank(_OnUpdateVector):
     """ts_rank of the update's own vector, plus EVIDENCE_BONUS when one of its
-    evidence titles matches. Reads the column of the query's own table (the
-    vector is no model field)."""
+    evidence titles matches."""
 
     output_field = FloatField()
 
-    def __init__(self, text: str, configs: list[str]):
-        super().__init__()
-        self.text, self.configs = text, configs
-
-    def as_sql(self, compiler, connection):
-        table = compiler.quote_name_unless_alias(compiler.query.base_table)
-        query, params = _tsquery(self.configs, self.text)
+    def sql(self, table, query, params):
         evidence, evidence_params = _evidence_matches(query, params)
         sql = (
             f"(ts_rank({table}.search_vector, {query}, 1) + "
