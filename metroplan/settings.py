@@ -418,6 +418,10 @@ if SENTRY_DSN:
 # address, behind TRUSTED_PROXIES). With neither set, nobody reads them. Several processes (gunicorn
 # workers, Celery) add up their counters through PROMETHEUS_MULTIPROC_DIR (gunicorn.conf.py).
 if env_str("PROMETHEUS_MULTIPROC_DIR"):
+    if not Path(env_str("PROMETHEUS_MULTIPROC_DIR")).is_dir():
+        raise ImproperlyConfigured(
+            f"PROMETHEUS_MULTIPROC_DIR must be an existing folder, got {env_str('PROMETHEUS_MULTIPROC_DIR')!r}"
+        )
     # Each process's file is named by host and process id: web and worker containers sharing the
     # directory have process ids of their own that may be equal. (Before any metric is made.)
     import os

@@ -253,3 +253,11 @@ def test_sentry_is_configured_from_the_environment_only_when_a_dsn_is_given():
     on = subprocess.run([sys.executable, "-c", code], env={**base, "SENTRY_DSN": "https://k@sentry.example.invalid/2"},
                         capture_output=True, text=True, check=True)
     assert off.stdout.strip() == "False" and on.stdout.strip() == "True"
+
+
+def test_a_multiprocess_folder_that_does_not_exist_stops_the_process_naming_it(tmp_path):
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "metroplan.settings_test",
+           "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "missing")}
+    result = subprocess.run([sys.executable, "-c", "import django; django.setup()"], env=env,
+                            capture_output=True, text=True)
+    assert result.returncode != 0 and "PROMETHEUS_MULTIPROC_DIR must be an existing folder" in result.stderr
