@@ -12,7 +12,8 @@ RUN pip install --no-cache-dir .
 COPY . .
 # compilemessages, collectstatic with DEBUG off, then check --deploy with no warning (also run by .ci/run).
 RUN sh deploy/build-checks.sh
-RUN useradd --create-home metroplan && mkdir -p /app/var && chown metroplan /app/var
+# The volumes (media, metrics) take these folders' owner when first mounted.
+RUN useradd --create-home metroplan && mkdir -p /app/var/media /app/var/prometheus && chown -R metroplan /app/var
 USER metroplan
 EXPOSE 8000
 # Workers, threads and bind address: gunicorn.conf.py (WEB_CONCURRENCY, GUNICORN_THREADS).

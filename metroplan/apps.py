@@ -12,7 +12,9 @@ class MetroplanConfig(AppConfig):
 
         from metroplan import security, timezones
         from metroplan.logging import end_of_request
+        from metroplan.metrics import install_query_metrics
 
         user_logged_in.connect(security.shorten_staff_sessions, dispatch_uid="metroplan-staff-session-age")
         connection_created.connect(timezones.install_sqlite_functions, dispatch_uid="metroplan-sqlite-functions")
         request_finished.connect(end_of_request, dispatch_uid="metroplan-request-id-end")
+        connection_created.connect(install_query_metrics, dispatch_uid="metroplan-query-metrics")

@@ -56,3 +56,40 @@ def env_networks(name: str, default: list[str]) -> list[str]:
         except ValueError as exc:
             raise ImproperlyConfigured(f"{name} must list IP addresses or networks, got {value!r}") from exc
     return values
+
+
+def env_float(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"{name} must be a number, got {raw!r}") from exc
+
+
+def env_backend(name: str, default: str) -> str:
+    """A dotted path to a class whose module can be imported (checked now, not
+    at the first use)."""
+    import importlib.util
+
+    value = (os.environ.get(name) or default).strip()
+    module, _, cls = value.rpartition(".")
+    try:
+        found = bool(module) and importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):
+        found = False
+    if not found or not cls:
+        raise ImproperlyConfigured(f"{name} must be the dotted path of a class that can be imported, got {value!r}")
+    return value
+
+
+def env_prefixed(prefix: str) -> dict:
+    """Every variable named `<prefix><NAME>`, as {NAME: value}; the words
+    true/false (yes/no, on/off) as booleans, anything else as written."""
+    words = {"true": True, "yes": True, "on": True, "false": False, "no": False, "off": False}
+    return {
+        name[len(prefix):]: words.get(raw.strip().lower(), raw)
+        for name, raw in os.environ.items()
+        if name.startswith(prefix) and len(name) > len(prefix)
+    }

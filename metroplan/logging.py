@@ -11,7 +11,11 @@
 - Celery: a task queued during a request carries the request's id in its
   message headers, and the worker's log lines for that task show it; a task
   queued by no request (beat, the command line) logs under its own task id.
-  The worker logs through settings.LOGGING as the web does.
+  The worker logs through settings.LOGGING as the web does. Work written to
+  the outbox keeps the id of the request that wrote it, whoever relays it.
+- gunicorn: its own lines and its access lines are JSON too
+  (`gunicorn_logconfig`, read by gunicorn.conf.py), each access line with the
+  request's id.
 """
 
 from __future__ import annotations
@@ -21,9 +25,11 @@ import logging
 import re
 import time
 import uuid
+from collections.abc import Mapping
 from contextvars import ContextVar
 
 from django.conf import settings
+from pythonjsonlogger.json import JsonFormatter
 
 HEADER = "X-Request-ID"
 META_KEY = "HTTP_X_REQUEST_ID"
@@ -174,5 +180,62 @@ def logging_config(*, log_format: str, level: str) -> dict:
         "loggers": {
             "django": {"handlers": ["console"], "level": level, "propagate": False},
             "django.server": {"handlers": ["console"], "level": level, "propagate": False},
+        },
+    }
+
+
+# --- gunicorn -----------------------------------------------------------------
+
+# gunicorn's access-log atoms → the fields of a JSON access line.
+ACCESS_FIELDS = {
+    "remote_addr": "h", "method": "m", "path": "U", "query": "q", "protocol": "H", "status": "s",
+    "bytes": "B", "referer": "f", "user_agent": "a", "request_id": "{x-request-id}o",
+}
+
+
+class GunicornAccessJsonFormatter(JsonFormatter):
+    """gunicorn's access lines as JSON: one field per atom (ACCESS_FIELDS), the
+    duration in milliseconds, and the request id the site put in the response's
+    X-Request-ID header (the same as in the request's own lines)."""
+
+    def add_fields(self, log_record, record, message_dict):
+        super().add_fields(log_record, record, message_dict)
+        atoms = record.args if isinstance(record.args, Mapping) else None
+        if atoms is None:
+            return
+        for name, atom in ACCESS_FIELDS.items():
+            value = atoms.get(atom, "-")
+            if value not in ("-", "", None):
+                log_record[name] = int(value) if name in ("status", "bytes") and str(value).isdigit() else value
+        if str(atoms.get("D", "")).isdigit():
+            log_record["duration_ms"] = round(int(atoms["D"]) / 1000, 1)
+
+
+def gunicorn_logconfig(*, log_format: str, level: str = "INFO") -> dict:
+    """gunicorn.conf.py's logconfig_dict: the server's own lines and its access
+    lines on standard error, JSON (or text), like the site's."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"request_id": {"()": "metroplan.logging.RequestIdFilter"}},
+        "formatters": {
+            "json": logging_config(log_format="json", level=level)["formatters"]["json"],
+            "text": logging_config(log_format="text", level=level)["formatters"]["text"],
+            "access_json": {
+                "()": "metroplan.logging.GunicornAccessJsonFormatter",
+                "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s %(request_id)s",
+                "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+            },
+        },
+        "handlers": {
+            "console": {"class": "logging.StreamHandler", "formatter": log_format, "filters": ["request_id"],
+                        "stream": "ext://sys.stderr"},
+            "access": {"class": "logging.StreamHandler", "filters": ["request_id"], "stream": "ext://sys.stderr",
+                       "formatter": "access_json" if log_format == "json" else "text"},
+        },
+        "root": {"handlers": ["console"], "level": level},
+        "loggers": {
+            "gunicorn.error": {"handlers": ["console"], "level": level, "propagate": False},
+            "gunicorn.access": {"handlers": ["access"], "level": level, "propagate": False},
         },
     }

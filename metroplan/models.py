@@ -31,6 +31,9 @@ class OutboxMessage(models.Model):
     done_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0, help_text="How many runs claimed it.")
     last_error = models.TextField(blank=True)
+    request_id = models.CharField(
+        max_length=128, blank=True, help_text="The request that caused it: its task logs under this id."
+    )
 
     class Meta:
         ordering = ["id"]

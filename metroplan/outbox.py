@@ -31,6 +31,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from metroplan.logging import CELERY_HEADER, current_request_id
 from metroplan.models import OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -57,7 +58,7 @@ def outbox_enqueue(task: str, **kwargs) -> OutboxMessage:
     `kwargs` must be JSON (ids, not model instances). Called outside a
     transaction (autocommit), the row is written and relayed at once.
     """
-    message = OutboxMessage.objects.create(task=task, kwargs=kwargs)
+    message = OutboxMessage.objects.create(task=task, kwargs=kwargs, request_id=current_request_id() or "")
     transaction.on_commit(lambda: _relay_after_commit(message.pk), robust=True)
     return message
 
@@ -73,13 +74,16 @@ def _publish(message: OutboxMessage) -> None:
     from metroplan.celery import app
 
     kwargs = {**message.kwargs, "outbox_id": message.pk}
+    # The task logs under the id of the request that wrote the row, even when the
+    # periodic relay (another task, with its own id) publishes it.
+    headers = {CELERY_HEADER: message.request_id} if message.request_id else {}
     if message.task not in app.tasks:
         app.autodiscover_tasks(force=True)  # a web process imports the apps' tasks modules only when asked
     task = app.tasks.get(message.task)
     if task is not None:
-        task.apply_async(kwargs=kwargs)
+        task.apply_async(kwargs=kwargs, headers=headers)
     else:  # not registered in this process (a worker may know it): publish by name
-        app.send_task(message.task, kwargs=kwargs)
+        app.send_task(message.task, kwargs=kwargs, headers=headers)
 
 
 def _relayable(now) -> Q:

@@ -11,7 +11,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from metroplan.env import env_bool, env_int, env_list, env_networks, env_str
+from metroplan.env import env_backend, env_bool, env_float, env_int, env_list, env_networks, env_prefixed, env_str
 from metroplan.logging import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -55,6 +55,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",  # first: requests and latencies (/metrics)
     "metroplan.logging.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "metroplan.middleware.RequestSizeLimitMiddleware",
@@ -73,6 +74,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",  # last
 ]
 
 ROOT_URLCONF = "metroplan.urls"
@@ -207,11 +209,17 @@ else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
-# E-mail
-EMAIL_BACKEND = env_str(
+# E-mail. EMAIL_BACKEND names the backend that delivers: SMTP (the EMAIL_HOST... settings below; the
+# default outside debugging), the console, or an API-based provider through django-anymail
+# (e.g. anymail.backends.mailgun.EmailBackend) configured by ANYMAIL_* variables
+# (ANYMAIL_MAILGUN_API_KEY=... becomes ANYMAIL["MAILGUN_API_KEY"]). Every message goes through
+# metroplan.mail.MeteredEmailBackend, which hands it on and counts it for /metrics.
+EMAIL_DELIVERY_BACKEND = env_backend(
     "EMAIL_BACKEND",
     "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
 )
+EMAIL_BACKEND = "metroplan.mail.MeteredEmailBackend"
+ANYMAIL = env_prefixed("ANYMAIL_")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
@@ -377,7 +385,8 @@ if not DEBUG and not TESTING:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     HTTPS_BY_PROXY = env_bool("HTTPS_BY_PROXY", False)
     SECURE_SSL_REDIRECT = not HTTPS_BY_PROXY and env_bool("SECURE_SSL_REDIRECT", True)
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # the container's own health check speaks plain HTTP
+    # The container's own health check and Prometheus' scrapes on the inside network speak plain HTTP.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
     SECURE_HSTS_SECONDS = 0 if HTTPS_BY_PROXY else env_int("SECURE_HSTS_SECONDS", 365 * 24 * 3600)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
@@ -390,3 +399,37 @@ LOG_FORMAT = env_str("LOG_FORMAT", "text" if DEBUG else "json").strip().lower()
 if LOG_FORMAT not in ("json", "text"):
     raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, got {LOG_FORMAT!r}")
 LOGGING = logging_config(log_format=LOG_FORMAT, level=env_str("LOG_LEVEL", "INFO"))
+
+# Errors to Sentry (web and worker) when SENTRY_DSN is set: metroplan/sentry.py, with the request
+# id as a tag and no personal data in events.
+SENTRY_DSN = env_str("SENTRY_DSN", "")
+if SENTRY_DSN:
+    from metroplan.sentry import sentry_init
+
+    sentry_init(
+        dsn=SENTRY_DSN,
+        environment=env_str("SENTRY_ENVIRONMENT", "production"),
+        release=env_str("SENTRY_RELEASE") or None,
+        traces_sample_rate=env_float("SENTRY_TRACES_SAMPLE_RATE", 0.0),
+    )
+
+# Prometheus metrics at /metrics (metroplan/metrics.py), for a scraper that sends
+# `Authorization: Bearer <METRICS_TOKEN>` or comes from METRICS_ALLOWED_NETWORKS (the real client
+# address, behind TRUSTED_PROXIES). With neither set, nobody reads them. Several processes (gunicorn
+# workers, Celery) add up their counters through PROMETHEUS_MULTIPROC_DIR (gunicorn.conf.py).
+if env_str("PROMETHEUS_MULTIPROC_DIR"):
+    if not Path(env_str("PROMETHEUS_MULTIPROC_DIR")).is_dir():
+        raise ImproperlyConfigured(
+            f"PROMETHEUS_MULTIPROC_DIR must be an existing folder, got {env_str('PROMETHEUS_MULTIPROC_DIR')!r}"
+        )
+    # Each process's file is named by host and process id: web and worker containers sharing the
+    # directory have process ids of their own that may be equal. (Before any metric is made.)
+    import os
+    import socket
+
+    from prometheus_client import values
+
+    values.ValueClass = values.MultiProcessValue(lambda: f"{socket.gethostname()}-{os.getpid()}")
+METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+METRICS_ALLOWED_NETWORKS = env_networks("METRICS_ALLOWED_NETWORKS", [])
+PROMETHEUS_LATENCY_BUCKETS = (.01, .025, .05, .075, .1, .25, .5, .75, 1.0, 2.5, 5.0, 10.0, 30.0, float("inf"))

@@ -10,7 +10,8 @@ from metroplan.settings import *  # noqa: E402,F403
 from metroplan.settings import REST_FRAMEWORK  # noqa: E402
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"  # pytest-django sets it anyway
+EMAIL_DELIVERY_BACKEND = EMAIL_BACKEND
 MEDIA_ROOT = tempfile.mkdtemp(prefix="metroplan-test-media-")
 STATIC_ROOT = tempfile.mkdtemp(prefix="metroplan-test-static-")
 AXES_ENABLED = False

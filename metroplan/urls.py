@@ -9,6 +9,7 @@ from actions.api.urls import register as register_actions
 from members.api.urls import register as register_members
 from members.views_language import set_language
 from metroplan.api.urls import api_urlpatterns
+from metroplan.metrics import metrics_view
 from reporting.api.urls import register as register_reporting
 from reporting.api.urls import urlpatterns as reporting_api_views
 
@@ -29,11 +30,13 @@ urlpatterns = [
     path("", include("reporting.urls")),
     path("", include("reporting.urls_reports")),
     path("", include("reporting.urls_compliance")),
+    path("", include("reporting.urls_search")),
     path("api/", include(api_urlpatterns(router, reporting_api_views))),
     path("tokens/", include("members.urls_tokens")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/setlang/", set_language, name="set_language"),  # stores a signed-in user's choice
     path("admin/", admin.site.urls),
+    path("metrics", metrics_view, name="metrics"),  # Prometheus (token or allowed network)
 ]
 
 if settings.DEBUG:

@@ -10,10 +10,13 @@ class ReportingConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from metroplan.admin_access import secretariat_group_sync
+        from metroplan.metrics import register_scrape_collector
+        from reporting import metrics
         from reporting.api import figure_fields
         from reporting.figures import signals
 
         signals.connect()
         figure_fields.register()
+        register_scrape_collector(metrics.collect)
         # Reporting is the last of the site's apps: every model's permissions exist when its signal is sent.
         post_migrate.connect(secretariat_group_sync, sender=self, dispatch_uid="metroplan-secretariat-admin")

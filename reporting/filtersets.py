@@ -1,12 +1,14 @@
 """One FilterSet per model, shared by the HTML lists and the API."""
 
 import django_filters
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from actions.models import Plan
 from members.models import Member, Region
 from metroplan.visibility import visible_choices
 from reporting.models import ProgressUpdate, Report, ReportingPeriod
+from reporting.search import RANKED_AT_MOST, SEARCH_MAX_LENGTH, updates_search
 
 
 class ReportingPeriodFilterSet(django_filters.FilterSet):
@@ -18,6 +20,22 @@ class ReportingPeriodFilterSet(django_filters.FilterSet):
 
 
 class ProgressUpdateFilterSet(django_filters.FilterSet):
+    """The updates list's filters, shared by the review queue, the search page
+    and the API. `search` finds words in narratives, reviewers' comments and
+    evidence titles, best match first (reporting/search.py)."""
+
+    search = django_filters.CharFilter(
+        method="filter_search", max_length=SEARCH_MAX_LENGTH, label=_("Words"),
+        help_text=format_lazy(
+            _(
+                "Words to find in the narratives, reviewers' comments and evidence titles you can see, best match "
+                "first. On PostgreSQL: any form of a word in English, French or Spanish, accents optional; "
+                '"a phrase" in quotes, OR between words, -word to leave out. When {count} or more updates match, '
+                "the {count} most recent of them are ranked (and counted): add words or filters to narrow."
+            ),
+            count=RANKED_AT_MOST,
+        ),
+    )
     member = django_filters.ModelChoiceFilter(
         field_name="member", to_field_name="slug", queryset=Member.objects.all()
     )
@@ -33,7 +51,17 @@ class ProgressUpdateFilterSet(django_filters.FilterSet):
 
     class Meta:
         model = ProgressUpdate
-        fields = ["member", "region", "action", "goal", "period", "state", "is_demo"]
+        fields = ["search", "member", "region", "action", "goal", "period", "state", "is_demo"]
+
+    def filter_search(self, queryset, name, value):
+        return updates_search(queryset, text=value)
+
+    def filter_queryset(self, queryset):
+        """The words last: they are looked for among the updates the other filters leave."""
+        data = self.form.cleaned_data
+        for name in sorted(data, key=lambda name: name == "search"):
+            queryset = self.filters[name].filter(queryset, data[name])
+        return queryset
 
 
 class ReportFilterSet(django_filters.FilterSet):

@@ -21,6 +21,7 @@ from actions.models import Plan
 from members.languages import group_by_language
 from members.models import FocalPoint
 from members.zones import deadline_text
+from metroplan.metrics import REMINDERS_SENT
 from reporting.figures import Outcome, expected_slots
 from reporting.models import ReminderSent, ReportingPeriod
 
@@ -117,6 +118,7 @@ def reminders_send(*, today: date | None = None) -> int:
                         send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
             except IntegrityError:
                 continue  # another run sent it a moment ago
+            REMINDERS_SENT.labels(kind).inc()
             sent += len(groups)
     if sent:
         logger.info("Sent %s reminders", sent)

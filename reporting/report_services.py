@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 
 from actions.models import Plan
 from members.languages import emails_by_language
+from metroplan.metrics import REPORT_BUILDS
 from metroplan.outbox import outbox_enqueue
 from metroplan.permissions import can_request_report, secretariat_users
 from metroplan.services import PermissionDenied, ServiceError
@@ -266,9 +267,11 @@ def report_build(*, report_id: int, may_retry: bool = False) -> Report | None:
             current.finished_at = timezone.now()
             current.save()
             _queue_notify(report_id)
+        REPORT_BUILDS.labels("done").inc()
         return current
     except Exception as exc:
         retry = may_retry and isinstance(exc, TRANSIENT_ERRORS)
+        REPORT_BUILDS.labels("retry" if retry else "failed").inc()
         reason = f"{type(exc).__name__}: {exc}"
         Report.objects.filter(pk=report_id, state=Report.State.RUNNING, started_at=now).update(
             state=Report.State.QUEUED if retry else Report.State.FAILED,

@@ -128,7 +128,9 @@ class StrictSearchFilter(SearchFilter):
         return super().get_search_terms(request)
 
     def get_schema_operation_parameters(self, view):
-        fields = ", ".join(field.lstrip("^=@$") for field in getattr(view, "search_fields", None) or [])
+        if not getattr(view, "search_fields", None):
+            return []  # the view searches otherwise (its FilterSet's own `search`), or not at all
+        fields = ", ".join(field.lstrip("^=@$") for field in view.search_fields)
         return [
             {
                 "name": self.search_param,

@@ -49,7 +49,8 @@ def _compose_environment() -> dict[str, str]:
         value = str(value)
         value = re.sub(r"\$\{SECRET_KEY:\?[^}]*\}", PRODUCTION_ENV["SECRET_KEY"], value)
         resolved[name] = re.sub(r"\$\{[A-Z_]+:-([^}]*)\}", r"\1", value)
-    for server in ("DATABASE_URL", "REDIS_URL", "MEDIA_ROOT"):  # hosts of the stack: not needed to check
+    # hosts and folders of the stack's containers: not needed to check
+    for server in ("DATABASE_URL", "REDIS_URL", "MEDIA_ROOT", "PROMETHEUS_MULTIPROC_DIR"):
         resolved.pop(server, None)
     return resolved
 

@@ -129,3 +129,53 @@ def test_log_format_comes_from_the_environment_and_a_wrong_one_stops_the_process
         assert result.returncode == 0 and result.stdout.strip() == value
     else:
         assert result.returncode != 0 and "LOG_FORMAT must be json or text" in result.stderr
+
+
+@pytest.mark.django_db
+def test_the_outbox_relay_publishes_with_the_id_of_the_request_that_wrote_the_row(monkeypatch):
+    """The periodic relay runs as a task of its own; the work it publishes still
+    logs under the id of the request that caused it."""
+    from metroplan import outbox
+    from metroplan.celery import app
+
+    published = []
+    monkeypatch.setattr(app, "send_task", lambda name, kwargs=None, headers=None: published.append((name, headers)))
+    token = request_id.set("req-0000cccc")
+    try:
+        outbox.outbox_enqueue("metroplan.tests.no_such_task", thing=1)  # during the request; relayed later
+    finally:
+        request_id.reset(token)
+    relay = request_id.set("relay-task-0000dddd")  # the periodic relay's own id
+    try:
+        assert outbox.outbox_relay() == 1
+    finally:
+        request_id.reset(relay)
+    assert published == [("metroplan.tests.no_such_task", {CELERY_HEADER: "req-0000cccc"})]
+
+
+def test_gunicorn_access_lines_are_json_with_the_request_id(capsys, monkeypatch):
+    import runpy
+    from datetime import timedelta
+    from types import SimpleNamespace
+
+    from gunicorn.config import Config
+    from gunicorn.glogging import Logger
+
+    monkeypatch.setenv("LOG_FORMAT", "json")
+    conf = runpy.run_path(str(settings.BASE_DIR / "gunicorn.conf.py"))
+    cfg = Config()
+    for name in ("accesslog", "access_log_format", "logconfig_dict"):
+        cfg.set(name, conf[name])
+    log = Logger(cfg)
+    response = SimpleNamespace(status="404 Not Found", sent=1234, headers=[("X-Request-ID", "req-0000eeee")])
+    environ = {"REQUEST_METHOD": "GET", "RAW_URI": "/goals/9/?x=1", "PATH_INFO": "/goals/9/", "QUERY_STRING": "x=1",
+               "SERVER_PROTOCOL": "HTTP/1.1", "REMOTE_ADDR": "10.0.0.5", "HTTP_USER_AGENT": "curl/8"}
+    log.access(response, SimpleNamespace(headers=[("USER-AGENT", "curl/8")]), environ,
+               timedelta(milliseconds=12, microseconds=300))
+    [line] = [json.loads(text) for text in capsys.readouterr().err.splitlines() if '"gunicorn.access"' in text]
+    assert line["logger"] == "gunicorn.access" and line["message"] == "GET /goals/9/ 404"
+    assert (line["method"], line["path"], line["query"], line["status"], line["bytes"]) == (
+        "GET", "/goals/9/", "x=1", 404, 1234)
+    assert line["request_id"] == "req-0000eeee" and line["duration_ms"] == 12.3
+    assert line["remote_addr"] == "10.0.0.5" and line["user_agent"] == "curl/8"
+    logging.config.dictConfig(settings.LOGGING)

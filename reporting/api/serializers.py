@@ -116,6 +116,18 @@ class EvidenceAddSerializer(serializers.Serializer):
     title = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
 
 
+class SnippetSerializer(serializers.Serializer):
+    field = serializers.ChoiceField(choices=["narrative", "reviewer_comment", "evidence"], read_only=True)
+    html = serializers.CharField(
+        read_only=True, help_text="The text around the match, HTML-escaped, with each match in <mark>…</mark>."
+    )
+
+
+class MatchSerializer(serializers.Serializer):
+    rank = serializers.FloatField(read_only=True, help_text="Higher is a better match.")
+    snippets = SnippetSerializer(many=True, read_only=True)
+
+
 class UpdateSerializer(ReadFieldsOnce, serializers.ModelSerializer):
     """The one shape of an update (API list, detail and CSV). It reads what
     reporting.api.selectors.updates_for_api() annotates and prefetches: related
@@ -134,13 +146,17 @@ class UpdateSerializer(ReadFieldsOnce, serializers.ModelSerializer):
         source="outcome", choices=["on_time", "excused", "late"], read_only=True, allow_null=True,
         help_text="The first submission against the period's deadline; null until submitted.",
     )
+    match = MatchSerializer(
+        source="search_match", read_only=True, allow_null=True,
+        help_text="How the update matched `search`: rank and highlighted snippets; null unless the list was searched.",
+    )
 
     class Meta:
         model = ProgressUpdate
         fields = [
             "id", "member", "action", "period", "plan", "state", "status", "narrative", "no_change",
             "values", "evidence", "reviewer_comment", "created", "modified", "first_submitted_at",
-            "submitted_at", "submitted_by", "reviewed_at", "reviewed_by", "timeliness", "version", "is_demo",
+            "submitted_at", "submitted_by", "reviewed_at", "reviewed_by", "timeliness", "version", "is_demo", "match",
         ]
         read_only_fields = fields
         extra_kwargs = in_utc("created", "modified", "first_submitted_at", "submitted_at", "reviewed_at")

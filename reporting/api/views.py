@@ -9,6 +9,7 @@ shape in metroplan/api/errors.py.
 """
 
 import django_filters
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status
@@ -52,6 +53,7 @@ from reporting.api.serializers import (
 from reporting.figures import plan_figures
 from reporting.filtersets import ProgressUpdateFilterSet, ReportFilterSet, ReportingPeriodFilterSet
 from reporting.models import ReportingPeriod
+from reporting.search import search_matches
 
 CODE_REGEX = r"[^/]+"
 
@@ -143,7 +145,7 @@ class UpdateViewSet(ApiViewSet, mixins.CreateModelMixin, mixins.UpdateModelMixin
     serializer_class = UpdateSerializer
     filterset_class = ProgressUpdateApiFilterSet
     plan_path = "period__plan"
-    search_fields = ["narrative", "member__name", "action__code"]
+    # `search` is the FilterSet's ranked search (reporting/search.py), not DRF's SearchFilter.
     ordering_fields = ["submitted_at", "modified", "created", "state"]
     write_rule = WRITE_REPORTERS
     write_rules = {"approve": WRITE_REVIEWERS, "return_update": WRITE_REVIEWERS}
@@ -170,8 +172,20 @@ class UpdateViewSet(ApiViewSet, mixins.CreateModelMixin, mixins.UpdateModelMixin
         ids = super().paginate_queryset(queryset.prefetch_related(None).values_list("pk", flat=True))
         if ids is None:
             return None
-        rows = {update.pk: update for update in queryset.filter(any_of("pk", ids)).order_by()}
+        # The filters chose the ids; the rows are read from the visible updates without them.
+        rows = {update.pk: update for update in self.get_queryset().filter(any_of("pk", ids)).order_by()}
         return [rows[pk] for pk in ids if pk in rows]  # one deleted in between is left out
+
+    def annotate_objects(self, objects, *, detail: bool) -> None:
+        """A searched list says how each update matched (two queries a page)."""
+        super().annotate_objects(objects, detail=detail)
+        text = self.request.query_params.get("search", "") if self.action == "list" else ""
+        if objects and text.strip():
+            matches = search_matches(
+                update_ids=[update.pk for update in objects], text=text, preferred=get_language(),
+            )
+            for update in objects:
+                update.search_match = matches.get(update.pk)
 
     def get_serializer_class(self):
         return {

@@ -79,6 +79,7 @@ def test_an_update_reads_the_same_in_the_list_the_detail_and_the_csv(world, revi
         "submitted_by": "focal-a", "reviewed_at": "2022-05-05T00:00:00Z", "reviewed_by": "staff",
         "timeliness": "excused",  # after the deadline, within the reopening
         "version": update.version, "is_demo": False,
+        "match": None,  # how the update matched ?search= (tests/api/test_search.py)
     }
     assert update.period.deadline < datetime(2022, 5, 3).date()
     listed = {row["id"]: row for row in staff_api.get("/api/v1/updates/?page_size=500").json()["results"]}

@@ -32,6 +32,13 @@ EXPECTED = {
         'patch': {'anonymous': '405', 'focal_a': '405', 'focal_b': '405', 'read_token': '405', 'write_token_a': '405', 'staff': '405'},
         'delete': {'anonymous': '405', 'focal_a': '405', 'focal_b': '405', 'read_token': '405', 'write_token_a': '405', 'staff': '405'},
     },
+    'search': {
+        'get': {'anonymous': '3xx', 'focal_a': '2xx', 'focal_b': '2xx', 'read_token': '3xx', 'write_token_a': '3xx', 'staff': '2xx'},
+        'post': {'anonymous': '3xx', 'focal_a': '405', 'focal_b': '405', 'read_token': '3xx', 'write_token_a': '3xx', 'staff': '405'},
+        'put': {'anonymous': '3xx', 'focal_a': '405', 'focal_b': '405', 'read_token': '3xx', 'write_token_a': '3xx', 'staff': '405'},
+        'patch': {'anonymous': '3xx', 'focal_a': '405', 'focal_b': '405', 'read_token': '3xx', 'write_token_a': '3xx', 'staff': '405'},
+        'delete': {'anonymous': '3xx', 'focal_a': '405', 'focal_b': '405', 'read_token': '3xx', 'write_token_a': '3xx', 'staff': '405'},
+    },
     'healthz': {
         'get': {'anonymous': '2xx', 'focal_a': '2xx', 'focal_b': '2xx', 'read_token': '2xx', 'write_token_a': '2xx', 'staff': '2xx'},
         'post': {'anonymous': '405', 'focal_a': '405', 'focal_b': '405', 'read_token': '405', 'write_token_a': '405', 'staff': '405'},
@@ -878,6 +885,14 @@ EXPECTED = {
         'put': {'anonymous': '3xx', 'focal_a': '3xx', 'focal_b': '3xx', 'read_token': '3xx', 'write_token_a': '3xx', 'staff': '3xx'},
         'patch': {'anonymous': '3xx', 'focal_a': '3xx', 'focal_b': '3xx', 'read_token': '3xx', 'write_token_a': '3xx', 'staff': '3xx'},
         'delete': {'anonymous': '3xx', 'focal_a': '3xx', 'focal_b': '3xx', 'read_token': '3xx', 'write_token_a': '3xx', 'staff': '3xx'},
+    },
+    # Prometheus' metrics: only for the bearer METRICS_TOKEN or METRICS_ALLOWED_NETWORKS (none here).
+    'metrics': {
+        'get': {'anonymous': '403', 'focal_a': '403', 'focal_b': '403', 'read_token': '403', 'write_token_a': '403', 'staff': '403'},
+        'post': {'anonymous': '405', 'focal_a': '405', 'focal_b': '405', 'read_token': '405', 'write_token_a': '405', 'staff': '405'},
+        'put': {'anonymous': '405', 'focal_a': '405', 'focal_b': '405', 'read_token': '405', 'write_token_a': '405', 'staff': '405'},
+        'patch': {'anonymous': '405', 'focal_a': '405', 'focal_b': '405', 'read_token': '405', 'write_token_a': '405', 'staff': '405'},
+        'delete': {'anonymous': '405', 'focal_a': '405', 'focal_b': '405', 'read_token': '405', 'write_token_a': '405', 'staff': '405'},
     },
     'favicon.ico': {
         'get': {'anonymous': '3xx', 'focal_a': '3xx', 'focal_b': '3xx', 'read_token': '3xx', 'write_token_a': '3xx', 'staff': '3xx'},
