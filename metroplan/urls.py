@@ -1,5 +1,4 @@
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
@@ -36,8 +35,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# No /media/ route, in DEBUG or not: uploaded files are private, served only by
+# views that apply the visibility rule (metroplan.files.serve_file).
 
 # Browsers ask for /favicon.ico whatever the page says.
 urlpatterns += [
