@@ -23,6 +23,7 @@ It answers If-None-Match (304), then, by PRIVATE_FILES_DELIVERY:
 """
 
 import hashlib
+import logging
 import mimetypes
 import re
 import secrets
@@ -34,9 +35,11 @@ from django.conf import settings
 from django.core.files.storage import FileSystemStorage, storages
 from django.core.signals import setting_changed
 from django.dispatch import receiver
-from django.http import HttpResponse, HttpResponseNotModified, HttpResponseRedirect, StreamingHttpResponse
+from django.http import Http404, HttpResponse, HttpResponseNotModified, HttpResponseRedirect, StreamingHttpResponse
 from django.utils.functional import LazyObject, empty
 from django.utils.http import content_disposition_header
+
+logger = logging.getLogger(__name__)
 
 PRIVATE_STORAGE = "private"
 DELIVERY_MODES = ("stream", "accel", "redirect")
@@ -110,11 +113,11 @@ def parse_range(header: str | None, size: int) -> ByteRange | None:
             raise RangeNotSatisfiable
         return ByteRange(max(size - suffix, 0), size - 1)
     start = int(first)
-    end = size - 1 if last == "" else int(last)
-    if end < start:
+    if last != "" and int(last) < start:
         return None  # malformed: ignored
     if start >= size:
         raise RangeNotSatisfiable
+    end = size - 1 if last == "" else int(last)
     return ByteRange(start, min(end, size - 1))
 
 
@@ -205,8 +208,12 @@ def serve_file(
         )
         return HttpResponseRedirect(url)
 
-    handle = storage.open(name, "rb") if storage is not None else file
-    size = storage.size(name) if storage is not None else file.size
+    try:
+        handle = storage.open(name, "rb") if storage is not None else file
+        size = storage.size(name) if storage is not None else file.size
+    except FileNotFoundError:
+        logger.error("Private file %s is missing from its storage", name)
+        raise Http404 from None
     try:
         wanted = parse_range(request.headers.get("Range"), size)
     except RangeNotSatisfiable:

@@ -209,6 +209,7 @@ if FILES_STORAGE == "s3":
             "default_acl": "private",
             "file_overwrite": False,
             "querystring_auth": True,  # URLs are signed and short-lived
+            "signature_version": "s3v4",
             "querystring_expire": PRIVATE_FILES_URL_EXPIRY,
         },
     }

@@ -14,12 +14,12 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action as viewset_action
-from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from actions.models import Action, Plan
-from metroplan.api.errors import api_exception_for
+from metroplan.api.errors import NotFoundBecause, api_exception_for
 from metroplan.api.filters import in_request_plan
 from metroplan.api.parsers import FormParser, JSONParser, MultiPartParser
 from metroplan.api.viewsets import ApiViewSet, ServiceWriteViewSet, VersionOnlySerializer, etag_for
@@ -314,7 +314,7 @@ class UpdateViewSet(ApiViewSet, mixins.CreateModelMixin, mixins.UpdateModelMixin
         instance = self.get_object()
         evidence = get_object_or_404(instance.evidence.all(), pk=evidence_id)
         if not evidence.file:
-            raise NotFound(_("This evidence is a link, not a file: follow its url."))
+            raise NotFoundBecause(_("This evidence is a link, not a file: follow its url."))
         return serve_file(request, evidence.file, filename=evidence.download_name)
 
     @extend_schema(request=TransitionSerializer, responses={200: UpdateSerializer})
@@ -383,10 +383,10 @@ class ReportViewSet(ApiViewSet, mixins.CreateModelMixin):
         found = report_file(report, format, language)
         if found is None:
             if format not in REPORT_FORMATS:
-                raise NotFound(_("Reports come as %(formats)s.") % {"formats": ", ".join(REPORT_FORMATS)})
+                raise NotFoundBecause(_("Reports come as %(formats)s.") % {"formats": ", ".join(REPORT_FORMATS)})
             if language is not None and report.state == report.State.DONE:
-                raise NotFound(_("This report has no rendering in that language."))
-            raise NotFound(_("This report has no %(format)s file.") % {"format": format})
+                raise NotFoundBecause(_("This report has no rendering in that language."))
+            raise NotFoundBecause(_("This report has no %(format)s file.") % {"format": format})
         return serve_file(
             request, found.file, filename=found.filename, content_type=found.content_type, inline=found.inline
         )
