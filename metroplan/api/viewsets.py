@@ -303,10 +303,11 @@ class ApiViewSet(viewsets.GenericViewSet):
     # --- responses ------------------------------------------------------------
 
     def finalize_response(self, request, response, *args, **kwargs):
-        # Errors are JSON whatever format was asked for.
-        if response.status_code >= 400 and getattr(request, "accepted_renderer", None) is not None:
-            if isinstance(request.accepted_renderer, (CSVRenderer, FileRenderer)):
-                request.accepted_renderer, request.accepted_media_type = JSONRenderer(), "application/json"
+        # Errors are JSON whatever format was asked for (or could not be agreed on).
+        if response.status_code >= 400 and isinstance(
+            getattr(request, "accepted_renderer", None), (CSVRenderer, FileRenderer, type(None))
+        ):
+            request.accepted_renderer, request.accepted_media_type = JSONRenderer(), "application/json"
         response = super().finalize_response(request, response, *args, **kwargs)
         if isinstance(getattr(request, "accepted_renderer", None), CSVRenderer) and response.status_code == 200:
             response["Content-Disposition"] = f'attachment; filename="{self.basename}.csv"'
