@@ -326,7 +326,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "metroplan.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "metroplan.api.schema.ApiAutoSchema",
     "EXCEPTION_HANDLER": "metroplan.api.errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
         "metroplan.api.throttling.TokenRateThrottle",
@@ -350,6 +350,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # CSV operations for every list and an example in every operation (metroplan.api.schema.postprocess).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "metroplan.api.schema.postprocess"],
     "ENUM_NAME_OVERRIDES": {
         "PlanStatusEnum": "actions.models.Plan.Status",
         "ActionStatusEnum": "actions.models.Action.Status",

@@ -8,10 +8,12 @@ member's draft is a 404), check the write precondition (If-Match or
 shape in metroplan/api/errors.py.
 """
 
+import mimetypes
+
 import django_filters
 from django.conf import settings
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action as viewset_action
 from rest_framework.exceptions import ValidationError
@@ -39,7 +41,9 @@ from reporting import services
 from reporting.api import selectors
 from reporting.api.serializers import (
     EvidenceAddSerializer,
+    EvidenceLinkSerializer,
     EvidenceSerializer,
+    EvidenceUploadSerializer,
     PeriodCreateSerializer,
     PeriodSerializer,
     PeriodWriteSerializer,
@@ -58,6 +62,13 @@ from reporting.models import ProgressUpdate, ReportingPeriod
 from reporting.report_files import REPORT_FORMATS, report_file
 
 CODE_REGEX = r"[^/]+"
+
+
+def evidence_content_types() -> list[str]:
+    """What an evidence download may be: the types of the accepted extensions
+    (as metroplan.files.serve_file names them), or octet-stream."""
+    types = {mimetypes.guess_type(f"file.{ext}")[0] for ext in settings.EVIDENCE_ALLOWED_EXTENSIONS}
+    return ["application/octet-stream", *sorted(t for t in types if t)]
 
 
 class ProgressUpdateApiFilterSet(ProgressUpdateFilterSet):
@@ -147,6 +158,16 @@ class UpdateViewSet(ApiViewSet, mixins.CreateModelMixin, mixins.UpdateModelMixin
     serializer_class = UpdateSerializer
     filterset_class = ProgressUpdateApiFilterSet
     file_actions = {"evidence_file": ()}
+    file_content_types = {"evidence_file": evidence_content_types()}
+    optional_precondition_actions = ("add_evidence", "remove_evidence")
+    summaries = {
+        "add_evidence": "Add evidence to an update (a file or a https:// link)",
+        "remove_evidence": "Remove evidence from an update",
+        "evidence_file": "Download an evidence file",
+        "submit": "Submit an update for review",
+        "approve": "Approve a submitted update",
+        "return_update": "Return a submitted update with a comment",
+    }
     plan_path = "period__plan"
     search_fields = ["narrative", "member__name", "action__code"]
     ordering_fields = ["submitted_at", "modified", "created", "state"]
@@ -261,7 +282,7 @@ class UpdateViewSet(ApiViewSet, mixins.CreateModelMixin, mixins.UpdateModelMixin
         return self.detail_response(instance.pk)
 
     @extend_schema(
-        request={"multipart/form-data": EvidenceAddSerializer, "application/json": EvidenceAddSerializer},
+        request={"application/json": EvidenceLinkSerializer, "multipart/form-data": EvidenceUploadSerializer},
         responses={201: EvidenceSerializer},
     )
     @viewset_action(
@@ -354,6 +375,15 @@ class ReportViewSet(ApiViewSet, mixins.CreateModelMixin):
     staff ask for a new one, built in the background."""
 
     file_actions = {"file": ("lang",)}
+    file_content_types = {"file": [content_type.split(";")[0] for content_type, _inline in REPORT_FORMATS.values()]}
+    file_query_parameters = {
+        "lang": OpenApiParameter(
+            "lang", str, enum=[code for code, _name in settings.LANGUAGES],
+            description="The rendering in this language (default: the report's own); 404 where there is none.",
+        )
+    }
+    path_parameter_choices = {"format": list(REPORT_FORMATS)}
+    summaries = {"file": "Download a report's file"}
 
     serializer_class = ReportSerializer
     filterset_class = ReportApiFilterSet
