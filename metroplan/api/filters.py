@@ -57,19 +57,23 @@ class StrictFilterBackend(DjangoFilterBackend):
             return queryset
         return super().filter_queryset(request, queryset, view)
 
-    def get_schema_operation_parameters(self, view):
-        """django-filter's parameters, as the backend enforces them: booleans
-        plain, and a field's RegexValidator as the parameter's pattern."""
-        parameters = super().get_schema_operation_parameters(view)
+    @staticmethod
+    def enforced_parameters(parameters, view):
+        """django-filter's parameters (from drf-spectacular's extension), as this
+        backend enforces them: booleans plain, a field's RegexValidator as the
+        parameter's pattern, and free text at least one character long."""
         filterset_class = getattr(view, "filterset_class", None)
         filters = filterset_class.base_filters if filterset_class is not None else {}
         for parameter in parameters:
-            schema = parameter.get("schema", {})
+            schema = parameter.setdefault("schema", {})
             if schema.get("type") == "boolean":
                 parameter["schema"] = {"type": "boolean"}
+                continue
             filter_ = filters.get(parameter["name"])
             if filter_ is None:
                 continue
+            if filter_.extra.get("help_text"):
+                parameter["description"] = str(filter_.extra["help_text"])
             for validator in filter_.field.validators:
                 if isinstance(validator, RegexValidator) and not validator.inverse_match:
                     schema["pattern"] = validator.regex.pattern

@@ -16,6 +16,7 @@ it, so that a client generated from /api/schema/ alone works:
 import copy
 import re
 
+from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
@@ -308,6 +309,19 @@ class ApiAutoSchema(AutoSchema):
                     }
                 responses[code] = response
         return responses
+
+
+class StrictFilterExtension(DjangoFilterExtension):
+    """django-filter's parameters as metroplan.api.filters.StrictFilterBackend enforces them."""
+
+    target_class = "metroplan.api.filters.StrictFilterBackend"
+    priority = 1
+
+    def get_schema_operation_parameters(self, auto_schema, *args, **kwargs):
+        from metroplan.api.filters import StrictFilterBackend
+
+        parameters = super().get_schema_operation_parameters(auto_schema, *args, **kwargs)
+        return StrictFilterBackend.enforced_parameters(parameters, auto_schema.view)
 
 
 class ApiTokenScheme(OpenApiAuthenticationExtension):
