@@ -106,7 +106,7 @@ def test_the_errors_each_operation_gives_are_declared_in_the_error_shape(schema)
 
 def test_search_and_ordering_are_documented_where_and_as_they_are_accepted(schema, world, api, keys):
     reader = api(keys["read"])
-    for path, method, operation in operations(schema):
+    for path, _method, operation in operations(schema):
         if not operation["operationId"].endswith("_list") or path.endswith(".csv"):
             continue
         names = {p["name"]: p for p in operation["parameters"]}

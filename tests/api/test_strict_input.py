@@ -9,16 +9,6 @@ from django.urls import reverse
 from reporting.models import Evidence, ProgressUpdate
 
 
-@pytest.fixture
-def focal_api(api, keys):
-    return api(keys["focal_a"])
-
-
-@pytest.fixture
-def staff_api(api, keys):
-    return api(keys["staff"])
-
-
 @pytest.mark.parametrize(
     "path, param",
     [
