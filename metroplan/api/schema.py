@@ -175,6 +175,11 @@ class ApiAutoSchema(AutoSchema):
                 return "" if base.__module__.startswith(("metroplan.api", "rest_framework")) else own.__doc__
         return ""
 
+    def get_tags(self):
+        """Operations grouped by resource (updates, reports, ...), as the docs list them."""
+        match = re.match(r"^/api/v1/([a-z_-]+)", self.path)
+        return [match.group(1)] if match else super().get_tags()
+
     def get_view_doc(self) -> str:
         return type(self.view).__doc__ or ""
 
@@ -272,7 +277,9 @@ class ApiAutoSchema(AutoSchema):
             "304": {"description": "Not modified: your ETag is current."},
             "416": {
                 "description": "The range lies past the end of the file.",
-                "headers": {"Content-Range": {"schema": {"type": "string"}, "description": "bytes */<size>"}},
+                "headers": {
+                    "Content-Range": {"schema": {"type": "string"}, "description": "bytes */ and the file's size"}
+                },
             },
         }
 
@@ -357,6 +364,24 @@ ERROR_EXAMPLE = {
     "code": "invalid", "message": "The request has invalid fields.",
     "field_errors": {"state": ["Select a valid choice. bogus is not one of the available choices."]},
 }
+# What each error status says, as the server words it (metroplan/api/errors.py).
+ERROR_EXAMPLES = {
+    "400": ERROR_EXAMPLE,
+    "401": {"code": "not_authenticated", "message": "Authentication credentials were not provided."},
+    "403": {"code": "permission_denied", "message": "This token has the read scope and cannot write."},
+    "404": {"code": "not_found", "message": "Not found."},
+    "406": {"code": "not_acceptable", "message": "Could not satisfy the request Accept header."},
+    "409": {"code": "conflict", "message": "Someone else saved this progress update since you opened it "
+            "(you had version 2, it is now at version 3)."},
+    "412": {"code": "precondition_failed",
+            "message": "The object changed since you read it: its ETag no longer matches If-Match."},
+    "415": {"code": "unsupported_media_type", "message": 'Unsupported media type "text/plain" in request.'},
+    "428": {"code": "precondition_required", "message": "Say which version you are changing: send the ETag in "
+            "If-Match, or the `version` field in the body."},
+    "429": {"code": "throttled", "message": "Request was throttled. Expected available in 60 seconds."},
+    "503": {"code": "broker_unavailable", "message": "The service is temporarily unavailable; try again in a "
+            "few minutes."},
+}
 
 
 def example_for(schema: dict, components: dict, name: str | None = None, depth: int = 0):
@@ -436,11 +461,13 @@ def postprocess(result, generator, request, public):
             for media_type, body in operation.get("requestBody", {}).get("content", {}).items():
                 if media_type == "application/json" and "example" not in body:
                     body["example"] = example_for(body.get("schema", {}), components)
-            for response in operation.get("responses", {}).values():
+            for status_code, response in operation.get("responses", {}).items():
                 for media_type, body in response.get("content", {}).items():
                     if "example" in body or body.get("schema", {}).get("format") == "binary":
                         continue
-                    if media_type == "text/csv":
+                    if status_code in ERROR_EXAMPLES and media_type == "application/json":
+                        body["example"] = {"field_errors": {}, **ERROR_EXAMPLES[status_code]}
+                    elif media_type == "text/csv":
                         body["example"] = "id,code,title\r\n12,1.2,Metropolitan governance\r\n"
                     elif media_type == "application/json":
                         body["example"] = example_for(body.get("schema", {}), components)

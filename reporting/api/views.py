@@ -330,8 +330,8 @@ class UpdateViewSet(ApiViewSet, mixins.CreateModelMixin, mixins.UpdateModelMixin
         )
 
     def evidence_file(self, request, pk=None, evidence_id=None, **kwargs):
-        """Download an evidence file of an update you can see (routed in
-        reporting/api/urls.py as /updates/{id}/evidence/{evidence_id}/file)."""
+        """Download an evidence file of an update you can see, with the name
+        it was uploaded with. Link evidence has no file (404: follow its url)."""
         instance = self.get_object()
         evidence = get_object_or_404(instance.evidence.all(), pk=evidence_id)
         if not evidence.file:
@@ -406,8 +406,8 @@ class ReportViewSet(ApiViewSet, mixins.CreateModelMixin):
         )
 
     def file(self, request, pk=None, format=None, **kwargs):  # noqa: A002 - the path's name
-        """Download one of a built report's files (routed in
-        reporting/api/urls.py as /reports/{id}/files/{format})."""
+        """Download one of a built report's files: html (a page that opens in
+        the browser), pdf, xlsx or csv. Only built (done) reports have files."""
         report = self.get_object()
         language = self._file_language(request)
         found = report_file(report, format, language)
