@@ -74,7 +74,9 @@ class StrictFilterBackend(DjangoFilterBackend):
                 continue
             if filter_.extra.get("help_text"):
                 parameter["description"] = str(filter_.extra["help_text"])
-            for validator in filter_.field.validators:
+            # The field class's validators: building `filter_.field` here would cache, on the class's
+            # base filter, a field whose queryset was drawn without a request.
+            for validator in getattr(filter_.field_class, "default_validators", []):
                 if isinstance(validator, RegexValidator) and not validator.inverse_match:
                     schema["pattern"] = validator.regex.pattern
             if schema.get("type") == "string" and "enum" not in schema and "pattern" not in schema:

@@ -47,7 +47,7 @@ def generated_client(live_server, tmp_path):
 def test_a_generated_client_does_the_integrators_work(generated_client, live_server, world, cast, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     from metroplan_client import AuthenticatedClient
-    from metroplan_client.api.v1 import (
+    from metroplan_client.api.updates import (
         v1_updates_evidence_create,
         v1_updates_evidence_file_retrieve,
         v1_updates_list,
