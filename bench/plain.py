@@ -14,6 +14,7 @@ from datetime import date
 from statistics import mean
 
 from django.db.models import Avg, Prefetch
+from django.urls import reverse
 from django.utils import timezone
 from rest_framework import routers, serializers, viewsets
 from rest_framework.response import Response
@@ -307,10 +308,13 @@ class ReportSerializer(serializers.ModelSerializer):
     def get_files(self, report):
         request = self.context["request"]
 
-        def url(field):
-            return request.build_absolute_uri(field.url) if field else None
+        def url(fmt, present):
+            # Private files have no storage URL: they are downloaded through the API's checked view.
+            path = reverse("api-report-file", kwargs={"pk": report.pk, "format": fmt})
+            return request.build_absolute_uri(path) if present else None
 
-        return {"html": bool(report.html), "pdf": url(report.pdf), "xlsx": url(report.xlsx), "csv": url(report.csv)}
+        return {"html": url("html", report.html), "pdf": url("pdf", report.pdf), "xlsx": url("xlsx", report.xlsx),
+                "csv": url("csv", report.csv)}
 
 
 # --- viewsets --------------------------------------------------------------------------------

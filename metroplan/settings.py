@@ -11,7 +11,17 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from metroplan.env import env_backend, env_bool, env_float, env_int, env_list, env_networks, env_prefixed, env_str
+from metroplan.env import (
+    env_backend,
+    env_bool,
+    env_choice,
+    env_float,
+    env_int,
+    env_list,
+    env_networks,
+    env_prefixed,
+    env_str,
+)
 from metroplan.logging import logging_config
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -172,10 +182,54 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-MEDIA_URL = "/media/"
+# Private files (evidence, reports): never served as a static path (no MEDIA_URL,
+# no /media/ route); every download goes through metroplan.files.serve_file after
+# the visibility rule. FILES_STORAGE=s3 puts them on S3-compatible object storage
+# (django-storages); the default is the directory MEDIA_ROOT.
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+FILES_STORAGE = env_choice("FILES_STORAGE", ("filesystem", "s3"), "filesystem")
+# How a permitted download is delivered: stream (from Django), accel (nginx serves
+# the file after an X-Accel-Redirect to PRIVATE_FILES_ACCEL_PREFIX) or redirect (to
+# a signed URL valid PRIVATE_FILES_URL_EXPIRY seconds; S3 only, others stream).
+PRIVATE_FILES_DELIVERY = env_choice(
+    "PRIVATE_FILES_DELIVERY", ("stream", "accel", "redirect"), "redirect" if FILES_STORAGE == "s3" else "stream"
+)
+PRIVATE_FILES_ACCEL_PREFIX = env_str("PRIVATE_FILES_ACCEL_PREFIX", "/_private/")
+PRIVATE_FILES_URL_EXPIRY = env_int("PRIVATE_FILES_URL_EXPIRY", 60)
+if PRIVATE_FILES_DELIVERY == "accel" and FILES_STORAGE != "filesystem":
+    raise ImproperlyConfigured("PRIVATE_FILES_DELIVERY=accel serves files from the file system, not FILES_STORAGE=s3")
+if not PRIVATE_FILES_ACCEL_PREFIX.startswith("/"):
+    raise ImproperlyConfigured(f"PRIVATE_FILES_ACCEL_PREFIX must start with /, got {PRIVATE_FILES_ACCEL_PREFIX!r}")
+if PRIVATE_FILES_URL_EXPIRY < 1:
+    raise ImproperlyConfigured(f"PRIVATE_FILES_URL_EXPIRY must be 1 second or more, got {PRIVATE_FILES_URL_EXPIRY}")
+if FILES_STORAGE == "s3":
+    S3_BUCKET = env_str("S3_BUCKET", "")
+    if not S3_BUCKET:
+        raise ImproperlyConfigured("FILES_STORAGE=s3 needs S3_BUCKET")
+    PRIVATE_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            # Empty: AWS itself; otherwise any S3-compatible service (MinIO, Ceph, Scaleway, OVH, ...).
+            "endpoint_url": env_str("S3_ENDPOINT_URL", "") or None,
+            "region_name": env_str("S3_REGION", "") or None,
+            # Empty: boto3's own chain (AWS_* variables, an instance or pod role).
+            "access_key": env_str("S3_ACCESS_KEY_ID", "") or None,
+            "secret_key": env_str("S3_SECRET_ACCESS_KEY", "") or None,
+            "location": env_str("S3_PREFIX", ""),
+            "addressing_style": env_choice("S3_ADDRESSING_STYLE", ("auto", "path", "virtual"), "auto"),
+            "default_acl": "private",
+            "file_overwrite": False,
+            "querystring_auth": True,  # URLs are signed and short-lived
+            "signature_version": "s3v4",
+            "querystring_expire": PRIVATE_FILES_URL_EXPIRY,
+        },
+    }
+else:
+    PRIVATE_STORAGE = {"BACKEND": "metroplan.files.PrivateFileSystemStorage"}
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": PRIVATE_STORAGE,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -290,7 +344,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "metroplan.api.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "metroplan.api.schema.ApiAutoSchema",
     "EXCEPTION_HANDLER": "metroplan.api.errors.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": [
         "metroplan.api.throttling.TokenRateThrottle",
@@ -314,6 +368,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # CSV operations for every list and an example in every operation (metroplan.api.schema.postprocess).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "metroplan.api.schema.postprocess"],
     "ENUM_NAME_OVERRIDES": {
         "PlanStatusEnum": "actions.models.Plan.Status",
         "ActionStatusEnum": "actions.models.Action.Status",

@@ -1,5 +1,4 @@
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
@@ -39,8 +38,8 @@ urlpatterns = [
     path("metrics", metrics_view, name="metrics"),  # Prometheus (token or allowed network)
 ]
 
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# No /media/ route, in DEBUG or not: uploaded files are private, served only by
+# views that apply the visibility rule (metroplan.files.serve_file).
 
 # Browsers ask for /favicon.ico whatever the page says.
 urlpatterns += [

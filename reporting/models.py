@@ -1,6 +1,8 @@
 """Progress reporting: periods, members' progress updates with indicator values
 and evidence, period reopenings, and generated reports."""
 
+from pathlib import PurePosixPath
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -9,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from actions.models import Action
+from metroplan.files import private_name, private_storage
 from reporting.querysets import (
     FiguresVersionQuerySet,
     PartOfUpdateQuerySet,
@@ -202,7 +205,13 @@ class IndicatorValue(models.Model):
 
 
 def evidence_upload_to(instance: "Evidence", filename: str) -> str:
-    return f"evidence/{instance.update.member.slug}/{instance.update.period.code}/{filename}"
+    """A random name in the private storage (the name given is kept in `file_name`)."""
+    return private_name("evidence", filename)
+
+
+def report_upload_to(instance: "Report", filename: str) -> str:
+    """A random name in the private storage (downloads are named after the report)."""
+    return private_name("reports", filename)
 
 
 class Evidence(models.Model):
@@ -210,7 +219,9 @@ class Evidence(models.Model):
 
     update = models.ForeignKey(ProgressUpdate, on_delete=models.CASCADE, related_name="evidence")
     title = models.CharField(_("title"), max_length=200, blank=True)
-    file = models.FileField(_("file"), upload_to=evidence_upload_to, blank=True)
+    file = models.FileField(_("file"), upload_to=evidence_upload_to, storage=private_storage, blank=True)
+    # The file's name as uploaded, for Content-Disposition (the stored name is random).
+    file_name = models.CharField(_("file name"), max_length=255, blank=True)
     url = models.URLField(_("link"), blank=True)
     added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     added_at = models.DateTimeField(auto_now_add=True)
@@ -230,7 +241,12 @@ class Evidence(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.title or self.url or self.file.name
+        return self.title or self.url or self.download_name
+
+    @property
+    def download_name(self) -> str:
+        """The name a download of the file is saved as: the one it was uploaded with."""
+        return self.file_name or PurePosixPath(self.file.name or "").name
 
 
 class Report(models.Model):
@@ -261,9 +277,9 @@ class Report(models.Model):
     attempts = models.PositiveSmallIntegerField(default=0)
     snapshot = models.JSONField(_("snapshot"), null=True, blank=True, editable=False)
     html = models.TextField(blank=True, editable=False)
-    pdf = models.FileField(upload_to="reports/", blank=True)
-    xlsx = models.FileField(upload_to="reports/", blank=True)
-    csv = models.FileField(upload_to="reports/", blank=True)
+    pdf = models.FileField(upload_to=report_upload_to, storage=private_storage, blank=True)
+    xlsx = models.FileField(upload_to=report_upload_to, storage=private_storage, blank=True)
+    csv = models.FileField(upload_to=report_upload_to, storage=private_storage, blank=True)
     corrects = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="corrections",
         verbose_name=_("corrects"),

@@ -224,10 +224,6 @@ def report_snapshot(report: Report) -> dict:
     return snapshot
 
 
-def _file_name(report: Report, extension: str) -> str:
-    return f"report-{report.plan.code}-{report.kind}-{report.period.code}-{report.as_of}-{report.pk}.{extension}"
-
-
 def report_build(*, report_id: int, may_retry: bool = False) -> Report | None:
     """Build one report: claim it, take the snapshot, render every format, save,
     mark it done and queue the e-mail to staff. Returns None when there was
@@ -259,7 +255,8 @@ def report_build(*, report_id: int, may_retry: bool = False) -> Report | None:
                 logger.warning("Report %s was taken over by another build; discarding this one", report_id)
                 return None
             for field, content in files.items():
-                getattr(current, field).save(_file_name(current, field), ContentFile(content), save=False)
+                # Stored under a random name (Report.*.upload_to); downloads are named by report_files.
+                getattr(current, field).save(f"report.{field}", ContentFile(content), save=False)
             current.snapshot = snapshot
             current.html = html
             current.state = Report.State.DONE

@@ -187,7 +187,7 @@ def update_history(update: ProgressUpdate) -> list[HistoryEntry]:
         what = {"+": "created", "~": "changed", "-": "deleted"}[record.history_type]
         # The historical model keeps the file as its stored name (a string), not a FieldFile.
         stored = getattr(record.file, "name", record.file) or ""
-        shown = record.url or PurePath(stored).name
+        shown = record.url or record.file_name or PurePath(stored).name
         changes = [(evidence_label, None, shown)] if what == "created" else [(evidence_label, shown, None)]
         entries.append(HistoryEntry(record.history_date, record.history_user, what, changes, record.title or shown))
     entries.sort(key=lambda e: e.when)

@@ -368,12 +368,18 @@ def evidence_check_file(uploaded) -> None:
 
 
 @transaction.atomic
-def evidence_add(*, user, update: ProgressUpdate, file=None, url: str = "", title: str = "") -> Evidence:
+def evidence_add(
+    *, user, update: ProgressUpdate, file=None, url: str = "", title: str = "", expected_version: int | None = None
+) -> Evidence:
     """Attach a file or a link (exactly one) to an update its writer may edit.
-    The update's version goes up by one (also on the caller's instance)."""
+    A link is a https:// address. The file is stored under a random name in the
+    private storage; its own name is kept for downloads. With
+    `expected_version`, a stale update is a ConflictError. The update's version
+    goes up by one (also on the caller's instance)."""
     caller_update = update
     update = ProgressUpdate.objects.select_for_update().get(pk=update.pk)
     _require_editable(user, update)
+    check_version(update, expected_version)
     url = (url or "").strip()
     if bool(file) == bool(url):
         raise ValidationError({"file": [_("Give either a file or a link.")]})
@@ -383,13 +389,15 @@ def evidence_add(*, user, update: ProgressUpdate, file=None, url: str = "", titl
         from django.core.validators import URLValidator
 
         try:
-            URLValidator(schemes=["http", "https"])(url)
+            URLValidator(schemes=["https"])(url)
         except ValidationError as exc:
             raise ValidationError({"url": [_("Enter a full web address starting with https://.")]}) from exc
     evidence = Evidence(update=update, title=(title or "").strip()[:200], url=url, added_by=user)
     evidence._history_user = user
     if file:
-        evidence.file.save(PurePath(file.name).name, file, save=False)
+        original = PurePath(file.name).name
+        evidence.file_name = original[-255:]
+        evidence.file.save(original, file, save=False)
     evidence.save()
     caller_update.version = _touch(update)
     return evidence
@@ -404,10 +412,12 @@ def _touch(update: ProgressUpdate) -> int:
 
 
 @transaction.atomic
-def evidence_remove(*, user, evidence: Evidence) -> None:
-    """Remove a file or link from an update its writer may edit."""
+def evidence_remove(*, user, evidence: Evidence, expected_version: int | None = None) -> None:
+    """Remove a file or link from an update its writer may edit. With
+    `expected_version`, a stale update is a ConflictError."""
     update = ProgressUpdate.objects.select_for_update().get(pk=evidence.update_id)
     _require_editable(user, update)
+    check_version(update, expected_version)
     stored = evidence.file.name
     storage = evidence.file.storage
     evidence._history_user = user

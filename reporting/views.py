@@ -8,15 +8,16 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from actions.models import Action, Goal
 from members.models import Member, Region
+from metroplan.files import serve_file
 from metroplan.permissions import (
     can_edit_update,
     can_read_update_history,
@@ -363,11 +364,12 @@ def _visible_evidence(request, pk: int) -> Evidence:
 
 
 @login_required
+@require_safe
 def evidence_download(request, pk: int):
     evidence = _visible_evidence(request, pk)
     if not evidence.file:
         return redirect(evidence.url)
-    return FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.file.name.rsplit("/", 1)[-1])
+    return serve_file(request, evidence.file, filename=evidence.download_name)
 
 
 @login_required

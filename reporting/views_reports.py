@@ -5,25 +5,21 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
+from metroplan.files import serve_file
 from metroplan.permissions import can_request_report
 from metroplan.services import ServiceError
 from reporting import report_services
 from reporting.filtersets import ReportFilterSet
 from reporting.forms_reports import ReportCorrectForm, ReportRequestForm
 from reporting.models import Report
-from reporting.rendering import render_document
+from reporting.report_files import report_file
 
 PAGE_SIZE = 25
-DOWNLOADS = {
-    "pdf": "application/pdf",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "csv": "text/csv; charset=utf-8",
-}
 
 
 def _visible(request):
@@ -108,15 +104,12 @@ def report_correct(request, pk: int):
 
 
 @login_required
+@require_safe
 def report_download(request, pk: int, fmt: str):
-    report = get_object_or_404(_visible(request), pk=pk, state=Report.State.DONE)
-    stem = f"report-{report.plan.code}-{report.kind}-{report.period.code}-{report.as_of}-{report.pk}"
-    if fmt == "html":
-        response = HttpResponse(render_document(report.snapshot, report.html), content_type="text/html; charset=utf-8")
-        response["Content-Disposition"] = f'inline; filename="{stem}.html"'
-        return response
-    if fmt not in DOWNLOADS or not getattr(report, fmt):
+    report = get_object_or_404(_visible(request), pk=pk)
+    found = report_file(report, fmt)
+    if found is None:
         raise Http404
-    return FileResponse(
-        getattr(report, fmt).open("rb"), as_attachment=True, filename=f"{stem}.{fmt}", content_type=DOWNLOADS[fmt]
+    return serve_file(
+        request, found.file, filename=found.filename, content_type=found.content_type, inline=found.inline
     )

@@ -40,6 +40,11 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
+class NotFoundBecause(exceptions.NotFound):
+    """A 404 whose message says why (what exists is no secret: e.g. a link has
+    no file); a plain 404 says only "Not found." so as not to leak."""
+
+
 class PreconditionFailed(exceptions.APIException):
     status_code = status.HTTP_412_PRECONDITION_FAILED
     default_detail = _("The object changed since you read it: its ETag no longer matches If-Match.")
@@ -135,7 +140,9 @@ def exception_handler(exc, context):
             "field_errors": field_errors,
         }
         return response
-    if isinstance(exc, (Http404, exceptions.NotFound)):
+    if isinstance(exc, NotFoundBecause):
+        code, message = "not_found", str(exc.detail)
+    elif isinstance(exc, (Http404, exceptions.NotFound)):
         code, message = "not_found", str(_("Not found."))
     elif isinstance(exc, PermissionDenied):
         code = "permission_denied"

@@ -5,9 +5,11 @@ field and a boolean they cannot read; an integrator then gets every row and
 believes they were filtered. Here each of those is a 400 naming the parameter.
 """
 
+import re
 from datetime import UTC, timedelta
 
 from django import forms
+from django.core.validators import RegexValidator
 from django.utils.translation import gettext as _
 from django_filters import filters as df_filters
 from django_filters.rest_framework import DjangoFilterBackend
@@ -33,7 +35,10 @@ class StrictFilterBackend(DjangoFilterBackend):
             values = request.query_params.getlist(name)
             if not values:
                 continue
-            if len(values) > 1 and not isinstance(filter_, MULTI_VALUE_FILTERS):
+            if any(not value.strip() for value in values):
+                # django-filter reads an empty value as "no filter": every row, silently.
+                errors[name] = [_("Give a value, or leave the parameter out.")]
+            elif len(values) > 1 and not isinstance(filter_, MULTI_VALUE_FILTERS):
                 errors[name] = [_("Give this parameter once.")]
             elif isinstance(filter_, df_filters.BooleanFilter) and values[0].lower() not in BOOLEAN_VALUES:
                 errors[name] = [_("Enter true or false.")]
@@ -52,11 +57,30 @@ class StrictFilterBackend(DjangoFilterBackend):
             return queryset
         return super().filter_queryset(request, queryset, view)
 
-    def get_schema_operation_parameters(self, view):
-        parameters = super().get_schema_operation_parameters(view)
+    @staticmethod
+    def enforced_parameters(parameters, view):
+        """django-filter's parameters (from drf-spectacular's extension), as this
+        backend enforces them: booleans plain, a field's RegexValidator as the
+        parameter's pattern, and free text at least one character long."""
+        filterset_class = getattr(view, "filterset_class", None)
+        filters = filterset_class.base_filters if filterset_class is not None else {}
         for parameter in parameters:
-            if parameter.get("schema", {}).get("type") == "boolean":
+            schema = parameter.setdefault("schema", {})
+            if schema.get("type") == "boolean":
                 parameter["schema"] = {"type": "boolean"}
+                continue
+            filter_ = filters.get(parameter["name"])
+            if filter_ is None:
+                continue
+            if filter_.extra.get("help_text"):
+                parameter["description"] = str(filter_.extra["help_text"])
+            # The field class's validators: building `filter_.field` here would cache, on the class's
+            # base filter, a field whose queryset was drawn without a request.
+            for validator in getattr(filter_.field_class, "default_validators", []):
+                if isinstance(validator, RegexValidator) and not validator.inverse_match:
+                    schema["pattern"] = validator.regex.pattern
+            if schema.get("type") == "string" and "enum" not in schema and "pattern" not in schema:
+                schema["minLength"] = 1  # an empty value is refused
         return parameters
 
 
@@ -91,14 +115,15 @@ class StrictOrderingFilter(OrderingFilter):
         if len(raw) > 1:
             raise exceptions.ValidationError({self.ordering_param: [_("Give this parameter once.")]})
         allowed = {name for name, _label in self.get_valid_fields(queryset, view, {"request": request})}
-        terms = [term.strip() for term in raw[0].split(",") if term.strip()]
-        unknown = [term for term in terms if term.lstrip("-") not in allowed]
-        if unknown or not terms:
+        # Exactly as the schema's pattern says: `-?field`, comma-separated, nothing else.
+        terms = raw[0].split(",")
+        unknown = [term for term in terms if term.removeprefix("-") not in allowed]
+        if unknown:
             raise exceptions.ValidationError(
                 {
                     self.ordering_param: [
                         _("Cannot order by %(fields)s. Choose from: %(allowed)s.")
-                        % {"fields": ", ".join(unknown) or "''", "allowed": ", ".join(sorted(allowed))}
+                        % {"fields": ", ".join(f"'{term}'" for term in unknown), "allowed": ", ".join(sorted(allowed))}
                     ]
                 }
             )
@@ -106,15 +131,23 @@ class StrictOrderingFilter(OrderingFilter):
         return [*terms, "pk"]
 
     def get_schema_operation_parameters(self, view):
+        """`ordering` as the filter reads it: one or more of the fields, each
+        optionally prefixed with -, comma-separated."""
         fields = [name for name in getattr(view, "ordering_fields", None) or [] if name != "__all__"]
-        choices = [term for name in fields for term in (name, f"-{name}")]
+        if not fields:
+            return []  # the view takes no `ordering`
+        term = "-?(?:" + "|".join(re.escape(name) for name in fields) + ")"
         return [
             {
                 "name": self.ordering_param,
                 "required": False,
                 "in": "query",
-                "description": "Order by a field; prefix with - for descending. Several, comma-separated.",
-                "schema": {"type": "string", "enum": choices} if choices else {"type": "string"},
+                "description": (
+                    f"Order by {', '.join(fields)}; prefix a field with - for descending. Several, comma-separated "
+                    f"(e.g. -{fields[0]},{fields[-1]}); ties are broken by id."
+                ),
+                "schema": {"type": "string", "pattern": rf"^{term}(?:,{term})*$"},
+                "example": f"-{fields[0]}",
             }
         ]
 
@@ -128,9 +161,9 @@ class StrictSearchFilter(SearchFilter):
         return super().get_search_terms(request)
 
     def get_schema_operation_parameters(self, view):
-        if not getattr(view, "search_fields", None):
-            return []  # the view searches otherwise (its FilterSet's own `search`), or not at all
-        fields = ", ".join(field.lstrip("^=@$") for field in view.search_fields)
+        fields = ", ".join(field.lstrip("^=@$") for field in getattr(view, "search_fields", None) or [])
+        if not fields:
+            return []  # the view takes no `search`
         return [
             {
                 "name": self.search_param,

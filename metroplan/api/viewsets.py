@@ -19,12 +19,13 @@ queryset, serializers, filterset and write rule:
 import functools
 import hashlib
 import re
+from collections.abc import Mapping
 from contextlib import contextmanager
 
 from django.http import Http404
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, status, viewsets
-from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+from rest_framework import exceptions, serializers, status, viewsets
+from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 
 from metroplan.api import figure_fields
@@ -38,7 +39,8 @@ from metroplan.visibility import visible
 
 ANY = object()
 ETAG_LIST = re.compile(r'^\s*(?:W/)?"[\x21\x23-\x7e]*"\s*(?:,\s*(?:W/)?"[\x21\x23-\x7e]*"\s*)*$')
-ETAG_ITEM = re.compile(r'(?:W/)?("[\x21\x23-\x7e]*")')
+ETAG_ITEM = re.compile(r'((?:W/)?"[\x21\x23-\x7e]*")')
+BODY_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 
 
 def etag_for(obj) -> str:
@@ -54,15 +56,65 @@ def etag_for(obj) -> str:
 
 
 def parse_etags(header: str, name: str):
-    """The entity tags of an If-Match / If-None-Match header, or ANY for `*`.
-    A malformed header is a 400 naming it."""
+    """The entity tags of an If-Match / If-None-Match header, weak ones with
+    their W/ prefix, or ANY for `*`. A malformed header is a 400 naming it."""
     if header.strip() == "*":
         return ANY
     if not ETAG_LIST.match(header):
         raise exceptions.ValidationError(
             {name: [_('Give one or more entity tags in double quotes, as sent in ETag (e.g. "update-1-v2"), or *.')]}
         )
-    return {tag for tag in ETAG_ITEM.findall(header)}
+    return set(ETAG_ITEM.findall(header))
+
+
+def if_match_holds(header: str, etag: str) -> bool:
+    """If-Match compares strongly (RFC 9110 13.1.1): a weak tag never matches."""
+    tags = parse_etags(header, "If-Match")
+    return tags is ANY or etag in tags
+
+
+def if_none_match_holds(header: str, etag: str) -> bool:
+    """Whether If-None-Match names the current ETag: compared weakly (W/ ignored)."""
+    tags = parse_etags(header, "If-None-Match")
+    return tags is ANY or etag in {tag.removeprefix("W/") for tag in tags}
+
+
+def unknown_body_fields(data, serializer, prefix: str = "") -> dict[str, list[str]]:
+    """The keys of `data` (and of its nested objects) that `serializer` does not
+    write, each with a message naming what it takes."""
+    fields = {name: field for name, field in serializer.fields.items() if not field.read_only}
+    errors = {}
+    for key, value in data.items():
+        field = fields.get(key)
+        if field is None:
+            errors[f"{prefix}{key}"] = [
+                _("Unknown field. This operation takes: %(fields)s.") % {"fields": ", ".join(fields) or "-"}
+            ]
+        elif isinstance(field, serializers.ListSerializer) and isinstance(value, list):
+            if isinstance(field.child, serializers.Serializer):
+                for index, item in enumerate(value):
+                    if isinstance(item, Mapping):
+                        errors.update(unknown_body_fields(item, field.child, f"{prefix}{key}[{index}]."))
+        elif isinstance(field, serializers.Serializer) and isinstance(value, Mapping):
+            errors.update(unknown_body_fields(value, field, f"{prefix}{key}."))
+    return errors
+
+
+class VersionOnlySerializer(serializers.Serializer):
+    """The body a DELETE may carry: the version it deletes."""
+
+    version = serializers.IntegerField(min_value=1, required=False)
+
+
+class FileRenderer(BaseRenderer):
+    """Lets a file download answer any Accept header (the file's own type is
+    the response's); errors are JSON all the same (finalize_response)."""
+
+    media_type = "*/*"
+    format = "file"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):  # pragma: no cover - never renders
+        return data
 
 
 def _restricted(get_queryset):
@@ -94,6 +146,9 @@ class ApiViewSet(viewsets.GenericViewSet):
     # the provider's kind, and the figure fields a list may be ordered by.
     figure_kind: str | None = None
     figure_ordering_fields: tuple[str, ...] = ()
+    # Actions that answer a file (metroplan.files.serve_file), with the query
+    # parameters each takes: they answer any Accept and take no `format`.
+    file_actions: dict[str, tuple[str, ...]] = {}
 
     # --- visibility -----------------------------------------------------------
 
@@ -123,14 +178,31 @@ class ApiViewSet(viewsets.GenericViewSet):
         self.check_throttles(request)
         self.check_permissions(request)
         self.check_query_params(request)
+        self.check_body_fields(request)
+
+    def get_format_suffix(self, **kwargs):
+        if self.action in self.file_actions:
+            return None  # a file action's `format` (if any) names the file, not a renderer
+        return super().get_format_suffix(**kwargs)
+
+    def get_renderers(self):
+        if self.action in self.file_actions:
+            return [JSONRenderer(), FileRenderer()]
+        return super().get_renderers()
 
     def perform_content_negotiation(self, request, force=False):
+        if not force and "format" in request.query_params and self.action not in self.file_actions:
+            formats = request.query_params.getlist("format")
+            if len(formats) > 1 or formats[0] not in ("json", "csv", "api"):
+                raise exceptions.ValidationError({"format": [_("Choose json or csv.")]})
         try:
             return super().perform_content_negotiation(request, force=force)
         except Http404:
             raise exceptions.ValidationError({"format": [_("Choose json or csv.")]}) from None
 
     def allowed_query_params(self) -> set[str]:
+        if self.action in self.file_actions:
+            return set(self.file_actions[self.action])
         allowed = {"format"}
         if self.action == "list":
             allowed |= {"page", "page_size", *self.list_query_params}
@@ -154,6 +226,25 @@ class ApiViewSet(viewsets.GenericViewSet):
             raise exceptions.ValidationError(
                 {name: [_("Unknown query parameter for this endpoint.")] for name in unknown}
             )
+
+    def body_serializer(self):
+        """The serializer that reads this request's body: the action's own
+        (get_serializer_class), or for DELETE only the version."""
+        if self.request.method == "DELETE":
+            return VersionOnlySerializer()
+        return self.get_serializer_class()(context=self.get_serializer_context())
+
+    def check_body_fields(self, request) -> None:
+        """A body field the operation does not take is a 400 naming it, never
+        ignored: a misspelt field would otherwise change nothing and answer 200."""
+        if request.method not in BODY_METHODS or getattr(self, "swagger_fake_view", False):
+            return
+        data = request.data
+        if not isinstance(data, Mapping) or not data:
+            return
+        errors = unknown_body_fields(data, self.body_serializer())
+        if errors:
+            raise exceptions.ValidationError(errors)
 
     def filter_queryset(self, queryset):
         """Ordering by a figure sorts on the engine's own values for these rows."""
@@ -212,10 +303,11 @@ class ApiViewSet(viewsets.GenericViewSet):
     # --- responses ------------------------------------------------------------
 
     def finalize_response(self, request, response, *args, **kwargs):
-        # Errors are JSON whatever format was asked for.
-        if response.status_code >= 400 and getattr(request, "accepted_renderer", None) is not None:
-            if isinstance(request.accepted_renderer, CSVRenderer):
-                request.accepted_renderer, request.accepted_media_type = JSONRenderer(), "application/json"
+        # Errors are JSON whatever format was asked for (or could not be agreed on).
+        if response.status_code >= 400 and isinstance(
+            getattr(request, "accepted_renderer", None), (CSVRenderer, FileRenderer, type(None))
+        ):
+            request.accepted_renderer, request.accepted_media_type = JSONRenderer(), "application/json"
         response = super().finalize_response(request, response, *args, **kwargs)
         if isinstance(getattr(request, "accepted_renderer", None), CSVRenderer) and response.status_code == 200:
             response["Content-Disposition"] = f'attachment; filename="{self.basename}.csv"'
@@ -241,10 +333,8 @@ class ApiViewSet(viewsets.GenericViewSet):
         self.annotate_objects([instance], detail=True)
         etag = etag_for(instance)
         if_none_match = request.headers.get("If-None-Match")
-        if if_none_match is not None:
-            tags = parse_etags(if_none_match, "If-None-Match")
-            if tags is ANY or etag in tags:
-                return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
+        if if_none_match is not None and if_none_match_holds(if_none_match, etag):
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": etag})
         return Response(self.get_serializer(instance).data, headers={"ETag": etag})
 
     def annotate_objects(self, objects, *, detail: bool) -> None:
@@ -267,21 +357,26 @@ class ApiViewSet(viewsets.GenericViewSet):
 
     # --- preconditions on writes ----------------------------------------------
 
-    def write_precondition(self, instance, body_version: int | None) -> tuple[int | None, str]:
+    def write_precondition(
+        self, instance, body_version: int | None, *, required: bool = True
+    ) -> tuple[int | None, str]:
         """The version the client says it is changing, and where it said so.
 
-        If-Match wins over the body's `version`. A stale If-Match is a 412 here;
-        a stale `version` is a 409 from the service (which compares under lock).
+        If-Match wins over the body's `version`; it compares strongly, so a weak
+        ETag (W/"...") never matches. A stale If-Match is a 412 here; a stale
+        `version` is a 409 from the service (which compares under lock). With
+        neither: 428 when `required`, else (None, "none") and no comparison.
         """
         header = self.request.headers.get("If-Match")
         version = getattr(instance, "version", None)
         if header is not None:
-            tags = parse_etags(header, "If-Match")
-            if tags is not ANY and etag_for(instance) not in tags:
+            if not if_match_holds(header, etag_for(instance)):
                 raise PreconditionFailed()
             return version, "if-match"
         if body_version is not None:
             return body_version, "version"
+        if not required:
+            return None, "none"
         raise PreconditionRequired()
 
     @contextmanager

@@ -63,7 +63,7 @@ def updates_for_api(user):
     values = IndicatorValue.objects.annotate(indicator_code=F("indicator__code")).only(
         "update_id", "indicator_id", "value", "not_available", "not_available_reason",
     )
-    evidence = Evidence.objects.only("update_id", "title", "url", "file", "added_at")
+    evidence = Evidence.objects.only("update_id", "title", "url", "file", "file_name", "added_at")
     return (
         update_timeliness(ProgressUpdate.objects.visible_to(user))  # `outcome`: the figures engine's rule
         .annotate(**{name: F(path) for name, path in UPDATE_LABELS.items()})

@@ -5,6 +5,7 @@ update_approve, update_return) and reporting.report_services.report_request."""
 from datetime import UTC
 from functools import cached_property
 
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -16,6 +17,7 @@ from metroplan.api.fields import DecimalInputField
 from metroplan.limits import COMMENT_MAX_LENGTH, NARRATIVE_MAX_LENGTH
 from metroplan.permissions import can_see_report_failure, member_of
 from reporting.models import Evidence, IndicatorValue, ProgressUpdate, Report, ReportingPeriod
+from reporting.report_files import REPORT_FORMATS, report_file_formats
 
 
 def in_utc(*names: str) -> dict:
@@ -97,14 +99,40 @@ class IndicatorValueSerializer(ReadFieldsOnce, serializers.ModelSerializer):
         read_only_fields = fields
 
 
+NULLABLE_URI = {"type": "string", "format": "uri", "nullable": True}
+
+
 class EvidenceSerializer(ReadFieldsOnce, serializers.ModelSerializer):
-    file = serializers.FileField(read_only=True, allow_null=True, use_url=True)
+    """A file or a link: `url` is set for a link, `file` (where to download it)
+    and `file_name` for a file; the others are null."""
+
+    url = serializers.SerializerMethodField(help_text="The https:// link; null for a file.")
+    file = serializers.SerializerMethodField(
+        help_text="Where to download the file (GET with your credentials); null for a link."
+    )
+    file_name = serializers.SerializerMethodField(help_text="The file's name as uploaded; null for a link.")
 
     class Meta:
         model = Evidence
-        fields = ["id", "title", "url", "file", "added_at"]
+        fields = ["id", "title", "url", "file", "file_name", "added_at"]
         read_only_fields = fields
         extra_kwargs = in_utc("added_at")
+
+    @extend_schema_field(NULLABLE_URI)
+    def get_url(self, evidence):
+        return evidence.url or None
+
+    @extend_schema_field(NULLABLE_URI)
+    def get_file(self, evidence):
+        if not evidence.file:
+            return None
+        path = reverse("api-evidence-file", kwargs={"pk": evidence.update_id, "evidence_id": evidence.pk})
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
+
+    @extend_schema_field({"type": "string", "nullable": True})
+    def get_file_name(self, evidence):
+        return evidence.download_name if evidence.file else None
 
 
 class EvidenceAddSerializer(serializers.Serializer):
@@ -114,6 +142,30 @@ class EvidenceAddSerializer(serializers.Serializer):
     file = serializers.FileField(required=False, allow_empty_file=False, help_text="Send as multipart/form-data.")
     url = serializers.CharField(required=False, allow_blank=True, max_length=200, help_text="A https:// link.")
     title = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+    version = serializers.IntegerField(
+        min_value=1, required=False, help_text="The update's version you read; or send its ETag in If-Match."
+    )
+
+
+class EvidenceLinkSerializer(serializers.Serializer):
+    """A link as evidence (application/json)."""
+
+    url = serializers.URLField(max_length=200, help_text="A https:// address.")
+    title = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    version = serializers.IntegerField(
+        min_value=1, required=False, help_text="The update's version you read; or send its ETag in If-Match."
+    )
+
+
+class EvidenceUploadSerializer(serializers.Serializer):
+    """A file as evidence (multipart/form-data), within EVIDENCE_MAX_BYTES and
+    of an allowed type (EVIDENCE_ALLOWED_EXTENSIONS)."""
+
+    file = serializers.FileField(allow_empty_file=False, help_text="The file's bytes, with its name.")
+    title = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    version = serializers.IntegerField(
+        min_value=1, required=False, help_text="The update's version you read; or send its ETag in If-Match."
+    )
 
 
 class SnippetSerializer(serializers.Serializer):
@@ -258,7 +310,10 @@ class ReturnSerializer(TransitionSerializer):
 
 
 class ReportFilesSerializer(serializers.Serializer):
-    html = serializers.BooleanField(help_text="Whether an HTML rendering exists.")
+    """Where to download each of a built report's files (GET with your
+    credentials); null where the report has no such file."""
+
+    html = serializers.URLField(allow_null=True, help_text="The report as a web page.")
     pdf = serializers.URLField(allow_null=True)
     xlsx = serializers.URLField(allow_null=True)
     csv = serializers.URLField(allow_null=True)
@@ -283,13 +338,15 @@ class ReportSerializer(ReadFieldsOnce, serializers.ModelSerializer):
     def get_files(self, report):
         # Plain attributes of the row: no query.
         request = self.context.get("request")
+        available = report_file_formats(report)
 
-        def url(field):
-            if not field:
+        def url(fmt):
+            if fmt not in available:
                 return None
-            return request.build_absolute_uri(field.url) if request else field.url
+            path = reverse("api-report-file", kwargs={"pk": report.pk, "format": fmt})
+            return request.build_absolute_uri(path) if request else path
 
-        return {"html": report.has_html, "pdf": url(report.pdf), "xlsx": url(report.xlsx), "csv": url(report.csv)}
+        return {fmt: url(fmt) for fmt in REPORT_FORMATS}
 
     def to_representation(self, report):
         data = super().to_representation(report)

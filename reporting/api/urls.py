@@ -10,8 +10,19 @@ def register(router) -> None:
     router.register("reports", views.ReportViewSet, basename="report")
 
 
-# Under /api/v1/, next to the router's resources.
+# Under /api/v1/, next to the router's resources. File downloads are the
+# viewsets' own actions, at paths without a trailing slash (they name a file).
 urlpatterns = [
+    path(
+        "updates/<int:pk>/evidence/<int:evidence_id>/file",
+        views.UpdateViewSet.as_view({"get": "evidence_file"}, basename="update", detail=True),
+        name="api-evidence-file",
+    ),
+    path(
+        "reports/<int:pk>/files/<str:format>",
+        views.ReportViewSet.as_view({"get": "file"}, basename="report", detail=True),
+        name="api-report-file",
+    ),
     path("figures/", FiguresView.as_view(), name="api-figures"),
     path("figures/<slug:name>/", FigureView.as_view(), name="api-figure"),
 ]

@@ -8,21 +8,26 @@ member's draft is a 404), check the write precondition (If-Match or
 shape in metroplan/api/errors.py.
 """
 
+import mimetypes
+
 import django_filters
+from django.conf import settings
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action as viewset_action
+from rest_framework.exceptions import ValidationError
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
 from actions.models import Action, Plan
-from metroplan.api.errors import api_exception_for
+from metroplan.api.errors import NotFoundBecause, api_exception_for
 from metroplan.api.filters import in_request_plan
 from metroplan.api.parsers import FormParser, JSONParser, MultiPartParser
-from metroplan.api.viewsets import ApiViewSet, ServiceWriteViewSet
+from metroplan.api.viewsets import ApiViewSet, ServiceWriteViewSet, VersionOnlySerializer, etag_for
 from metroplan.db import any_of
+from metroplan.files import serve_file
 from metroplan.permissions import (
     WRITE_REPORTERS,
     WRITE_REVIEWERS,
@@ -37,7 +42,9 @@ from reporting import services
 from reporting.api import selectors
 from reporting.api.serializers import (
     EvidenceAddSerializer,
+    EvidenceLinkSerializer,
     EvidenceSerializer,
+    EvidenceUploadSerializer,
     PeriodCreateSerializer,
     PeriodSerializer,
     PeriodWriteSerializer,
@@ -52,10 +59,18 @@ from reporting.api.serializers import (
 )
 from reporting.figures import plan_figures
 from reporting.filtersets import ProgressUpdateFilterSet, ReportFilterSet, ReportingPeriodFilterSet
-from reporting.models import ReportingPeriod
+from reporting.models import ProgressUpdate, ReportingPeriod
+from reporting.report_files import REPORT_FORMATS, report_file
 from reporting.search import search_matches
 
 CODE_REGEX = r"[^/]+"
+
+
+def evidence_content_types() -> list[str]:
+    """What an evidence download may be: the types of the accepted extensions
+    (as metroplan.files.serve_file names them), or octet-stream."""
+    types = {mimetypes.guess_type(f"file.{ext}")[0] for ext in settings.EVIDENCE_ALLOWED_EXTENSIONS}
+    return ["application/octet-stream", *sorted(t for t in types if t)]
 
 
 class ProgressUpdateApiFilterSet(ProgressUpdateFilterSet):
@@ -144,6 +159,17 @@ class UpdateViewSet(ApiViewSet, mixins.CreateModelMixin, mixins.UpdateModelMixin
 
     serializer_class = UpdateSerializer
     filterset_class = ProgressUpdateApiFilterSet
+    file_actions = {"evidence_file": ()}
+    file_content_types = {"evidence_file": evidence_content_types()}
+    optional_precondition_actions = ("add_evidence", "remove_evidence")
+    summaries = {
+        "add_evidence": "Add evidence to an update (a file or a https:// link)",
+        "remove_evidence": "Remove evidence from an update",
+        "evidence_file": "Download an evidence file",
+        "submit": "Submit an update for review",
+        "approve": "Approve a submitted update",
+        "return_update": "Return a submitted update with a comment",
+    }
     plan_path = "period__plan"
     # `search` is the FilterSet's ranked search (reporting/search.py), not DRF's SearchFilter.
     ordering_fields = ["submitted_at", "modified", "created", "state"]
@@ -270,7 +296,7 @@ class UpdateViewSet(ApiViewSet, mixins.CreateModelMixin, mixins.UpdateModelMixin
         return self.detail_response(instance.pk)
 
     @extend_schema(
-        request={"multipart/form-data": EvidenceAddSerializer, "application/json": EvidenceAddSerializer},
+        request={"application/json": EvidenceLinkSerializer, "multipart/form-data": EvidenceUploadSerializer},
         responses={201: EvidenceSerializer},
     )
     @viewset_action(
@@ -279,18 +305,22 @@ class UpdateViewSet(ApiViewSet, mixins.CreateModelMixin, mixins.UpdateModelMixin
     )
     def add_evidence(self, request, pk=None, **kwargs):
         """Attach a file (multipart/form-data, within the size and type limits)
-        or a link to an update you may edit: your own member's, not approved
-        (and, for a focal point, not waiting for review)."""
+        or a https:// link (JSON) to an update you may edit: your own member's,
+        not approved (and, for a focal point, not waiting for review). With
+        If-Match (or `version`), a stale update is refused (412, or 409)."""
         instance = self.get_object()
         serializer = EvidenceAddSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        evidence = services.evidence_add(
-            user=request.user, update=instance, file=data.get("file"), url=data.get("url", ""),
-            title=data.get("title", ""),
-        )
+        expected_version, source = self.write_precondition(instance, data.get("version"), required=False)
+        with self.conflicts_from(source):
+            evidence = services.evidence_add(
+                user=request.user, update=instance, file=data.get("file"), url=data.get("url", ""),
+                title=data.get("title", ""), expected_version=expected_version,
+            )
         return Response(
-            EvidenceSerializer(evidence, context=self.get_serializer_context()).data, status=status.HTTP_201_CREATED
+            EvidenceSerializer(evidence, context=self.get_serializer_context()).data, status=status.HTTP_201_CREATED,
+            headers={"ETag": etag_for(ProgressUpdate.objects.get(pk=instance.pk))},
         )
 
     @extend_schema(request=None, responses={204: None})
@@ -298,11 +328,29 @@ class UpdateViewSet(ApiViewSet, mixins.CreateModelMixin, mixins.UpdateModelMixin
         detail=True, methods=["delete"], url_path=r"evidence/(?P<evidence_id>[0-9]+)", url_name="evidence-detail"
     )
     def remove_evidence(self, request, pk=None, evidence_id=None, **kwargs):
-        """Remove a file or link from an update you may edit."""
+        """Remove a file or link from an update you may edit. With If-Match
+        (or `version` in the body), a stale update is refused (412, or 409)."""
         instance = self.get_object()
         evidence = get_object_or_404(instance.evidence.all(), pk=evidence_id)
-        services.evidence_remove(user=request.user, evidence=evidence)
-        return Response(status=status.HTTP_204_NO_CONTENT)
+        body = VersionOnlySerializer(data=request.data if hasattr(request.data, "get") else {})
+        body.is_valid(raise_exception=True)
+        expected_version, source = self.write_precondition(
+            instance, body.validated_data.get("version"), required=False
+        )
+        with self.conflicts_from(source):
+            services.evidence_remove(user=request.user, evidence=evidence, expected_version=expected_version)
+        return Response(
+            status=status.HTTP_204_NO_CONTENT, headers={"ETag": etag_for(ProgressUpdate.objects.get(pk=instance.pk))}
+        )
+
+    def evidence_file(self, request, pk=None, evidence_id=None, **kwargs):
+        """Download an evidence file of an update you can see, with the name
+        it was uploaded with. Link evidence has no file (404: follow its url)."""
+        instance = self.get_object()
+        evidence = get_object_or_404(instance.evidence.all(), pk=evidence_id)
+        if not evidence.file:
+            raise NotFoundBecause(_("This evidence is a link, not a file: follow its url."))
+        return serve_file(request, evidence.file, filename=evidence.download_name)
 
     @extend_schema(request=TransitionSerializer, responses={200: UpdateSerializer})
     @viewset_action(detail=True, methods=["post"])
@@ -340,6 +388,17 @@ class ReportViewSet(ApiViewSet, mixins.CreateModelMixin):
     """Progress reports of a plan (the current plan unless `plan` is given);
     staff ask for a new one, built in the background."""
 
+    file_actions = {"file": ("lang",)}
+    file_content_types = {"file": [content_type.split(";")[0] for content_type, _inline in REPORT_FORMATS.values()]}
+    file_query_parameters = {
+        "lang": OpenApiParameter(
+            "lang", str, enum=[code for code, _name in settings.LANGUAGES],
+            description="The rendering in this language (default: the report's own); 404 where there is none.",
+        )
+    }
+    path_parameter_choices = {"format": list(REPORT_FORMATS)}
+    summaries = {"file": "Download a report's file"}
+
     serializer_class = ReportSerializer
     filterset_class = ReportApiFilterSet
     plan_path = "plan"
@@ -359,6 +418,32 @@ class ReportViewSet(ApiViewSet, mixins.CreateModelMixin):
         return {"retrieve": ReportDetailSerializer, "create": ReportRequestSerializer}.get(
             self.action, ReportSerializer
         )
+
+    def file(self, request, pk=None, format=None, **kwargs):  # noqa: A002 - the path's name
+        """Download one of a built report's files: html (a page that opens in
+        the browser), pdf, xlsx or csv. Only built (done) reports have files."""
+        report = self.get_object()
+        language = self._file_language(request)
+        found = report_file(report, format, language)
+        if found is None:
+            if format not in REPORT_FORMATS:
+                raise NotFoundBecause(_("Reports come as %(formats)s.") % {"formats": ", ".join(REPORT_FORMATS)})
+            if language is not None and report.state == report.State.DONE:
+                raise NotFoundBecause(_("This report has no rendering in that language."))
+            raise NotFoundBecause(_("This report has no %(format)s file.") % {"format": format})
+        return serve_file(
+            request, found.file, filename=found.filename, content_type=found.content_type, inline=found.inline
+        )
+
+    @staticmethod
+    def _file_language(request) -> str | None:
+        codes = request.query_params.getlist("lang")
+        if not codes:
+            return None
+        known = [code for code, _name in settings.LANGUAGES]
+        if len(codes) > 1 or codes[0] not in known:
+            raise ValidationError({"lang": [_("Choose one of: %(codes)s.") % {"codes": ", ".join(known)}]})
+        return codes[0]
 
     def create(self, request, *args, **kwargs):
         from reporting.report_services import report_request

@@ -1,6 +1,7 @@
 """The service layer beyond the state machine: validation, evidence, reopening,
 bulk approval, "no change", and notifications queued after commit only."""
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -213,7 +214,10 @@ def test_evidence_file_and_link(cast, world, settings):
     update = save(world, cast)
     pdf = SimpleUploadedFile("report.pdf", b"%PDF-1.4 test", content_type="application/pdf")
     evidence = services.evidence_add(user=cast.focal_a, update=update, file=pdf, title="Report")
-    assert evidence.file.name.endswith("report.pdf")
+    # Stored under a random name that says nothing of the member, period or file; its own name is kept.
+    assert evidence.file_name == "report.pdf" and evidence.download_name == "report.pdf"
+    assert re.fullmatch(r"evidence/[0-9a-f]{32}\.pdf", evidence.file.name)
+    assert cast.member_a.slug not in evidence.file.name
     link = services.evidence_add(user=cast.focal_a, update=update, url="https://example.org/news")
     assert link.url == "https://example.org/news"
     services.evidence_remove(user=cast.focal_a, evidence=link)

@@ -108,6 +108,18 @@ def keys(cast):
 
 
 @pytest.fixture
+def focal_api(api, keys):
+    """Focal point A's write token."""
+    return api(keys["focal_a"])
+
+
+@pytest.fixture
+def staff_api(api, keys):
+    """The secretariat's write token."""
+    return api(keys["staff"])
+
+
+@pytest.fixture
 def fake_reports(monkeypatch):
     """reporting.report_services.report_request, stood in for: the report
     engineer's module builds reports; here only the API's side is under test."""

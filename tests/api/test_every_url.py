@@ -16,6 +16,7 @@ import re
 from datetime import date
 
 import pytest
+from django.core.files.base import ContentFile
 from django.test import Client
 
 from members.models import ApiToken
@@ -49,12 +50,15 @@ def key(route) -> str:
 @pytest.fixture
 def data(world, cast):
     evidence = Evidence.objects.create(update=world.draft_a, url="https://example.org/a")
+    evidence_file = Evidence(update=world.draft_a, file_name="minutes.pdf")
+    evidence_file.file.save("minutes.pdf", ContentFile(b"%PDF-1.4 minutes"), save=True)
     reopening = PeriodReopening.objects.create(
         period=world.closed_period, member=cast.member_a, reason="Late figures", requested_by=cast.focal_a
     )
     report = Report.objects.create(
         plan=world.plan, kind="on_demand", period=world.period, as_of=date(2022, 3, 31), state=Report.State.DONE
     )
+    report.csv.save("report.csv", ContentFile(b"figure,value\r\n"), save=True)
     token = ApiToken.objects.get(user=cast.focal_a, scope=ApiToken.Scope.WRITE)
     history_id = world.action1.history.first().history_id
     return world, {
@@ -107,6 +111,8 @@ def data(world, cast):
         )},
         "api:update-evidence-detail": {"pk": world.draft_a.pk, "evidence_id": evidence.pk},
         "api:report-detail": {"pk": report.pk},
+        "api-evidence-file": {"pk": world.draft_a.pk, "evidence_id": evidence_file.pk},
+        "api-report-file": {"pk": report.pk, "format": "csv"},
     }
 
 

@@ -28,7 +28,8 @@ def test_a_focal_point_attaches_a_file_to_its_own_draft(world, focal_api, media)
     response = focal_api.post(url, {"file": pdf(), "title": "Minutes"}, format="multipart")
     assert response.status_code == 201, response.content
     body = response.json()
-    assert body["title"] == "Minutes" and body["url"] == "" and body["file"]
+    assert body["title"] == "Minutes" and body["url"] is None and body["file_name"] == "report.pdf"
+    assert body["file"].endswith(f"/api/v1/updates/{world.draft_a.pk}/evidence/{body['id']}/file")
     evidence = Evidence.objects.get(pk=body["id"])
     assert evidence.update == world.draft_a and (media / evidence.file.name).exists()
     listed = focal_api.get(f"/api/v1/updates/{world.draft_a.pk}/").json()["evidence"]

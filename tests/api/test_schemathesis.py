@@ -1,5 +1,5 @@
 """schemathesis over /api/schema/: every operation, with data generated from the
-schema and sent with a staff write token, answers no 5xx and only what the
+schema and sent with a staff write token and with a read token, answers no 5xx and only what the
 schema says (status codes, content types, headers, bodies).
 
 Bounded (a few examples per operation) so that it finishes in a couple of
@@ -44,6 +44,31 @@ def _in_process(settings):
     signals.request_finished.connect(close_old_connections)
 
 
+@pytest.fixture
+def files(world, settings, tmp_path):
+    """Evidence of both kinds and a built report with its files, so that the
+    shapes and the downloads are checked too."""
+    from datetime import date
+
+    from django.core.files.base import ContentFile
+
+    from reporting.models import Evidence, Report
+
+    settings.MEDIA_ROOT = tmp_path
+    for update in (world.draft_a, world.approved_a):
+        Evidence.objects.create(update=update, url="https://example.org/minutes", title="Minutes")
+        evidence = Evidence(update=update, file_name="plan.pdf")
+        evidence.file.save("plan.pdf", ContentFile(b"%PDF-1.4 plan"), save=True)
+    report = Report.objects.create(
+        plan=world.plan, kind="on_demand", period=world.period, as_of=date(2022, 3, 31), state=Report.State.DONE,
+        snapshot={}, html="<p>Report</p>",
+    )
+    for fmt in ("pdf", "xlsx", "csv"):
+        getattr(report, fmt).save(f"r.{fmt}", ContentFile(b"report"), save=False)
+    report.save()
+
+
+@pytest.mark.parametrize("token", ["staff", "read"])
 @schema.parametrize()
 @settings(
     max_examples=15,
@@ -52,5 +77,6 @@ def _in_process(settings):
     suppress_health_check=list(HealthCheck),
     phases=[Phase.explicit, Phase.generate],
 )
-def test_api_conforms_to_its_schema(case, world, keys):
-    case.call_and_validate(headers={"Authorization": f"Token {keys['staff']}"}, checks=CHECKS)
+def test_api_conforms_to_its_schema(case, token, world, keys, files):
+    """With the secretariat's write token and an integrator's read token."""
+    case.call_and_validate(headers={"Authorization": f"Token {keys[token]}"}, checks=CHECKS)

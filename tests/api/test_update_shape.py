@@ -66,10 +66,11 @@ def test_an_update_reads_the_same_in_the_list_the_detail_and_the_csv(world, revi
             {"indicator": second.pk, "indicator_code": "1.1.b", "value": None, "not_available": True,
              "reason": "No survey"},
         ],
-        "evidence": [  # oldest first; a file as an absolute URL
-            {"id": minutes.pk, "title": "Minutes", "url": "", "file": f"http://testserver/media/{minutes.file.name}",
-             "added_at": "2022-05-01T08:00:00Z"},
-            {"id": link.pk, "title": "", "url": "https://example.org/x", "file": None,
+        "evidence": [  # oldest first; a file as the absolute URL of its checked download
+            {"id": minutes.pk, "title": "Minutes", "url": None,
+             "file": f"http://testserver/api/v1/updates/{update.pk}/evidence/{minutes.pk}/file",
+             "file_name": minutes.download_name, "added_at": "2022-05-01T08:00:00Z"},
+            {"id": link.pk, "title": "", "url": "https://example.org/x", "file": None, "file_name": None,
              "added_at": "2022-05-02T08:00:00.000500Z"},
         ],
         "reviewer_comment": "Please add the minutes",

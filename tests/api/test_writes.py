@@ -10,16 +10,6 @@ from metroplan.testing import factories as f
 from reporting.models import IndicatorValue, ProgressUpdate
 
 
-@pytest.fixture
-def focal_api(api, keys):
-    return api(keys["focal_a"])
-
-
-@pytest.fixture
-def staff_api(api, keys):
-    return api(keys["staff"])
-
-
 def test_focal_point_creates_a_draft_with_values_for_its_own_member(world, focal_api):
     response = focal_api.post(
         "/api/v1/updates/",

@@ -349,10 +349,10 @@ EXPECTED = {
     },
     'evidence-download': {
         'get': {'anonymous': '3xx', 'focal_a': '3xx', 'focal_b': '404', 'read_token': '3xx', 'write_token_a': '3xx', 'staff': '3xx'},
-        'post': {'anonymous': '3xx', 'focal_a': '3xx', 'focal_b': '404', 'read_token': '3xx', 'write_token_a': '3xx', 'staff': '3xx'},
-        'put': {'anonymous': '3xx', 'focal_a': '3xx', 'focal_b': '404', 'read_token': '3xx', 'write_token_a': '3xx', 'staff': '3xx'},
-        'patch': {'anonymous': '3xx', 'focal_a': '3xx', 'focal_b': '404', 'read_token': '3xx', 'write_token_a': '3xx', 'staff': '3xx'},
-        'delete': {'anonymous': '3xx', 'focal_a': '3xx', 'focal_b': '404', 'read_token': '3xx', 'write_token_a': '3xx', 'staff': '3xx'},
+        'post': {'anonymous': '3xx', 'focal_a': '405', 'focal_b': '405', 'read_token': '3xx', 'write_token_a': '3xx', 'staff': '405'},
+        'put': {'anonymous': '3xx', 'focal_a': '405', 'focal_b': '405', 'read_token': '3xx', 'write_token_a': '3xx', 'staff': '405'},
+        'patch': {'anonymous': '3xx', 'focal_a': '405', 'focal_b': '405', 'read_token': '3xx', 'write_token_a': '3xx', 'staff': '405'},
+        'delete': {'anonymous': '3xx', 'focal_a': '405', 'focal_b': '405', 'read_token': '3xx', 'write_token_a': '3xx', 'staff': '405'},
     },
     'evidence-remove': {
         'get': {'anonymous': '3xx', 'focal_a': '405', 'focal_b': '405', 'read_token': '3xx', 'write_token_a': '3xx', 'staff': '405'},
@@ -425,11 +425,11 @@ EXPECTED = {
         'delete': {'anonymous': '3xx', 'focal_a': '405', 'focal_b': '405', 'read_token': '3xx', 'write_token_a': '3xx', 'staff': '405'},
     },
     'report-download': {
-        'get': {'anonymous': '3xx', 'focal_a': '404', 'focal_b': '404', 'read_token': '3xx', 'write_token_a': '3xx', 'staff': '404'},
-        'post': {'anonymous': '3xx', 'focal_a': '404', 'focal_b': '404', 'read_token': '3xx', 'write_token_a': '3xx', 'staff': '404'},
-        'put': {'anonymous': '3xx', 'focal_a': '404', 'focal_b': '404', 'read_token': '3xx', 'write_token_a': '3xx', 'staff': '404'},
-        'patch': {'anonymous': '3xx', 'focal_a': '404', 'focal_b': '404', 'read_token': '3xx', 'write_token_a': '3xx', 'staff': '404'},
-        'delete': {'anonymous': '3xx', 'focal_a': '404', 'focal_b': '404', 'read_token': '3xx', 'write_token_a': '3xx', 'staff': '404'},
+        'get': {'anonymous': '3xx', 'focal_a': '2xx', 'focal_b': '2xx', 'read_token': '3xx', 'write_token_a': '3xx', 'staff': '2xx'},
+        'post': {'anonymous': '3xx', 'focal_a': '405', 'focal_b': '405', 'read_token': '3xx', 'write_token_a': '3xx', 'staff': '405'},
+        'put': {'anonymous': '3xx', 'focal_a': '405', 'focal_b': '405', 'read_token': '3xx', 'write_token_a': '3xx', 'staff': '405'},
+        'patch': {'anonymous': '3xx', 'focal_a': '405', 'focal_b': '405', 'read_token': '3xx', 'write_token_a': '3xx', 'staff': '405'},
+        'delete': {'anonymous': '3xx', 'focal_a': '405', 'focal_b': '405', 'read_token': '3xx', 'write_token_a': '3xx', 'staff': '405'},
     },
     'compliance': {
         'get': {'anonymous': '3xx', 'focal_a': '2xx', 'focal_b': '2xx', 'read_token': '3xx', 'write_token_a': '3xx', 'staff': '2xx'},
@@ -761,6 +761,20 @@ EXPECTED = {
         'delete': {'anonymous': '401', 'focal_a': '403', 'focal_b': '403', 'read_token': '403', 'write_token_a': '403', 'staff': '405'},
     },
     'api:report-detail': {
+        'get': {'anonymous': '401', 'focal_a': '2xx', 'focal_b': '2xx', 'read_token': '2xx', 'write_token_a': '2xx', 'staff': '2xx'},
+        'post': {'anonymous': '401', 'focal_a': '403', 'focal_b': '403', 'read_token': '403', 'write_token_a': '403', 'staff': '405'},
+        'put': {'anonymous': '401', 'focal_a': '403', 'focal_b': '403', 'read_token': '403', 'write_token_a': '403', 'staff': '405'},
+        'patch': {'anonymous': '401', 'focal_a': '403', 'focal_b': '403', 'read_token': '403', 'write_token_a': '403', 'staff': '405'},
+        'delete': {'anonymous': '401', 'focal_a': '403', 'focal_b': '403', 'read_token': '403', 'write_token_a': '403', 'staff': '405'},
+    },
+    'api-evidence-file': {
+        'get': {'anonymous': '401', 'focal_a': '2xx', 'focal_b': '404', 'read_token': '404', 'write_token_a': '2xx', 'staff': '2xx'},
+        'post': {'anonymous': '401', 'focal_a': '405', 'focal_b': '405', 'read_token': '403', 'write_token_a': '405', 'staff': '405'},
+        'put': {'anonymous': '401', 'focal_a': '405', 'focal_b': '405', 'read_token': '403', 'write_token_a': '405', 'staff': '405'},
+        'patch': {'anonymous': '401', 'focal_a': '405', 'focal_b': '405', 'read_token': '403', 'write_token_a': '405', 'staff': '405'},
+        'delete': {'anonymous': '401', 'focal_a': '405', 'focal_b': '405', 'read_token': '403', 'write_token_a': '405', 'staff': '405'},
+    },
+    'api-report-file.format': {
         'get': {'anonymous': '401', 'focal_a': '2xx', 'focal_b': '2xx', 'read_token': '2xx', 'write_token_a': '2xx', 'staff': '2xx'},
         'post': {'anonymous': '401', 'focal_a': '403', 'focal_b': '403', 'read_token': '403', 'write_token_a': '403', 'staff': '405'},
         'put': {'anonymous': '401', 'focal_a': '403', 'focal_b': '403', 'read_token': '403', 'write_token_a': '403', 'staff': '405'},
