@@ -1,12 +1,14 @@
 """The /reports/ pages: the list with states and downloads, a report's page,
 staff's form to ask for one, corrections, and the files."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -16,14 +18,9 @@ from reporting import report_services
 from reporting.filtersets import ReportFilterSet
 from reporting.forms_reports import ReportCorrectForm, ReportRequestForm
 from reporting.models import Report
-from reporting.rendering import render_document
+from reporting.report_files import FORMATS, NotRendered, report_body, report_file, resolve_language
 
 PAGE_SIZE = 25
-DOWNLOADS = {
-    "pdf": "application/pdf",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "csv": "text/csv; charset=utf-8",
-}
 
 
 def _visible(request):
@@ -43,6 +40,14 @@ def report_list(request):
     return render(request, "reporting/reports/list.html", context)
 
 
+def _language(request) -> str:
+    """The language a report is shown in: `?language=` if given, else the reader's."""
+    try:
+        return resolve_language(request.GET.get("language"))
+    except NotRendered:
+        raise Http404 from None
+
+
 @login_required
 def report_detail(request, pk: int):
     report = get_object_or_404(_visible(request).select_related("corrects"), pk=pk)
@@ -52,8 +57,14 @@ def report_detail(request, pk: int):
         response = HttpResponse()
         response["HX-Refresh"] = "true"
         return response
+    language = _language(request)
     context = {
         "report": report,
+        "language": language,
+        "languages": [(code, get_language_info(code)["name_local"], code == language)
+                      for code, _name in settings.LANGUAGES],
+        "formats": FORMATS,
+        "body": report_body(report, language) if report.state == Report.State.DONE and report.snapshot else "",
         "corrections": report.corrections.visible_to(request.user).order_by("created"),
         "correct_form": (
             ReportCorrectForm() if can_request_report(request.user) and report.state == Report.State.DONE else None
@@ -109,14 +120,12 @@ def report_correct(request, pk: int):
 
 @login_required
 def report_download(request, pk: int, fmt: str):
+    """A report's file in `?language=` (default: the reader's). The HTML opens
+    in the browser; the others download."""
     report = get_object_or_404(_visible(request), pk=pk, state=Report.State.DONE)
-    stem = f"report-{report.plan.code}-{report.kind}-{report.period.code}-{report.as_of}-{report.pk}"
-    if fmt == "html":
-        response = HttpResponse(render_document(report.snapshot, report.html), content_type="text/html; charset=utf-8")
-        response["Content-Disposition"] = f'inline; filename="{stem}.html"'
-        return response
-    if fmt not in DOWNLOADS or not getattr(report, fmt):
-        raise Http404
-    return FileResponse(
-        getattr(report, fmt).open("rb"), as_attachment=True, filename=f"{stem}.{fmt}", content_type=DOWNLOADS[fmt]
-    )
+    try:
+        rendered = report_file(report, fmt, _language(request))
+    except NotRendered:
+        raise Http404 from None
+    return FileResponse(rendered.file, as_attachment=fmt != "html", filename=rendered.name,
+                        content_type=rendered.content_type)

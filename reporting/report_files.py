@@ -1,0 +1,159 @@
+"""A report's files, in any language: the one way to get them.
+
+    rendered = report_file(report, "pdf", "fr")   # html, pdf, pptx, xlsx, csv
+    FileResponse(rendered.file, filename=rendered.name, content_type=rendered.content_type, ...)
+
+Every rendering is made from the report's frozen snapshot (so the numbers are
+the same in every language) the first time it is asked for, then kept in the
+storage of the report's files under
+`reports/<id>/r<RENDER_VERSION>/<language>/<name>` and served from there. A
+build renders the site's default language at once (its PDF, XLSX and CSV are
+also the Report's `pdf`, `xlsx` and `csv` fields); the other languages are
+rendered on demand. The pages (reporting/views_reports.py) and the API's file
+endpoint call `report_file`; the report's page shows `report_body`.
+
+RENDER_VERSION grows when the look of the renderings changes, so that files
+rendered by older code are made again (the snapshot, and so every number,
+stays as it was).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.files import File
+from django.utils import translation
+
+from reporting.models import Report
+
+RENDER_VERSION = 2
+CONTENT_TYPES = {
+    "html": "text/html; charset=utf-8",
+    "pdf": "application/pdf",
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+}
+FORMATS = tuple(CONTENT_TYPES)
+BODY = "body.html"  # the page's fragment, kept next to the files
+
+
+class NotRendered(LookupError):
+    """The report has no snapshot yet (not built), or the format or language is unknown."""
+
+
+@dataclass
+class ReportFile:
+    file: File  # open for reading, from storage; the caller closes it (FileResponse does)
+    name: str  # the name to download it under
+    content_type: str
+    language: str
+    fmt: str
+
+
+def languages() -> list[str]:
+    return [code for code, _name in settings.LANGUAGES]
+
+
+def resolve_language(language: str | None) -> str:
+    """`language` if the site has it; None: the active language (the reader's)."""
+    language = (language or translation.get_language() or settings.LANGUAGE_CODE).split("-")[0].lower()
+    if language not in languages():
+        raise NotRendered(language)
+    return language
+
+
+def _storage():
+    return Report._meta.get_field("pdf").storage
+
+
+def download_name(report: Report, fmt: str, language: str) -> str:
+    return (f"report-{report.plan.code}-{report.kind}-{report.period.code}-{report.as_of}-{report.pk}"
+            f"-{language}.{fmt}")
+
+
+def _path(report: Report, language: str, name: str) -> str:
+    return f"reports/{report.pk}/r{RENDER_VERSION}/{language}/{name}"
+
+
+def _render(snapshot: dict, fmt: str, language: str, target) -> None:
+    """Write the rendering of `snapshot` in `fmt` and `language` to the binary file `target`."""
+    from reporting import rendering
+
+    if fmt == "xlsx":
+        rendering.write_xlsx(snapshot, language, target)
+    elif fmt == "csv":
+        text = open(target.fileno(), "w", encoding="utf-8-sig", newline="", closefd=False)  # noqa: SIM115
+        rendering.write_csv(snapshot, language, text)
+        text.flush()
+    elif fmt == "pdf":
+        target.write(rendering.render_pdf(snapshot, language))
+    elif fmt == "pptx":
+        from reporting.report_deck import render_pptx
+
+        target.write(render_pptx(snapshot, language))
+    elif fmt == "html":
+        target.write(rendering.render_document(snapshot, language).encode("utf-8"))
+    elif fmt == BODY:
+        target.write(rendering.render_html(snapshot, language).encode("utf-8"))
+    else:
+        raise NotRendered(fmt)
+
+
+def _store(path: str, snapshot: dict, fmt: str, language: str, *, replace: bool = False) -> str:
+    """Render into a temporary file (XLSX and CSV are written row by row), then
+    copy it into storage by chunks; returns the stored name. `replace`: a
+    build's rendering replaces what an earlier, unfinished attempt left."""
+    storage = _storage()
+    if replace and storage.exists(path):
+        storage.delete(path)
+    with tempfile.TemporaryFile() as target:
+        _render(snapshot, fmt, language, target)
+        target.seek(0)
+        stored = storage.save(path, File(target, name=os.path.basename(path)))
+    if stored != path:  # rendered at the same moment by another request: keep one
+        storage.delete(stored)
+    return path
+
+
+def render_files(report: Report, snapshot: dict, language: str, formats=(*FORMATS, BODY)) -> dict[str, str]:
+    """Render `formats` of `snapshot` in `language` into storage now (a build
+    does this for the default language); returns {format: stored name}."""
+    names = {}
+    for fmt in formats:
+        name = BODY if fmt == BODY else download_name(report, fmt, language)
+        names[fmt] = _store(_path(report, language, name), snapshot, fmt, language, replace=True)
+    return names
+
+
+def _stored(report: Report, fmt: str, language: str) -> str:
+    if report.snapshot is None:
+        raise NotRendered(report.pk)
+    name = BODY if fmt == BODY else download_name(report, fmt, language)
+    path = _path(report, language, name)
+    if not _storage().exists(path):
+        _store(path, report.snapshot, fmt, language)
+    return path
+
+
+def report_file(report: Report, fmt: str, language: str | None = None) -> ReportFile:
+    """The report in format `fmt` (html, pdf, pptx, xlsx, csv) and `language`
+    (default: the active language, i.e. the reader's), rendered from its
+    snapshot the first time and kept in storage. Raises NotRendered for a
+    report not built yet, an unknown format or an unknown language."""
+    if fmt not in CONTENT_TYPES:
+        raise NotRendered(fmt)
+    language = resolve_language(language)
+    path = _stored(report, fmt, language)
+    return ReportFile(file=_storage().open(path, "rb"), name=download_name(report, fmt, language),
+                      content_type=CONTENT_TYPES[fmt], language=language, fmt=fmt)
+
+
+def report_body(report: Report, language: str | None = None) -> str:
+    """The report's body in `language`, for its page (kept like the files)."""
+    language = resolve_language(language)
+    with _storage().open(_stored(report, BODY, language), "rb") as handle:
+        return handle.read().decode("utf-8")
