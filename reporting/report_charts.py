@@ -56,7 +56,7 @@ def progress_bars(rows: list[tuple[str, float | None, str]], *, label: str, mark
                   marker_label: str = "", width: int = 680, label_width: int = 300, colours=None) -> str:
     """One bar per (label, value 0..1, value text); an optional vertical
     `marker` (0..1) across all bars, named in the legend."""
-    row_height, top = 24, 6 if marker is None else 22
+    row_height, top = 21, 6 if marker is None else 22
     bar_x, bar_width = label_width + 8, width - label_width - 70
     height = top + row_height * len(rows) + 6
     body = []
@@ -68,12 +68,12 @@ def progress_bars(rows: list[tuple[str, float | None, str]], *, label: str, mark
     for index, (name, value, value_text) in enumerate(rows):
         y = top + index * row_height
         colour = (colours[index] if colours else BRAND)
-        body.append(_text(0, y + 15, _clip(name, 48), size=10.5))
-        body.append(f'<rect x="{bar_x}" y="{y + 5}" width="{bar_width}" height="12" rx="6" fill="{TRACK}"/>')
+        body.append(_text(0, y + 14, _clip(name, 48), size=10.5))
+        body.append(f'<rect x="{bar_x}" y="{y + 5}" width="{bar_width}" height="11" rx="5.5" fill="{TRACK}"/>')
         if value is not None and _unit(value) > 0:
             body.append(f'<rect x="{bar_x}" y="{y + 5}" width="{max(6.0, bar_width * _unit(value)):.1f}" '
-                        f'height="12" rx="6" fill="{colour}"/>')
-        body.append(_text(width - 2, y + 15, value_text, size=10.5, anchor="end", weight="bold"))
+                        f'height="11" rx="5.5" fill="{colour}"/>')
+        body.append(_text(width - 2, y + 14, value_text, size=10.5, anchor="end", weight="bold"))
     if marker is not None:  # drawn again over the bars
         x = bar_x + bar_width * _unit(marker)
         body.append(f'<line x1="{x:.1f}" y1="{top}" x2="{x:.1f}" y2="{height - 4}" stroke="{INK}" '
@@ -88,7 +88,7 @@ def rate_bars(rows: list[tuple[str, float | None, str]], *, label: str, width: i
     return progress_bars(rows, label=label, width=width, label_width=label_width, colours=colours)
 
 
-def series_chart(indicator, words, *, width: int = 330, height: int = 170) -> str:
+def series_chart(indicator, words, *, width: int = 250, height: int = 138) -> str:
     """An indicator's network value (mean of members' approved values) per
     period, against its baseline (grey dashes) and target (green dashes)."""
     points = indicator.series
@@ -99,14 +99,14 @@ def series_chart(indicator, words, *, width: int = 330, height: int = 170) -> st
         high = low + 1
     pad = (high - low) * 0.08
     low, high = low - pad, high + pad
-    left, right, top, bottom = 44, 10, 30, 26
+    left, right, top, bottom = 34, 8, 30, 20
     plot_w, plot_h = width - left - right, height - top - bottom
 
     def y_of(value: float) -> float:
         return top + plot_h * (1 - (value - low) / (high - low))
 
-    body = [_text(0, 12, _clip(f"{indicator.code} {indicator.name}", 52), size=10, weight="bold"),
-            _text(0, 24, indicator.unit, size=8.5, fill=MUTED),
+    body = [_text(0, 11, _clip(f"{indicator.code} {indicator.name}", 40), size=10, weight="bold"),
+            _text(0, 23, indicator.unit, size=8.5, fill=MUTED),
             f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="none" stroke="{LINE}"/>']
     for value, colour, name in ((indicator.baseline, MUTED, _("baseline")), (indicator.target, OK, _("target"))):
         if value is None:
@@ -131,7 +131,8 @@ def series_chart(indicator, words, *, width: int = 330, height: int = 170) -> st
         shown = {0, len(points) - 1} | ({len(points) // 2} if len(points) > 4 else set(range(len(points))))
         for index in sorted(shown):
             x = coords[index][0]
-            body.append(_text(x, height - 10, points[index]["period"], size=8, anchor="middle", fill=MUTED))
+            anchor = "start" if index == 0 and len(points) > 1 else "end" if index == len(points) - 1 else "middle"
+            body.append(_text(x, height - 6, points[index]["period"], size=8, anchor=anchor, fill=MUTED))
     else:
         body.append(_text(left + plot_w / 2, top + plot_h / 2, _("no approved value"), size=9, anchor="middle",
                           fill=WARN))

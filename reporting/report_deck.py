@@ -93,6 +93,7 @@ def _bar_chart(slide, left, top, width, height, rows: list[tuple[str, float | No
     frame = slide.shapes.add_chart(XL_CHART_TYPE.BAR_CLUSTERED, left, top, width, height, data)
     chart = frame.chart
     chart.has_legend = False
+    chart.has_title = False
     chart.font.size, chart.font.name = Pt(11), FONT
     chart.font.color.rgb = INK
     plot = chart.plots[0]
@@ -186,8 +187,9 @@ def _goal_slide(prs, view: ReportView, goal) -> None:
     if goal.commentary:
         notes.append((_clip(goal.commentary, 300), 11, INK, False))
     for warning in goal.warnings[:2]:
-        notes.append((f"⚠ {warning.indicator} {_clip(warning.indicator_name, 60)}: {warning.projected_text} "
-                      f"{warning.unit} / {warning.target_text}", 11, WARN, False))
+        heading = _("heading for %(projected)s %(unit)s against a target of %(target)s") % {
+            "projected": warning.projected_text, "unit": warning.unit, "target": warning.target_text}
+        notes.append((f"⚠ {warning.indicator} {_clip(warning.indicator_name, 60)}: {heading}", 11, WARN, False))
     if notes:
         _text(slide, Inches(4.5), Inches(6.2), Inches(8.2), Inches(0.7), notes)
 

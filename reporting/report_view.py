@@ -48,7 +48,7 @@ GAP_LABELS = {
 # Members printed in the PDF's annex table; every member is in the XLSX and CSV.
 ANNEX_MEMBERS = 300
 # Highlighted narratives printed per goal page.
-NARRATIVES_PER_GOAL = 3
+NARRATIVES_PER_GOAL = 2
 
 
 def babel_locale(language: str) -> str:
@@ -345,6 +345,8 @@ class ReportView:
                 indicator=row["indicator"], indicator_name=self.text(row["indicator_name"]), unit=unit,
                 projected=row["projected"], target=row["target"], projected_text=w.num(row["projected"]),
                 target_text=w.num(row["target"]), points=row["points"], explanation=explanation,
+                heading=_("heading for %(projected)s %(unit)s against a target of %(target)s") % {
+                    "projected": w.num(row["projected"]), "unit": unit, "target": w.num(row["target"])},
             ))
         return rows
 
@@ -444,12 +446,12 @@ class ReportView:
     @cached_property
     def moved(self) -> list[SimpleNamespace]:
         """What moved since the previous report, for the summary: the plan, the
-        period's compliance and the goals first, then the rest, at most eight."""
+        period's compliance and the goals first, then the rest, at most six."""
         order = {"plan_progress": 0, "compliance": 1, "goal_progress": 2, "early_warning": 3, "region_compliance": 4,
                  "action_status": 5, "action_progress": 6}
         items = (self.snapshot.get("changes") or {}).get("items", [])
         ranked = sorted(range(len(items)), key=lambda i: (order.get(items[i].get("key"), 9), i))
-        return [self._change(items[i]) for i in ranked[:8]]
+        return [self._change(items[i]) for i in ranked[:6]]
 
     # Data gaps ------------------------------------------------------------------------------------
 

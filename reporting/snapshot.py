@@ -32,7 +32,7 @@ from django.utils import timezone
 
 from actions.models import Action
 from members.models import Member
-from reporting.figures import Outcome, compliance_figures, plan_figures
+from reporting.figures import Outcome, compliance_figures, plan_figures, rules
 from reporting.figures.figure import whole_percent
 from reporting.figures.gaps import indicator_gaps, update_gaps
 from reporting.figures.slots import end_of_day
@@ -94,7 +94,7 @@ def snapshot_build(report: Report, *, compliance_on: date | None = None) -> dict
 
     snapshot = {
         "version": SNAPSHOT_VERSION,
-        "meta": _meta(report, compliance_on, figures),
+        "meta": _meta(report, compliance_on),
         "plan_progress": _plan_progress(figures, gaps),
         "status_mix": [{"status": value, "count": count} for value, _label, count in figures.status_mix],
     }
@@ -133,7 +133,7 @@ def commentary(report: Report) -> dict:
     return {"goals": {}, "actions": {}}
 
 
-def _meta(report: Report, compliance_on: date, figures) -> dict:
+def _meta(report: Report, compliance_on: date) -> dict:
     plan, period, as_of = report.plan, report.period, report.as_of
     used = ProgressUpdate.objects.filter(period__plan=plan, state="approved", period__end__lte=as_of)
     return {
@@ -152,7 +152,8 @@ def _meta(report: Report, compliance_on: date, figures) -> dict:
         "demo_updates_used": used.filter(is_demo=True).count(),
         "corrects": report.corrects_id,
         "correction_note": report.correction_note,
-        "elapsed": figures.elapsed,
+        # The share of the plan's time gone by the report's day (its bars' marker).
+        "elapsed": rules.elapsed_fraction(plan.start_date, plan.end_date, as_of),
     }
 
 
