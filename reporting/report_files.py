@@ -6,7 +6,7 @@
 Every rendering is made from the report's frozen snapshot (so the numbers are
 the same in every language) the first time it is asked for, then kept in the
 storage of the report's files under
-`reports/<id>/r<RENDER_VERSION>/<language>/<name>` and served from there. A
+`reports/<id>/<snapshot>/r<RENDER_VERSION>/<language>/<name>` and served from there. A
 build renders the site's default language at once (its PDF, XLSX and CSV are
 also the Report's `pdf`, `xlsx` and `csv` fields); the other languages are
 rendered on demand. The pages (reporting/views_reports.py) and the API's file
@@ -19,6 +19,7 @@ stays as it was).
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 from dataclasses import dataclass
@@ -75,8 +76,14 @@ def download_name(report: Report, fmt: str, language: str) -> str:
             f"-{language}.{fmt}")
 
 
-def _path(report: Report, language: str, name: str) -> str:
-    return f"reports/{report.pk}/r{RENDER_VERSION}/{language}/{name}"
+def _path(snapshot: dict, language: str, name: str) -> str:
+    """Where a rendering of `snapshot` is kept: named by the report and by the
+    moment its snapshot was taken, so that a rendering is never served for
+    another snapshot (a build that lost its race, a database restored over
+    kept files)."""
+    meta = snapshot["meta"]
+    taken = hashlib.sha256(f"{meta['report_id']} {meta['generated_at']}".encode()).hexdigest()[:12]
+    return f"reports/{meta['report_id']}/{taken}/r{RENDER_VERSION}/{language}/{name}"
 
 
 def _render(snapshot: dict, fmt: str, language: str, target) -> None:
@@ -125,7 +132,7 @@ def render_files(report: Report, snapshot: dict, language: str, formats=(*FORMAT
     names = {}
     for fmt in formats:
         name = BODY if fmt == BODY else download_name(report, fmt, language)
-        names[fmt] = _store(_path(report, language, name), snapshot, fmt, language, replace=True)
+        names[fmt] = _store(_path(snapshot, language, name), snapshot, fmt, language, replace=True)
     return names
 
 
@@ -133,7 +140,7 @@ def _stored(report: Report, fmt: str, language: str) -> str:
     if report.snapshot is None:
         raise NotRendered(report.pk)
     name = BODY if fmt == BODY else download_name(report, fmt, language)
-    path = _path(report, language, name)
+    path = _path(report.snapshot, language, name)
     if not _storage().exists(path):
         _store(path, report.snapshot, fmt, language)
     return path
