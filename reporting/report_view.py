@@ -384,6 +384,10 @@ class ReportView:
     def member_count(self) -> int:
         return len(self.snapshot["compliance"].get("by_member", []))
 
+    @cached_property
+    def member_count_text(self) -> str:
+        return self.words.num(self.member_count, 0)
+
     def annex_members(self) -> tuple[list[SimpleNamespace], bool]:
         """The members printed in the PDF's annex: all of them up to
         ANNEX_MEMBERS, else the ANNEX_MEMBERS with the lowest compliance (by

@@ -15,7 +15,7 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from actions.models import Participation
-from members.models import Member, Membership, Region
+from members.models import Member, Membership
 from metroplan.testing import factories as f
 from reporting import report_files, report_services
 from reporting.figures import cache
@@ -26,12 +26,18 @@ from reporting.report_view import ANNEX_MEMBERS
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _no_heartbeat(monkeypatch):
+    # The build's heartbeat thread would wait on SQLite's lock for the test's transaction.
+    monkeypatch.setattr(report_services, "HEARTBEAT_SECONDS", 3600)
+
+
 def network(members: int) -> Report:
     """A plan of 2 goals, 3 actions (2 with an indicator), 2 periods, and
     `members` members in 5 regions, each in every action; about 85 % of the
     updates sent, most approved, with their values. Bulk inserts throughout."""
     rng = random.Random(members)
-    plan = f.PlanFactory()
+    plan = f.PlanFactory(code=f"net-{members}", is_current=False)
     periods = [
         f.ReportingPeriodFactory(plan=plan, code="2022-Q1", start=date(2022, 1, 1), end=date(2022, 3, 31)),
         f.ReportingPeriodFactory(plan=plan, code="2022-Q2", start=date(2022, 4, 1), end=date(2022, 6, 30)),
@@ -43,13 +49,14 @@ def network(members: int) -> Report:
                   actions[2].pk: f.IndicatorFactory(action=actions[2], code="2.1.a")}
     regions = [f.RegionFactory(slug=f"region-{n}", name=f"Region {n}") for n in range(5)]
     created = Member.objects.bulk_create([
-        Member(slug=f"city-{n:05d}", name=f"City {n:05d}", country="Spain", country_code="ES",
+        Member(slug=f"city-{members}-{n:05d}", name=f"City {n:05d}", country="Spain", country_code="ES",
                region=regions[n % len(regions)], latitude=Decimal("41.39"), longitude=Decimal("2.17"),
                time_zone="Europe/Madrid", confidence=Member.Confidence.SOURCED, source="test")
         for n in range(members)
     ])
     Membership.objects.bulk_create([Membership(member=m, start=date(2020, 1, 1)) for m in created])
-    Participation.objects.bulk_create([Participation(action=a, member=m) for a in actions for m in created])
+    Participation.objects.bulk_create([Participation(action=a, member=m) for a in actions for m in created],
+                                      batch_size=2000)
     updates = []
     for period in periods:
         for action in actions:
@@ -71,7 +78,6 @@ def network(members: int) -> Report:
         IndicatorValue(update=update, indicator=indicators[update.action_id], value=Decimal(rng.randint(10, 90)))
         for update in updates if update.action_id in indicators
     ], batch_size=2000)
-    assert Region.objects.count() == 5
     cache.bump()  # bulk inserts send no signal
     return Report.objects.create(plan=plan, kind=Report.Kind.PERIOD, period=periods[-1], as_of=periods[-1].end)
 
@@ -98,8 +104,8 @@ def test_a_network_ten_times_larger_does_not_take_ten_times_the_memory():
     # The PDF prints a bounded member table; every member is in the XLSX.
     text = " ".join(page.extract_text() for page in PdfReader(large.pdf.open("rb")).pages)
     assert f"The {ANNEX_MEMBERS} members with the lowest compliance of 1,410" in " ".join(text.split())
-    rows = load_workbook(large.xlsx.open("rb"), read_only=True)["Compliance by member"].max_row
-    assert rows == 1410 + 2
+    sheet = load_workbook(large.xlsx.open("rb"), read_only=True)["Compliance by member"]
+    assert sum(1 for _row in sheet.iter_rows(values_only=True)) == 1410 + 2
     # Ten times the members, far less than ten times the memory (Python's own
     # allocations, as tracemalloc sees them).
     assert large_peak < 2.5 * small_peak, (small_peak, large_peak)
