@@ -34,6 +34,7 @@ from decimal import Decimal
 
 from django.db.models import Avg, Count
 from django.utils import timezone
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -80,12 +81,15 @@ class EarlyWarning:
 
     @property
     def explanation(self) -> str:
+        """In the active language, numbers and the date written its way ("4,3" in French)."""
+        end = self.action.end_date
         return _(
-            "Linear trend of %(points)s periods of approved values projects %(projected).1f %(unit)s by "
-            "%(end)s, short of the target %(target).1f."
+            "Linear trend of %(points)s periods of approved values projects %(projected)s %(unit)s by "
+            "%(end)s, short of the target %(target)s."
         ) % {
-            "points": self.points, "projected": self.projected, "unit": self.indicator.unit,
-            "end": self.action.end_date, "target": self.target,
+            "points": self.points, "projected": number_format(round(self.projected, 1), 1),
+            "unit": self.indicator.unit, "end": date_format(end, "DATE_FORMAT") if isinstance(end, date) else end,
+            "target": number_format(round(float(self.target), 1), 1),
         }
 
 
