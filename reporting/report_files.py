@@ -86,9 +86,23 @@ def _path(snapshot: dict, language: str, name: str) -> str:
     return f"reports/{meta['report_id']}/{taken}/r{RENDER_VERSION}/{language}/{name}"
 
 
-def _render(snapshot: dict, fmt: str, language: str, target) -> None:
-    """Write the rendering of `snapshot` in `fmt` and `language` to the binary file `target`."""
+def _render(snapshot: dict, fmt: str, language: str, target, shared: dict | None = None) -> None:
+    """Write the rendering of `snapshot` in `fmt` and `language` to the binary
+    file `target`. `shared` keeps the body and the document between formats
+    of one call (the PDF prints the HTML document)."""
     from reporting import rendering
+
+    shared = {} if shared is None else shared
+
+    def body() -> str:
+        if "body" not in shared:
+            shared["body"] = rendering.render_html(snapshot, language)
+        return shared["body"]
+
+    def document() -> str:
+        if "document" not in shared:
+            shared["document"] = rendering.render_document(snapshot, language, body())
+        return shared["document"]
 
     if fmt == "xlsx":
         rendering.write_xlsx(snapshot, language, target)
@@ -97,20 +111,21 @@ def _render(snapshot: dict, fmt: str, language: str, target) -> None:
         rendering.write_csv(snapshot, language, text)
         text.flush()
     elif fmt == "pdf":
-        target.write(rendering.render_pdf(snapshot, language))
+        target.write(rendering.render_pdf(snapshot, language, document()))
     elif fmt == "pptx":
         from reporting.report_deck import render_pptx
 
         target.write(render_pptx(snapshot, language))
     elif fmt == "html":
-        target.write(rendering.render_document(snapshot, language).encode("utf-8"))
+        target.write(document().encode("utf-8"))
     elif fmt == BODY:
-        target.write(rendering.render_html(snapshot, language).encode("utf-8"))
+        target.write(body().encode("utf-8"))
     else:
         raise NotRendered(fmt)
 
 
-def _store(path: str, snapshot: dict, fmt: str, language: str, *, replace: bool = False) -> str:
+def _store(path: str, snapshot: dict, fmt: str, language: str, *, replace: bool = False,
+           shared: dict | None = None) -> str:
     """Render into a temporary file (XLSX and CSV are written row by row), then
     copy it into storage by chunks; returns the stored name. `replace`: a
     build's rendering replaces what an earlier, unfinished attempt left."""
@@ -118,7 +133,7 @@ def _store(path: str, snapshot: dict, fmt: str, language: str, *, replace: bool 
     if replace and storage.exists(path):
         storage.delete(path)
     with tempfile.TemporaryFile() as target:
-        _render(snapshot, fmt, language, target)
+        _render(snapshot, fmt, language, target, shared)
         target.seek(0)
         stored = storage.save(path, File(target, name=os.path.basename(path)))
     if stored != path:  # rendered at the same moment by another request: keep one
@@ -129,10 +144,10 @@ def _store(path: str, snapshot: dict, fmt: str, language: str, *, replace: bool 
 def render_files(report: Report, snapshot: dict, language: str, formats=(*FORMATS, BODY)) -> dict[str, str]:
     """Render `formats` of `snapshot` in `language` into storage now (a build
     does this for the default language); returns {format: stored name}."""
-    names = {}
+    names, shared = {}, {}
     for fmt in formats:
         name = BODY if fmt == BODY else download_name(report, fmt, language)
-        names[fmt] = _store(_path(snapshot, language, name), snapshot, fmt, language, replace=True)
+        names[fmt] = _store(_path(snapshot, language, name), snapshot, fmt, language, replace=True, shared=shared)
     return names
 
 

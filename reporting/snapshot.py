@@ -32,10 +32,10 @@ from django.utils import timezone
 
 from actions.models import Action
 from members.models import Member
-from reporting.figures import Outcome, compliance_figures, plan_figures, rules
+from reporting.figures import Outcome, compliance_figure, outcome_counts, plan_figures, rules
 from reporting.figures.figure import whole_percent
 from reporting.figures.gaps import indicator_gaps, update_gaps
-from reporting.figures.slots import end_of_day
+from reporting.figures.slots import add_counts, end_of_day
 from reporting.models import ProgressUpdate, Report
 
 SNAPSHOT_VERSION = 2
@@ -254,6 +254,7 @@ def _goals(figures, actions: list[dict], period) -> list[dict]:
     by_goal: dict[str, list[dict]] = defaultdict(list)
     for action in actions:
         by_goal[action["goal"]].append(action)
+    compliance = _goals_compliance(figures, period)
     goals = []
     for goal in figures.goals:
         own = [a for a in by_goal.get(goal.code, []) if a["counted"]]
@@ -265,22 +266,32 @@ def _goals(figures, actions: list[dict], period) -> list[dict]:
             "action_count": goal.action_count or 0,
             "indicators_without_values": [code for a in own for code in a["indicators_without_values"]],
             "members_without_approved_update": sorted({m["member"] for a in own for m in a["missing_members"]}),
-            "compliance": _goal_compliance(figures, goal.code, period),
+            "compliance": compliance.get(goal.code),
         })
     return goals
 
 
-def _goal_compliance(figures, goal_code: str, period) -> dict:
-    """Compliance of the updates expected for one goal's actions in the period,
-    overall and per region (the engine's rule over fewer slots)."""
-    compliance = compliance_figures(figures, goal=goal_code)
-    overall = _compliance_data(compliance.period_figure(period), compliance.counts(period))
-    sums = compliance.region_counts(period)
-    overall["by_region"] = [
-        {"region": region.name, "slug": region.slug, **_compliance_data(figure, sums[region.pk])}
-        for region, figure in compliance.per_region(period)
-    ]
-    return overall
+def _goals_compliance(figures, period) -> dict[str, dict]:
+    """{goal code: compliance of the updates expected for its actions in the
+    report's period, overall and per region}: the engine's counts grouped by
+    goal and region, for that one period (one query)."""
+    counts = outcome_counts([period], ("action__goal__code", "member__region_id"), today=figures.on,
+                            as_of=figures.on)
+    by_goal: dict[str, dict[int, dict]] = defaultdict(dict)
+    for (_period_id, goal_code, region_id), row in counts.items():
+        by_goal[goal_code][region_id] = row
+    result = {}
+    for goal_code, regions in by_goal.items():
+        total = add_counts(regions.values())
+        result[goal_code] = {
+            **_compliance_data(compliance_figure(total), total),
+            "by_region": [
+                {"region": region.name, "slug": region.slug,
+                 **_compliance_data(compliance_figure(regions[region.pk]), regions[region.pk])}
+                for region in figures.compliance.regions if region.pk in regions
+            ],
+        }
+    return result
 
 
 def _missing_by_member(update_gaps: list[dict], outcome: str) -> dict[int, list[str]]:
