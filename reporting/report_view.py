@@ -256,7 +256,7 @@ class ReportView:
                 latest_period_end=row.get("latest_period_end"),
                 progress=row.get("progress"), percent=w.pct(row.get("progress")), counted=row.get("counted", True),
                 expected_members=row.get("expected_members", 0), reported_members=row.get("reported_members", 0),
-                missing=row.get("missing_members", []), missing_text=shortened(row.get("missing_members", []), 6),
+                missing=row.get("missing_members", []), missing_text=shortened(row.get("missing_members", []), 3),
                 series=row.get("series", []), milestones=row.get("milestones", []),
             ))
         return rows
@@ -277,7 +277,7 @@ class ReportView:
                 from_status=row.get("progress_from") == "status", weight=row.get("weight"),
                 expected_members=row.get("expected_members", 0), approved_members=row.get("approved_members", 0),
                 indicators_without_values=row.get("indicators_without_values", []),
-                missing=row.get("missing_members", []), missing_text=shortened(row.get("missing_members", []), 6),
+                missing=row.get("missing_members", []), missing_text=shortened(row.get("missing_members", []), 3),
                 indicator_list=indicators.get(row["code"], []),
                 commentary=self.text(commentary.get(row["code"], "")),
             ))
