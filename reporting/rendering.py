@@ -1,217 +1,326 @@
-"""A report's snapshot rendered to HTML (a template), PDF (WeasyPrint, from
-that HTML), XLSX (openpyxl) and CSV. Rendering reads the snapshot only, never
-the database, so every format holds the same figures."""
+"""A report's snapshot rendered, in one language, to HTML (a template), PDF
+(WeasyPrint, from that HTML), XLSX (openpyxl, write-only) and CSV; the slide
+deck is reporting/report_deck.py. Rendering reads the snapshot only, never the
+database, through reporting.report_view, so every format and every language
+holds the same figures.
+
+Bounded and streamed, so that memory does not grow with the network: the
+PDF's and page's member table is bounded (report_view.ANNEX_MEMBERS); the XLSX
+and CSV rows are produced one at a time by generators (`xlsx_sheets`,
+`csv_rows`) and written as they come, to a file (`write_xlsx`, `write_csv`)
+or, for a small report or a test, to memory (`render_xlsx`, `render_csv`),
+from the same generators.
+
+Stable keys: each XLSX sheet's first row (hidden) holds its columns' keys and
+the second their labels in the report's language; the CSV's columns are
+CSV_COLUMNS, in that order, under a header of labels in the report's
+language, and its `section` and `figure` columns hold keys. docs/reports.md
+lists them.
+"""
+
+from __future__ import annotations
 
 import io
 import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
 
-from django.conf import settings
 from django.template.loader import render_to_string
-from django.utils.translation import get_language
+from django.utils import translation
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from metroplan.spreadsheets import csv_writer, xlsx_cell
+from reporting.report_view import ReportView, joined
 
 PERCENT_FORMAT = "0.0%"
 # WeasyPrint logs every layout step at INFO; a worker's log needs only its warnings.
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 
-def _context(snapshot: dict) -> dict:
-    return {"snapshot": snapshot, "language": get_language() or settings.LANGUAGE_CODE}
+def report_view(snapshot: dict, language: str) -> ReportView:
+    return ReportView(snapshot, language)
 
 
-def render_html(snapshot: dict) -> str:
-    """The report's body, as shown on its page (a fragment of the site's layout)."""
-    return render_to_string("reporting/reports/report_body.html", _context(snapshot))
+def _body_context(view: ReportView) -> dict:
+    from reporting.report_charts import summary_charts
+
+    members, cut = view.annex_members()
+    return {"view": view, "charts": summary_charts(view), "members": members, "members_cut": cut}
 
 
-def render_document(snapshot: dict, body: str | None = None) -> str:
-    """The report as a standalone HTML document with print styles, around
-    `body` (the stored HTML of a built report, or rendered now)."""
-    context = _context(snapshot)
-    context["body"] = render_html(snapshot) if body is None else body
-    return render_to_string("reporting/reports/report_document.html", context)
+def render_html(snapshot: dict, language: str) -> str:
+    """The report's body in `language`, as shown on its page (a fragment of the site's layout)."""
+    with translation.override(language):
+        return render_to_string("reporting/reports/report_body.html", _body_context(report_view(snapshot, language)))
 
 
-def render_pdf(snapshot: dict, body: str | None = None) -> bytes:
+def render_document(snapshot: dict, language: str, body: str | None = None) -> str:
+    """The report as a standalone HTML document in `language` (cover, print
+    styles, page numbers), around `body` (rendered now if not given)."""
+    with translation.override(language):
+        view = report_view(snapshot, language)
+        if body is None:
+            body = render_to_string("reporting/reports/report_body.html", _body_context(view))
+        return render_to_string("reporting/reports/report_document.html", {"view": view, "body": body})
+
+
+def render_pdf(snapshot: dict, language: str, document: str | None = None) -> bytes:
+    """The briefing book in `language`: cover, executive summary, a page per
+    goal with its charts (SVG, drawn as vector paths), data gaps, annex."""
     from weasyprint import HTML  # imported here: it loads Pango, which only the worker needs
 
+    document = document if document is not None else render_document(snapshot, language)
     # base_url None: the document references nothing outside itself, so nothing is fetched.
-    return HTML(string=render_document(snapshot, body), base_url=None).write_pdf()
+    return HTML(string=document, base_url=None).write_pdf()
 
 
-def _join(items) -> str:
-    return "; ".join(
-        f"{item['member']} ({item['why']})" if isinstance(item, dict) else str(item) for item in items or []
+# Spreadsheets ------------------------------------------------------------------------------------
+
+
+@dataclass
+class Sheet:
+    key: str  # stable: the sheet's key (docs/reports.md)
+    title: str  # in the report's language
+    columns: list[tuple[str, object]]  # (stable key, label in the report's language)
+    rows: Iterator[list]
+    percent: frozenset = frozenset()  # keys of the columns holding 0..1 fractions
+
+
+def _plain(value) -> str:
+    return "" if value is None else value
+
+
+def _summary_rows(view: ReportView) -> Iterator[list]:
+    meta, plan, compliance = view.meta, view.plan, view.compliance
+    yield ["plan", _("Plan"), meta.plan_name]
+    yield ["report", _("Report"), f"#{meta.report_id} {meta.kind_label}"]
+    yield ["period", _("Period"), meta.period]
+    yield ["as_of", _("Progress as of"), view.snapshot["meta"]["as_of"]]
+    yield ["compliance_on", _("Compliance as of"), view.snapshot["meta"]["compliance_on"]]
+    yield ["built", _("Built"), meta.generated_at]
+    yield ["approved_updates_used", _("Approved updates used"), meta.approved_updates_used]
+    yield ["demo_updates_used", _("Demo updates used"), meta.demo_updates_used]
+    yield ["demo_note", _("Demo data"), meta.demo_note]
+    yield ["plan_progress", _("Plan progress"), plan.value]
+    yield ["plan_progress_coverage", _("Plan progress coverage"), plan.coverage]
+    yield ["plan_progress_gaps", _("Plan progress data gaps"), "; ".join(plan.left_out)]
+    yield ["members_without_approved_update", _("Members without an approved update"), joined(plan.members_without)]
+    yield ["compliance", _("Compliance %(period)s") % {"period": meta.period}, compliance.value]
+    yield ["compliance_coverage", _("Compliance coverage"), compliance.coverage]
+    yield ["compliance_counts", _("Compliance counts"), "; ".join(compliance.inputs)]
+    yield ["compliance_left_out", _("Compliance left out"), "; ".join(compliance.left_out)]
+    yield ["time_elapsed", _("Time elapsed"), meta.elapsed]
+    yield ["corrects", _("Corrects report"), meta.corrects or ""]
+    yield ["correction_note", _("Correction: what changed and why"), meta.correction_note]
+    for row in view.status_mix:
+        yield [f"actions_{row.status}", _("Actions %(status)s") % {"status": row.label}, row.count]
+
+
+def xlsx_sheets(view: ReportView) -> Iterator[Sheet]:
+    """The workbook's sheets, in a fixed order, each with its rows as a generator."""
+    yield Sheet("summary", _("Summary"), [("key", _("Key")), ("figure", _("Figure")), ("value", _("Value"))],
+                _summary_rows(view))
+    yield Sheet(
+        "goals", _("Goals"),
+        [("goal", _("Goal")), ("title", _("Title")), ("progress", _("Progress")), ("actions", _("Actions")),
+         ("indicators_without_values", _("Indicators without values")),
+         ("members_without_approved_update", _("Members without an approved update"))],
+        ([g.code, g.title, g.progress, g.action_count, joined(g.indicators_without_values), joined(g.members_without)]
+         for g in view.goals),
+        frozenset({"progress"}),
+    )
+    yield Sheet(
+        "actions", _("Actions"),
+        [("action", _("Action")), ("goal", _("Goal")), ("title", _("Title")), ("status", _("Status")),
+         ("counted", _("Counted")), ("progress", _("Progress")), ("progress_from", _("Progress from")),
+         ("expected_members", _("Expected members")), ("approved_members", _("Approved members")),
+         ("indicators_without_values", _("Indicators without values")), ("missing_members", _("Missing members"))],
+        ([a.code, a.goal, a.title, a.status_label, a.counted, a.progress,
+          _("status") if a.from_status else _("indicators"), a.expected_members, a.approved_members,
+          joined(a.indicators_without_values), joined(a.missing)] for a in view.actions),
+        frozenset({"progress"}),
+    )
+    yield Sheet(
+        "indicators", _("Indicators"),
+        [("indicator", _("Indicator")), ("action", _("Action")), ("name", _("Name")), ("unit", _("Unit")),
+         ("baseline", _("Baseline")), ("target", _("Target")), ("latest_value", _("Latest value")),
+         ("latest_period_end", _("Latest period end")), ("latest_members", _("Members in latest value")),
+         ("progress", _("Progress")), ("expected_members", _("Expected members")),
+         ("reported_members", _("Reported members")), ("missing_members", _("Missing members"))],
+        ([i.code, i.action, i.name, i.unit, i.baseline, i.target, i.latest_value, _plain(i.latest_period_end),
+          i.latest_members, i.progress, i.expected_members, i.reported_members, joined(i.missing)]
+         for i in view.indicators),
+        frozenset({"progress"}),
+    )
+    yield Sheet(
+        "early_warnings", _("Early warnings"),
+        [("action", _("Action")), ("indicator", _("Indicator")), ("projected", _("Projected")),
+         ("target", _("Target")), ("periods", _("Periods")), ("explanation", _("Explanation"))],
+        ([w.action, w.indicator, w.projected, w.target, w.points, w.explanation] for w in view.early_warnings),
+    )
+    counts = [("on_time", _("On time")), ("late", _("Late")), ("excused", _("Excused")), ("missing", _("Missing")),
+              ("due", _("Not yet due")), ("expected", _("Expected"))]
+
+    def count_cells(row) -> list:
+        return [(row.counts or {}).get(key, "") for key, _label in counts]
+
+    yield Sheet(
+        "compliance_by_period", _("Compliance by period"),
+        [("period", _("Period")), ("compliance", _("Compliance")), *counts, ("coverage", _("Coverage")),
+         ("left_out", _("Left out"))],
+        ([p.code, p.value, *count_cells(p), p.coverage, "; ".join(p.left_out)] for p in view.periods),
+        frozenset({"compliance"}),
+    )
+    yield Sheet(
+        "compliance_by_region", _("Compliance by region"),
+        [("region", _("Region")), ("compliance", _("Compliance")), *counts, ("coverage", _("Coverage")),
+         ("members_missing", _("Members that sent no update"))],
+        ([r.name, r.value, *count_cells(r), r.coverage, joined(r.members_missing)] for r in view.regions),
+        frozenset({"compliance"}),
+    )
+    yield Sheet(
+        "compliance_by_member", _("Compliance by member"),
+        [("member", _("Member")), ("region", _("Region")), ("expected", _("Expected")), ("on_time", _("On time")),
+         ("late", _("Late")), ("excused", _("Excused")), ("missing", _("Missing")), ("due", _("Not yet due")),
+         ("compliance", _("Compliance")), ("missing_actions", _("Missing actions")),
+         ("not_yet_due_actions", _("Not yet due actions"))],
+        ([m.member, m.region, m.expected, m.on_time, m.late, m.excused, m.missing, m.due, m.rate,
+          joined(m.missing_actions), joined(m.not_yet_due_actions)] for m in view.members()),
+        frozenset({"compliance"}),
+    )
+    yield Sheet(
+        "changes", _("Changes"),
+        [("section", _("Section")), ("figure", _("Figure")), ("before", _("Before")), ("now", _("Now"))],
+        _change_rows(view),
+    )
+    yield Sheet(
+        "narratives", _("Narratives"),
+        [("action", _("Action")), ("member", _("Member")), ("period", _("Period")), ("demo", _("Demo data")),
+         ("narrative", _("Narrative"))],
+        ([n.action, n.member, n.period, n.is_demo, n.text] for n in view.narratives),
     )
 
 
-def _sheet_rows(snapshot: dict) -> dict[str, tuple[list[str], list[list]]]:
-    """Sheet name → (header, rows). Progress and compliance are fractions (shown as %)."""
-    meta = snapshot["meta"]
-    plan = snapshot["plan_progress"]
-    compliance = snapshot["compliance"]
-    summary = [
-        [_("Plan"), meta["plan"]["name"]],
-        [_("Report"), f"#{meta['report_id']} {meta['kind_label']}"],
-        [_("Period"), meta["period"]["code"]],
-        [_("Progress as of"), meta["as_of"]],
-        [_("Compliance as of"), meta["compliance_on"]],
-        [_("Built"), meta["generated_at"]],
-        [_("Approved updates used"), meta["approved_updates_used"]],
-        [_("Demo updates used"), meta["demo_updates_used"]],
-        [_("Demo data"), meta["demo_note"]],
-        [_("Plan progress"), plan["value"]],
-        [_("Plan progress coverage"), plan["coverage"]],
-        [_("Plan progress data gaps"), _join(plan["left_out"])],
-        [_("Members without an approved update"), _join(plan["members_without_approved_update"])],
-        [_("Compliance %(period)s") % {"period": meta["period"]["code"]}, compliance["period"]["value"]],
-        [_("Compliance coverage"), compliance["period"]["coverage"]],
-        [_("Compliance counts"), _join(compliance["period"]["inputs"])],
-        [_("Compliance left out"), _join(compliance["period"]["left_out"])],
-        [_("Corrects report"), meta["corrects"] or ""],
-        [_("Correction: what changed and why"), meta["correction_note"]],
-        *[[_("Actions %(status)s") % {"status": row["label"]}, row["count"]] for row in snapshot["status_mix"]],
-    ]
-    changes = snapshot.get("changes", {}).get("items", [])
-    correction = snapshot.get("correction", {}).get("items", [])
-    return {
-        _("Summary"): ([_("Figure"), _("Value")], summary),
-        _("Goals"): (
-            [_("Goal"), _("Title"), _("Progress"), _("Actions"), _("Indicators without values"),
-             _("Members without an approved update")],
-            [[g["code"], g["title"], g["progress"], g["action_count"], _join(g["indicators_without_values"]),
-              _join(g["members_without_approved_update"])] for g in snapshot["goals"]],
-        ),
-        _("Actions"): (
-            [_("Action"), _("Goal"), _("Title"), _("Status"), _("Counted"), _("Progress"), _("Progress from"),
-             _("Expected members"), _("Approved members"), _("Indicators without values"), _("Missing members")],
-            [[a["code"], a["goal"], a["title"], a["status_label"], a["counted"], a["progress"], a["progress_from"],
-              a["expected_members"], a["approved_members"], _join(a["indicators_without_values"]),
-              _join(a["missing_members"])] for a in snapshot["actions"]],
-        ),
-        _("Indicators"): (
-            [_("Indicator"), _("Action"), _("Name"), _("Unit"), _("Baseline"), _("Target"), _("Latest value"),
-             _("Latest period end"), _("Members in latest value"), _("Progress"), _("Expected members"),
-             _("Reported members"), _("Missing members")],
-            [[i["code"], i["action"], i["name"], i["unit"], i["baseline"], i["target"], i["latest_value"],
-              i["latest_period_end"], i["latest_members"], i["progress"], i["expected_members"],
-              i["reported_members"], _join(i["missing_members"])] for i in snapshot["indicators"]],
-        ),
-        _("Early warnings"): (
-            [_("Action"), _("Indicator"), _("Projected"), _("Target"), _("Periods"), _("Explanation")],
-            [[w["action"], w["indicator"], w["projected"], w["target"], w["points"], w["explanation"]]
-             for w in snapshot["early_warnings"]],
-        ),
-        _("Compliance by period"): (
-            [_("Period"), _("Compliance"), _("Counts"), _("Left out"), _("Coverage")],
-            [[r["period"], r["value"], _join(r["inputs"]), _join(r["left_out"]), r["coverage"]]
-             for r in compliance["by_period"]],
-        ),
-        _("Compliance by region"): (
-            [_("Region"), _("Compliance"), _("Counts"), _("Coverage"), _("Members that sent no update")],
-            [[r["region"], r["value"], _join(r["inputs"]), r["coverage"], _join(r["members_missing"])]
-             for r in compliance["by_region"]],
-        ),
-        _("Compliance by member"): (
-            [_("Member"), _("Region"), _("Expected"), _("On time"), _("Late"), _("Excused"), _("Missing"),
-             _("Not yet due"), _("Compliance"), _("Missing actions"), _("Not yet due actions")],
-            [[m["member"], m["region"], m["expected"], m["on_time"], m["late"], m["excused"], m["missing"], m["due"],
-              m["rate"], _join(m["missing_actions"]), _join(m["not_yet_due_actions"])]
-             for m in compliance["by_member"]],
-        ),
-        _("Changes"): (
-            [_("Figure"), _("Before"), _("Now")],
-            [[_("Correction"), "", ""]] + [[c["figure"], c["before"], c["after"]] for c in correction]
-            + [[_("Since the previous report"), "", ""]] + [[c["figure"], c["before"], c["after"]] for c in changes]
-            if correction else [[c["figure"], c["before"], c["after"]] for c in changes],
-        ),
-    }
+def _change_rows(view: ReportView) -> Iterator[list]:
+    if view.correction:
+        for item in view.correction.items:
+            yield [_("Correction"), item.figure, item.before, item.after]
+    for item in view.changes.items:
+        yield [_("Since the previous report"), item.figure, item.before, item.after]
 
 
-def render_xlsx(snapshot: dict) -> bytes:
-    """One sheet per table of the report; fractions carry a % number format."""
-    workbook = Workbook(write_only=True)
-    bold = Font(bold=True)
-    percent_columns = {_("Progress"), _("Compliance")}
-    for title, (header, rows) in _sheet_rows(snapshot).items():
-        sheet = workbook.create_sheet(title=str(title)[:31])
-        header_cells = []
-        for name in header:
-            cell = xlsx_cell(sheet, str(name))
-            cell.font = bold
-            header_cells.append(cell)
-        sheet.append(header_cells)
-        percent_at = {index for index, name in enumerate(header) if str(name) in percent_columns}
-        is_summary = str(title) == str(_("Summary"))
-        for row in rows:
-            cells = []
-            for index, value in enumerate(row):
-                cell = xlsx_cell(sheet, value)
-                if index in percent_at or (is_summary and index == 1 and isinstance(value, float)):
-                    cell.number_format = PERCENT_FORMAT
-                cells.append(cell)
-            sheet.append(cells)
+def write_xlsx(snapshot: dict, language: str, target) -> None:
+    """The workbook in `language`, written row by row (openpyxl's write-only
+    mode keeps one row in memory) to `target` (a path or a binary file)."""
+    with translation.override(language):
+        view = report_view(snapshot, language)
+        workbook = Workbook(write_only=True)
+        bold = Font(bold=True)
+        for sheet in xlsx_sheets(view):
+            worksheet = workbook.create_sheet(title=str(sheet.title)[:31])
+            worksheet.row_dimensions[1].hidden = True
+            worksheet.freeze_panes = "A3"
+            keys = [key for key, _label in sheet.columns]
+            worksheet.append(keys)
+            labels = []
+            for _key, label in sheet.columns:
+                cell = xlsx_cell(worksheet, str(label))
+                cell.font = bold
+                labels.append(cell)
+            worksheet.append(labels)
+            percent_at = {index for index, key in enumerate(keys) if key in sheet.percent}
+            for row in sheet.rows:
+                cells = []
+                for index, value in enumerate(row):
+                    cell = xlsx_cell(worksheet, value)
+                    if index in percent_at or (sheet.key == "summary" and index == 2 and isinstance(value, float)):
+                        cell.number_format = PERCENT_FORMAT
+                    cells.append(cell)
+                worksheet.append(cells)
+        workbook.save(target)
+
+
+def render_xlsx(snapshot: dict, language: str) -> bytes:
+    """The workbook in memory (the same rows as write_xlsx)."""
     buffer = io.BytesIO()
-    workbook.save(buffer)
+    write_xlsx(snapshot, language, buffer)
     return buffer.getvalue()
+
+
+# CSV --------------------------------------------------------------------------------------------
+
+CSV_COLUMNS = ["section", "code", "name", "figure", "value", "unit", "coverage", "data_gaps"]
+
+
+def _csv_labels() -> list[str]:
+    return [_("Section"), _("Code"), _("Name"), _("Figure"), _("Value"), _("Unit"), _("Coverage"), _("Data gaps")]
 
 
 def _pct(value: float | None) -> str:
     return "" if value is None else f"{value * 100:.1f}"
 
 
-def render_csv(snapshot: dict) -> str:
-    """One row per figure (long format): section, code, name, figure, value,
-    unit, coverage, data gaps. Percentages are 0–100 with one decimal."""
+def csv_rows(view: ReportView) -> Iterator[list]:
+    """One row per figure (long format), header first: section and figure are
+    keys, value a number with a point (percentages 0–100, one decimal), the
+    other columns words in the report's language."""
+    yield _csv_labels()
+    meta, plan, compliance = view.meta, view.plan, view.compliance
+    period = meta.period
+    yield ["report", meta.report_id, meta.plan_name, "period", period, "", "", meta.demo_note]
+    yield ["plan", meta.plan_code, meta.plan_name, "progress", _pct(plan.value), "%", plan.coverage,
+           "; ".join([*plan.left_out, *plan.members_without])]
+    yield ["plan", meta.plan_code, meta.plan_name, f"compliance {period}", _pct(compliance.value), "%",
+           compliance.coverage,
+           "; ".join(f"{m['member']}: {', '.join(m['actions'])}" for m in view.members_missing)]
+    for goal in view.goals:
+        yield ["goal", goal.code, goal.title, "progress", _pct(goal.progress), "%", "",
+               "; ".join([*goal.indicators_without_values, *goal.members_without])]
+    for action in view.actions:
+        coverage = _("%(approved)s of %(expected)s members approved") % {
+            "approved": action.approved_members, "expected": action.expected_members}
+        yield ["action", action.code, action.title, "progress", _pct(action.progress), "%", coverage,
+               joined(action.missing)]
+    for row in view.indicators:
+        coverage = _("%(reported)s of %(expected)s members reported in %(period)s") % {
+            "reported": row.reported_members, "expected": row.expected_members, "period": period}
+        yield ["indicator", row.code, row.name, "latest value", "" if row.latest_value is None else row.latest_value,
+               row.unit, coverage, joined(row.missing)]
+        yield ["indicator", row.code, row.name, "progress", _pct(row.progress), "%", coverage, ""]
+    for row in view.periods:
+        yield ["compliance_period", row.code, row.code, "compliance", _pct(row.value), "%", row.coverage,
+               "; ".join(row.left_out)]
+    for row in view.regions:
+        yield ["compliance_region", row.slug, row.name, f"compliance {period}", _pct(row.value), "%", row.coverage,
+               joined(row.members_missing)]
+    for row in view.members():
+        coverage = _("%(on_time)s on time, %(late)s late, %(missing)s missing of %(expected)s expected") % {
+            "on_time": row.on_time, "late": row.late, "missing": row.missing, "expected": row.expected}
+        yield ["compliance_member", "", row.member, f"compliance {period}", _pct(row.rate), "%", coverage,
+               joined(row.missing_actions)]
+    for warning in view.early_warnings:
+        yield ["early_warning", warning.indicator, warning.indicator_name, "projected", warning.projected,
+               warning.unit, "", warning.explanation]
+    before = _("before: %(value)s")
+    if view.correction:
+        for change in view.correction.items:
+            yield ["correction", "", change.figure, "changed", change.after, "", "", before % {"value": change.before}]
+    for change in view.changes.items:
+        yield ["change", "", change.figure, "changed", change.after, "", "", before % {"value": change.before}]
+
+
+def write_csv(snapshot: dict, language: str, target) -> None:
+    """The CSV in `language`, written row by row to `target` (a text file)."""
+    with translation.override(language):
+        writer = csv_writer(target)
+        for row in csv_rows(report_view(snapshot, language)):
+            writer.writerow(row)
+
+
+def render_csv(snapshot: dict, language: str) -> str:
+    """The CSV in memory (the same rows as write_csv)."""
     out = io.StringIO()
-    writer = csv_writer(out)
-    writer.writerow(["section", "code", "name", "figure", "value", "unit", "coverage", "data_gaps"])
-    meta = snapshot["meta"]
-    plan = snapshot["plan_progress"]
-    compliance = snapshot["compliance"]
-    period = meta["period"]["code"]
-    writer.writerow(["report", meta["report_id"], meta["plan"]["name"], "period", period, "", "",
-                     meta["demo_note"]])
-    writer.writerow(["plan", meta["plan"]["code"], meta["plan"]["name"], "progress", _pct(plan["value"]), "%",
-                     plan["coverage"], _join(plan["left_out"] + plan["members_without_approved_update"])])
-    writer.writerow(["plan", meta["plan"]["code"], meta["plan"]["name"], f"compliance {period}",
-                     _pct(compliance["period"]["value"]), "%", compliance["period"]["coverage"],
-                     _join(f"{m['member']}: {', '.join(m['actions'])}"
-                           for m in compliance["period"]["members_missing"])])
-    for goal in snapshot["goals"]:
-        writer.writerow(["goal", goal["code"], goal["title"], "progress", _pct(goal["progress"]), "%", "",
-                         _join(goal["indicators_without_values"] + goal["members_without_approved_update"])])
-    for action in snapshot["actions"]:
-        writer.writerow(["action", action["code"], action["title"], "progress", _pct(action["progress"]), "%",
-                         f"{action['approved_members']} of {action['expected_members']} members approved",
-                         _join(action["missing_members"])])
-    for row in snapshot["indicators"]:
-        coverage = f"{row['reported_members']} of {row['expected_members']} members reported in {period}"
-        writer.writerow(["indicator", row["code"], row["name"], "latest value",
-                         "" if row["latest_value"] is None else row["latest_value"], row["unit"], coverage,
-                         _join(row["missing_members"])])
-        writer.writerow(["indicator", row["code"], row["name"], "progress", _pct(row["progress"]), "%", coverage, ""])
-    for row in compliance["by_period"]:
-        writer.writerow(["compliance_period", row["period"], row["period"], "compliance", _pct(row["value"]), "%",
-                         row["coverage"], _join(row["left_out"])])
-    for row in compliance["by_region"]:
-        writer.writerow(["compliance_region", row["slug"], row["region"], f"compliance {period}",
-                         _pct(row["value"]), "%", row["coverage"], _join(row["members_missing"])])
-    for row in compliance["by_member"]:
-        writer.writerow(["compliance_member", "", row["member"], f"compliance {period}", _pct(row["rate"]), "%",
-                         f"{row['on_time']} on time, {row['late']} late, {row['missing']} missing of "
-                         f"{row['expected']} expected", _join(row["missing_actions"])])
-    for warning in snapshot["early_warnings"]:
-        writer.writerow(["early_warning", warning["indicator"], warning["indicator_name"], "projected",
-                         warning["projected"], warning["unit"], "", warning["explanation"]])
-    for change in snapshot.get("correction", {}).get("items", []):
-        writer.writerow(["correction", "", change["figure"], "changed", change["after"], "", "",
-                         f"before: {change['before']}"])
-    for change in snapshot.get("changes", {}).get("items", []):
-        writer.writerow(["change", "", change["figure"], "changed", change["after"], "", "",
-                         f"before: {change['before']}"])
+    write_csv(snapshot, language, out)
     return out.getvalue()

@@ -21,7 +21,6 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.files.base import ContentFile
 from django.core.mail import send_mail
 from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Q
@@ -233,30 +232,29 @@ def report_build(*, report_id: int, may_retry: bool = False) -> Report | None:
     error is transient and `may_retry` (the task retries with backoff), and to
     "failed" otherwise. The error is raised again for the task to see.
     """
-    from reporting.rendering import render_csv, render_html, render_pdf, render_xlsx
+    from reporting.report_files import BODY, render_files
 
     now = timezone.now()
     if not _claim(report_id, now):
         logger.info("Report %s: nothing to build (done, failed, or running elsewhere)", report_id)
         return None
     report = Report.objects.select_related("plan", "period", "corrects").get(pk=report_id)
+    stored: dict[str, str] = {}
     try:
         with translation.override(settings.LANGUAGE_CODE), _heartbeat(report_id, now):
             snapshot = report_snapshot(report)
-            html = render_html(snapshot)
-            files = {
-                "pdf": render_pdf(snapshot, html),
-                "xlsx": render_xlsx(snapshot),
-                "csv": render_csv(snapshot).encode("utf-8"),
-            }
+            # The default language's files now; the others when first asked for (report_files).
+            stored = render_files(report, snapshot, settings.LANGUAGE_CODE)
+        storage = Report._meta.get_field("pdf").storage
+        with storage.open(stored[BODY], "rb") as handle:
+            html = handle.read().decode("utf-8")
         with transaction.atomic():
             current = Report.objects.select_for_update().get(pk=report_id)
             if current.state != Report.State.RUNNING or current.started_at != now:
                 logger.warning("Report %s was taken over by another build; discarding this one", report_id)
                 return None
-            for field, content in files.items():
-                # Stored under a random name (Report.*.upload_to); downloads are named by report_files.
-                getattr(current, field).save(f"report.{field}", ContentFile(content), save=False)
+            for field in ("pdf", "xlsx", "csv"):
+                getattr(current, field).name = stored[field]
             current.snapshot = snapshot
             current.html = html
             current.state = Report.State.DONE

@@ -1,12 +1,14 @@
 """The /reports/ pages: the list with states and downloads, a report's page,
 staff's form to ask for one, corrections, and the files."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -17,7 +19,7 @@ from reporting import report_services
 from reporting.filtersets import ReportFilterSet
 from reporting.forms_reports import ReportCorrectForm, ReportRequestForm
 from reporting.models import Report
-from reporting.report_files import report_file
+from reporting.report_files import FORMATS, NotRendered, report_body, report_file, resolve_language
 
 PAGE_SIZE = 25
 
@@ -39,6 +41,14 @@ def report_list(request):
     return render(request, "reporting/reports/list.html", context)
 
 
+def _language(request) -> str:
+    """The language a report is shown in: `?language=` if given, else the reader's."""
+    try:
+        return resolve_language(request.GET.get("language"))
+    except NotRendered:
+        raise Http404 from None
+
+
 @login_required
 def report_detail(request, pk: int):
     report = get_object_or_404(_visible(request).select_related("corrects"), pk=pk)
@@ -48,8 +58,14 @@ def report_detail(request, pk: int):
         response = HttpResponse()
         response["HX-Refresh"] = "true"
         return response
+    language = _language(request)
     context = {
         "report": report,
+        "language": language,
+        "languages": [(code, get_language_info(code)["name_local"], code == language)
+                      for code, _name in settings.LANGUAGES],
+        "formats": FORMATS,
+        "body": report_body(report, language) if report.state == Report.State.DONE and report.snapshot else "",
         "corrections": report.corrections.visible_to(request.user).order_by("created"),
         "correct_form": (
             ReportCorrectForm() if can_request_report(request.user) and report.state == Report.State.DONE else None
@@ -106,10 +122,12 @@ def report_correct(request, pk: int):
 @login_required
 @require_safe
 def report_download(request, pk: int, fmt: str):
-    report = get_object_or_404(_visible(request), pk=pk)
-    found = report_file(report, fmt)
-    if found is None:
-        raise Http404
-    return serve_file(
-        request, found.file, filename=found.filename, content_type=found.content_type, inline=found.inline
-    )
+    """A report's file in `?language=` (default: the reader's). The HTML opens
+    in the browser; the others download."""
+    report = get_object_or_404(_visible(request), pk=pk, state=Report.State.DONE)
+    try:
+        rendered = report_file(report, fmt, _language(request))
+    except NotRendered:
+        raise Http404 from None
+    return serve_file(request, rendered.file, filename=rendered.name, content_type=rendered.content_type,
+                      inline=rendered.inline)

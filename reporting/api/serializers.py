@@ -17,7 +17,7 @@ from metroplan.api.fields import DecimalInputField
 from metroplan.limits import COMMENT_MAX_LENGTH, NARRATIVE_MAX_LENGTH
 from metroplan.permissions import can_see_report_failure, member_of
 from reporting.models import Evidence, IndicatorValue, ProgressUpdate, Report, ReportingPeriod
-from reporting.report_files import REPORT_FORMATS, report_file_formats
+from reporting.report_files import FORMATS, report_file_formats
 
 
 def in_utc(*names: str) -> dict:
@@ -314,7 +314,8 @@ class ReportFilesSerializer(serializers.Serializer):
     credentials); null where the report has no such file."""
 
     html = serializers.URLField(allow_null=True, help_text="The report as a web page.")
-    pdf = serializers.URLField(allow_null=True)
+    pdf = serializers.URLField(allow_null=True, help_text="The briefing book for the Board.")
+    pptx = serializers.URLField(allow_null=True, help_text="The slide deck for the Board.")
     xlsx = serializers.URLField(allow_null=True)
     csv = serializers.URLField(allow_null=True)
 
@@ -346,7 +347,7 @@ class ReportSerializer(ReadFieldsOnce, serializers.ModelSerializer):
             path = reverse("api-report-file", kwargs={"pk": report.pk, "format": fmt})
             return request.build_absolute_uri(path) if request else path
 
-        return {fmt: url(fmt) for fmt in REPORT_FORMATS}
+        return {fmt: url(fmt) for fmt in FORMATS}
 
     def to_representation(self, report):
         data = super().to_representation(report)

@@ -60,7 +60,7 @@ from reporting.api.serializers import (
 from reporting.figures import plan_figures
 from reporting.filtersets import ProgressUpdateFilterSet, ReportFilterSet, ReportingPeriodFilterSet
 from reporting.models import ProgressUpdate, ReportingPeriod
-from reporting.report_files import REPORT_FORMATS, report_file
+from reporting.report_files import CONTENT_TYPES, FORMATS, NotRendered, report_file
 from reporting.search import search_matches
 
 CODE_REGEX = r"[^/]+"
@@ -389,14 +389,14 @@ class ReportViewSet(ApiViewSet, mixins.CreateModelMixin):
     staff ask for a new one, built in the background."""
 
     file_actions = {"file": ("lang",)}
-    file_content_types = {"file": [content_type.split(";")[0] for content_type, _inline in REPORT_FORMATS.values()]}
+    file_content_types = {"file": [content_type.split(";")[0] for content_type in CONTENT_TYPES.values()]}
     file_query_parameters = {
         "lang": OpenApiParameter(
             "lang", str, enum=[code for code, _name in settings.LANGUAGES],
-            description="The rendering in this language (default: the report's own); 404 where there is none.",
+            description="The rendering in this language (default: the request's language, from Accept-Language).",
         )
     }
-    path_parameter_choices = {"format": list(REPORT_FORMATS)}
+    path_parameter_choices = {"format": list(FORMATS)}
     summaries = {"file": "Download a report's file"}
 
     serializer_class = ReportSerializer
@@ -420,20 +420,20 @@ class ReportViewSet(ApiViewSet, mixins.CreateModelMixin):
         )
 
     def file(self, request, pk=None, format=None, **kwargs):  # noqa: A002 - the path's name
-        """Download one of a built report's files: html (a page that opens in
-        the browser), pdf, xlsx or csv. Only built (done) reports have files."""
+        """Download a built report in one of its formats: html (a page that opens
+        in the browser), pdf (the briefing book), pptx (the deck), xlsx or csv, in
+        `lang` (default: the request's language). Only built (done) reports have files."""
         report = self.get_object()
-        language = self._file_language(request)
-        found = report_file(report, format, language)
-        if found is None:
-            if format not in REPORT_FORMATS:
-                raise NotFoundBecause(_("Reports come as %(formats)s.") % {"formats": ", ".join(REPORT_FORMATS)})
-            if language is not None and report.state == report.State.DONE:
-                raise NotFoundBecause(_("This report has no rendering in that language."))
+        if format not in FORMATS:
+            raise NotFoundBecause(_("Reports come as %(formats)s.") % {"formats": ", ".join(FORMATS)})
+        if report.state != report.State.DONE:
             raise NotFoundBecause(_("This report has no %(format)s file.") % {"format": format})
-        return serve_file(
-            request, found.file, filename=found.filename, content_type=found.content_type, inline=found.inline
-        )
+        try:
+            found = report_file(report, format, self._file_language(request))
+        except NotRendered:
+            raise NotFoundBecause(_("This report has no %(format)s file.") % {"format": format}) from None
+        return serve_file(request, found.file, filename=found.name, content_type=found.content_type,
+                          inline=found.inline)
 
     @staticmethod
     def _file_language(request) -> str | None:

@@ -34,6 +34,7 @@ from decimal import Decimal
 
 from django.db.models import Avg, Count
 from django.utils import timezone
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -80,12 +81,15 @@ class EarlyWarning:
 
     @property
     def explanation(self) -> str:
+        """In the active language, numbers and the date written its way ("4,3" in French)."""
+        end = self.action.end_date
         return _(
-            "Linear trend of %(points)s periods of approved values projects %(projected).1f %(unit)s by "
-            "%(end)s, short of the target %(target).1f."
+            "Linear trend of %(points)s periods of approved values projects %(projected)s %(unit)s by "
+            "%(end)s, short of the target %(target)s."
         ) % {
-            "points": self.points, "projected": self.projected, "unit": self.indicator.unit,
-            "end": self.action.end_date, "target": self.target,
+            "points": self.points, "projected": number_format(round(self.projected, 1), 1),
+            "unit": self.indicator.unit, "end": date_format(end, "DATE_FORMAT") if isinstance(end, date) else end,
+            "target": number_format(round(float(self.target), 1), 1),
         }
 
 
@@ -449,20 +453,30 @@ def _progress_figure(value: float | None, actions: list[Action], *, group: bool)
     (`group`), which name the actions left out."""
     counted = [action for action in actions if action.counted]
     indicators = sorted((i for action in counted for i in action.indicator_list), key=lambda i: i.code)
-    missing = [indicator.code for indicator in indicators if indicator.latest_value is None]
+    return progress_figure(
+        value, actions=len(counted), actions_left_out=len(actions) - len(counted) if group else 0,
+        indicators=len(indicators),
+        without_values=[indicator.code for indicator in indicators if indicator.latest_value is None], group=group,
+    )
+
+
+def progress_figure(value: float | None, *, actions: int, actions_left_out: int, indicators: int,
+                    without_values: list[str], group: bool) -> Figure:
+    """A progress Figure from its counts alone (no database): what a report's
+    frozen snapshot keeps, explained again in the reader's language."""
     left_out = []
-    if group and len(counted) != len(actions):
-        left_out.append(_("%(n)s cancelled or retired actions") % {"n": len(actions) - len(counted)})
-    if missing:
+    if group and actions_left_out:
+        left_out.append(_("%(n)s cancelled or retired actions") % {"n": actions_left_out})
+    if without_values:
         left_out.append(_("Indicators without approved values (counted as 0%%): %(codes)s") % {
-            "codes": ", ".join(missing)
+            "codes": ", ".join(without_values)
         })
-    inputs = [_("%(n)s indicators") % {"n": len(indicators)}]
+    inputs = [_("%(n)s indicators") % {"n": indicators}]
     if group:
-        inputs.insert(0, _("%(n)s actions") % {"n": len(counted)})
+        inputs.insert(0, _("%(n)s actions") % {"n": actions})
     return Figure(
         value=value, rule=PROGRESS_RULE, inputs=inputs, left_out=left_out,
-        covered=len(indicators) - len(missing), expected=len(indicators),
+        covered=indicators - len(without_values), expected=indicators,
         coverage_label=_("approved data for indicators"),
     )
 

@@ -41,9 +41,11 @@ def indicator_gaps(period, *, compliance_on: date, approved_by: date | None = No
     """For each live indicator, the expected members of `period` that gave no
     approved number for it: no approved update, or "not available" (with the
     member's reason). One query; dicts ordered by indicator and member."""
+    # Keyed by the update's (member, action, period), the unique index finds the
+    # one update, then (update, indicator) its value: no scan of the indicator's values.
     values = IndicatorValue.objects.filter(
-        update__member=OuterRef("member_id"), update__period=period, update__state=ProgressUpdate.State.APPROVED,
-        indicator=OuterRef("indicator_id"),
+        update__member=OuterRef("member_id"), update__action=OuterRef("action_id"), update__period=period,
+        update__state=ProgressUpdate.State.APPROVED, indicator=OuterRef("indicator_id"),
     )
     if approved_by is not None:
         values = values.filter(update__reviewed_at__lt=end_of_day(approved_by))

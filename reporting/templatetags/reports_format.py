@@ -2,6 +2,7 @@
 
 from django import template
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 register = template.Library()
 
@@ -24,3 +25,9 @@ def names(items, limit: int = 12) -> str:
     if len(texts) <= limit:
         return ", ".join(texts)
     return _("%(shown)s and %(more)s more") % {"shown": ", ".join(texts[:limit]), "more": len(texts) - limit}
+
+
+@register.simple_tag
+def colon() -> str:
+    """The colon before a list, as the language writes it (French: a no-break space first)."""
+    return pgettext("the colon between a label and what follows", ": ")

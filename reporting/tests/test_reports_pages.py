@@ -53,7 +53,7 @@ def test_detail_shows_the_report_and_downloads(client, cast, done_report):
     html = client.get(reverse("report-download", args=[done_report.pk, "html"]))
     assert html.status_code == 200 and "text/html" in html["Content-Type"]
     assert html["Content-Disposition"].startswith("inline;") and ".html" in html["Content-Disposition"]
-    assert b"<!doctype html>" in html.content
+    assert b"<!doctype html>" in b"".join(html.streaming_content)
     assert client.get(reverse("report-download", args=[done_report.pk, "exe"])).status_code == 404
 
 

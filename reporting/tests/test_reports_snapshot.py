@@ -12,6 +12,7 @@ from pypdf import PdfReader
 
 from reporting import report_services
 from reporting.models import Report
+from reporting.rendering import CSV_COLUMNS
 from reporting.tests.report_data import make_report, make_scenario
 
 pytestmark = pytest.mark.django_db
@@ -52,10 +53,9 @@ def test_snapshot_names_its_data_gaps(built):
     snap = report.snapshot
     actions = {a["code"]: a for a in snap["actions"]}
     assert actions["1.1"]["approved_members"] == 2 and actions["1.1"]["expected_members"] == 3
-    assert actions["1.1"]["missing_members"] == [{"member": "C South City", "why": "no update"}]
-    assert actions["2.1"]["missing_members"] == [
-        {"member": "A North City", "why": "submitted late, not yet approved"}
-    ]
+    # Gaps are data: the member's name and a key for why (put into words at render time).
+    assert actions["1.1"]["missing_members"] == [{"member": "C South City", "why": "missing"}]
+    assert actions["2.1"]["missing_members"] == [{"member": "A North City", "why": "late"}]
     indicator = snap["indicators"][0]
     assert (indicator["reported_members"], indicator["expected_members"]) == (2, 3)
     assert [m["member"] for m in indicator["missing_members"]] == ["C South City"]
@@ -87,9 +87,10 @@ def test_report_says_what_changed_since_the_previous_one_of_its_kind():
     second = report_services.report_build(report_id=make_report(scenario, kind=Report.Kind.ON_DEMAND).pk)
     changes = second.snapshot["changes"]
     assert changes["previous"]["id"] == first.pk
-    assert {"figure": "Plan progress", "before": "25%", "after": "55%"} in changes["items"]
-    assert {"figure": "Action 1.1 progress", "before": "0%", "after": "60%"} in changes["items"]
-    assert "What changed since the previous report" in second.html
+    assert {"key": "plan_progress", "code": "", "before": 25, "after": 55} in changes["items"]
+    assert {"key": "action_progress", "code": "1.1", "before": 0, "after": 60} in changes["items"]
+    assert "What moved since the previous report" in second.html
+    assert "Action 1.1 progress" in second.html
     assert first.snapshot["changes"]["previous"] is None
 
 
@@ -104,7 +105,7 @@ def test_demo_data_is_stated():
 
 def test_without_demo_data_no_demo_note(built):
     _, report = built
-    assert report.snapshot["meta"]["demo_note"] == ""
+    assert report.snapshot["meta"]["demo_updates_used"] == 0
     assert "demo data" not in report.html
 
 
@@ -113,6 +114,7 @@ def test_pdf_holds_the_figures(built):
     reader = PdfReader(report.pdf.open("rb"))
     text = " ".join(" ".join(page.extract_text() for page in reader.pages).split())
     assert "Progress report 2022-Q1" in text
+    assert "Executive summary" in text
     assert "55%" in text  # plan progress
     assert "50%" in text  # compliance
     assert "C South City" in text  # the data gap is named
@@ -122,23 +124,25 @@ def test_pdf_holds_the_figures(built):
 def test_xlsx_holds_the_figures(built):
     _, report = built
     workbook = load_workbook(report.xlsx.open("rb"))
-    summary = {row[0]: row[1] for row in workbook["Summary"].iter_rows(min_row=2, values_only=True)}
-    assert summary["Plan progress"] == pytest.approx(0.55)
-    assert summary["Compliance 2022-Q1"] == pytest.approx(0.5)
-    assert workbook["Summary"]["B11"].number_format == "0.0%"
-    goals = {row[0]: row[2] for row in workbook["Goals"].iter_rows(min_row=2, values_only=True)}
+    summary = {row[0]: row[2] for row in workbook["Summary"].iter_rows(min_row=3, values_only=True)}
+    assert summary["plan_progress"] == pytest.approx(0.55)
+    assert summary["compliance"] == pytest.approx(0.5)
+    assert workbook["Summary"]["C12"].number_format == "0.0%"
+    goals = {row[0]: row[2] for row in workbook["Goals"].iter_rows(min_row=3, values_only=True)}
     assert goals == pytest.approx({"1": 0.6, "2": 0.5})
-    indicators = list(workbook["Indicators"].iter_rows(min_row=2, values_only=True))
+    indicators = list(workbook["Indicators"].iter_rows(min_row=3, values_only=True))
     assert indicators[0][0] == "1.1.a" and indicators[0][6] == 60 and indicators[0][12] == "C South City (no update)"
-    members = {row[0]: row[8] for row in workbook["Compliance by member"].iter_rows(min_row=2, values_only=True)}
+    members = {row[0]: row[8] for row in workbook["Compliance by member"].iter_rows(min_row=3, values_only=True)}
     assert members == pytest.approx({"A North City": 0.5, "B North City": 1.0, "C South City": 0.0})
-    regions = {row[0]: row[4] for row in workbook["Compliance by region"].iter_rows(min_row=2, values_only=True)}
+    regions = {row[0]: row[-1] for row in workbook["Compliance by region"].iter_rows(min_row=3, values_only=True)}
     assert regions["South"] == "C South City"
 
 
 def test_csv_holds_the_figures(built):
     _, report = built
-    rows = list(csv.DictReader(io.StringIO(report.csv.open("rb").read().decode("utf-8"))))
+    reader = csv.reader(io.StringIO(report.csv.open("rb").read().decode("utf-8-sig")))
+    next(reader)  # the header, in the report's language
+    rows = [dict(zip(CSV_COLUMNS, row, strict=True)) for row in reader]
     by_key = {(row["section"], row["code"], row["figure"]): row for row in rows}
     assert by_key[("plan", "2021-2023", "progress")]["value"] == "55.0"
     assert by_key[("plan", "2021-2023", "compliance 2022-Q1")]["value"] == "50.0"
@@ -166,7 +170,7 @@ def test_correction_is_a_new_report_naming_what_changed_and_why(built, cast, dja
     assert correction.corrects_id == report.pk
     assert correction.snapshot["plan_progress"]["value"] == pytest.approx(0.6)
     assert correction.snapshot["correction"]["note"] == "B's figure was mistyped."
-    assert {"figure": "Plan progress", "before": "55%", "after": "60%"} in correction.snapshot["correction"]["items"]
+    assert {"key": "plan_progress", "code": "", "before": 55, "after": 60} in correction.snapshot["correction"]["items"]
     assert "B&#x27;s figure was mistyped." in correction.html
     report.refresh_from_db()
     assert report.snapshot["plan_progress"]["value"] == pytest.approx(0.55)  # the published one never changes

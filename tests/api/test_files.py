@@ -16,6 +16,8 @@ from django.urls import clear_url_caches, reverse
 from members.models import ApiToken
 from metroplan.testing import factories as f
 from reporting.models import Evidence, Report
+from reporting.report_files import report_file
+from reporting.report_services import report_build
 
 PDF = b"%PDF-1.4 " + bytes(range(256)) * 4  # 1,033 bytes
 
@@ -274,14 +276,19 @@ def test_a_file_download_takes_no_format_and_answers_any_accept(files, callers):
 
 @pytest.fixture
 def built_report(world):
+    """A report built as the worker builds it (snapshot, then its renderings)."""
     report = Report.objects.create(
-        plan=world.plan, kind="on_demand", period=world.period, as_of=date(2022, 3, 31), state=Report.State.DONE,
-        snapshot={"title": "t"}, html="<h1>Report</h1>",
+        plan=world.plan, kind="on_demand", period=world.period, as_of=date(2022, 3, 31), state=Report.State.QUEUED,
     )
-    for fmt, content in (("pdf", b"%PDF-1.4 report"), ("xlsx", b"PK xlsx"), ("csv", b"figure,value\r\n")):
-        getattr(report, fmt).save(f"x.{fmt}", ContentFile(content), save=False)
-    report.save()
+    report_build(report_id=report.pk)
+    report.refresh_from_db()
+    assert report.state == Report.State.DONE
     return report
+
+
+def rendered(report, fmt, language="en") -> bytes:
+    with report_file(report, fmt, language).file.open("rb") as handle:
+        return handle.read()
 
 
 def report_path(report, fmt):
@@ -291,17 +298,18 @@ def report_path(report, fmt):
 @pytest.mark.parametrize("debug", [False, True])
 def test_report_files_for_every_role(debug, built_report, callers, settings):
     settings.DEBUG = debug
-    stem = f"report-{built_report.plan.code}-on_demand-{built_report.period.code}-2022-03-31-{built_report.pk}"
+    stem = f"report-{built_report.plan.code}-on_demand-{built_report.period.code}-2022-03-31-{built_report.pk}-en"
+    formats = (("pdf", "application/pdf"), ("pptx", "presentationml"), ("xlsx", "spreadsheetml"), ("csv", "text/csv"))
     for role in ("owner", "other_member", "staff", "read_token"):
-        for fmt, content_type in (("pdf", "application/pdf"), ("xlsx", "spreadsheetml"), ("csv", "text/csv")):
-            response = callers[role]["api"].get(report_path(built_report, fmt))
+        for fmt, content_type in formats:
+            response = callers[role]["api"].get(report_path(built_report, fmt), HTTP_ACCEPT_LANGUAGE="en")
             assert response.status_code == 200, (role, fmt)
             assert content_type in response["Content-Type"]
             assert response["Content-Disposition"] == f'attachment; filename="{stem}.{fmt}"'
-            assert body(response) == getattr(built_report, fmt).open("rb").read()
-        html = callers[role]["api"].get(report_path(built_report, "html"))
+            assert body(response) == rendered(built_report, fmt)
+        html = callers[role]["api"].get(report_path(built_report, "html"), HTTP_ACCEPT_LANGUAGE="en")
         assert html.status_code == 200 and html["Content-Disposition"].startswith("inline;")
-        assert b"<h1>Report</h1>" in body(html)
+        assert b"Executive summary" in body(html)
     assert callers["anonymous"]["api"].get(report_path(built_report, "pdf")).status_code == 401
     # The page and the API serve the same bytes under the same ETag.
     page = callers["owner"]["page"].get(reverse("report-download", args=[built_report.pk, "pdf"]))
@@ -322,9 +330,14 @@ def test_report_files_of_unfinished_or_hidden_reports_are_404(world, built_repor
 
 def test_report_files_by_language(built_report, callers, settings):
     owner = callers["owner"]["api"]
-    assert owner.get(report_path(built_report, "pdf") + f"?lang={settings.LANGUAGE_CODE}").status_code == 200
-    other = owner.get(report_path(built_report, "pdf") + "?lang=fr")
-    assert other.status_code == 404 and "language" in other.json()["message"]
+    english = owner.get(report_path(built_report, "html") + "?lang=en")
+    french = owner.get(report_path(built_report, "html") + "?lang=fr")
+    assert english.status_code == french.status_code == 200
+    assert b"Executive summary" in body(english) and "Synthèse".encode() in body(french)
+    assert french["Content-Disposition"].endswith('-fr.html"')
+    # Without ?lang=, the request's language.
+    spanish = owner.get(report_path(built_report, "pdf"), HTTP_ACCEPT_LANGUAGE="es")
+    assert spanish.status_code == 200 and spanish["Content-Disposition"].endswith('-es.pdf"')
     unknown = owner.get(report_path(built_report, "pdf") + "?lang=xx")
     assert unknown.status_code == 400 and "lang" in unknown.json()["field_errors"]
     assert owner.get(report_path(built_report, "pdf") + "?page=1").status_code == 400
@@ -333,14 +346,16 @@ def test_report_files_by_language(built_report, callers, settings):
 def test_report_api_links_to_its_checked_files(built_report, callers):
     listed = callers["read_token"]["api"].get("/api/v1/reports/").json()["results"][0]["files"]
     assert listed == {
-        fmt: f"http://testserver/api/v1/reports/{built_report.pk}/files/{fmt}" for fmt in ("html", "pdf", "xlsx", "csv")
+        fmt: f"http://testserver/api/v1/reports/{built_report.pk}/files/{fmt}"
+        for fmt in ("html", "pdf", "pptx", "xlsx", "csv")
     }
 
 
 @override_settings(PRIVATE_FILES_DELIVERY="accel")
-def test_report_html_is_served_by_django_even_in_accel_mode(built_report, callers):
-    """The HTML page is rendered from the snapshot, not stored: nginx has no file to serve."""
-    html = callers["owner"]["api"].get(report_path(built_report, "html"))
-    assert html.status_code == 200 and "X-Accel-Redirect" not in html and b"<h1>Report</h1>" in body(html)
-    pdf = callers["owner"]["api"].get(report_path(built_report, "pdf"))
-    assert pdf["X-Accel-Redirect"] == f"/_private/{built_report.pdf.name}"
+def test_report_renderings_are_handed_to_nginx_in_accel_mode(built_report, callers):
+    """Every rendering, the HTML page included, is a stored file: nginx serves its bytes."""
+    for fmt in ("html", "pdf"):
+        response = callers["owner"]["api"].get(report_path(built_report, fmt) + "?lang=en")
+        stored = report_file(built_report, fmt, "en").file.name
+        assert response.status_code == 200 and response["X-Accel-Redirect"] == f"/_private/{stored}"
+        assert body(response) == b""

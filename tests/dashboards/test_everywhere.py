@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 
 from reporting import report_services
 from reporting.models import Report
+from reporting.rendering import CSV_COLUMNS
 
 pytestmark = pytest.mark.django_db
 
@@ -37,9 +38,12 @@ def report(small):
 
 
 def csv_value(report, section: str, code: str, figure: str) -> float:
-    """A figure's value in the report's CSV export (long format, percent 0-100)."""
+    """A figure's value in the report's CSV export (long format, percent 0-100;
+    columns by their stable keys, under a header in the report's language)."""
     with report.csv.open("rb") as handle:
-        rows = list(csv.DictReader(io.StringIO(handle.read().decode("utf-8-sig"))))
+        reader = csv.reader(io.StringIO(handle.read().decode("utf-8-sig")))
+        next(reader)
+        rows = [dict(zip(CSV_COLUMNS, row, strict=True)) for row in reader]
     for row in rows:
         if (row["section"], row["code"], row["figure"]) == (section, code, figure):
             return float(row["value"])
