@@ -79,6 +79,14 @@ def due_slots(member, today: date | None = None) -> list[DueSlot]:
     return slots
 
 
+def action_report_slot(member, action, today: date | None = None) -> DueSlot | None:
+    """Where a focal point of `member` reports on `action` now (the action
+    page's "Report on this"): its slot that needs action, overdue first, else
+    its latest one in a period taking updates; None when none is open."""
+    slots = [slot for slot in due_slots(member, today=today) if slot.action.pk == action.pk]
+    return next((slot for slot in slots if slot.needs_action), slots[0] if slots else None)
+
+
 def past_updates(member, exclude_period_ids=()):
     """The member's updates outside the periods now taking updates, newest first."""
     return (

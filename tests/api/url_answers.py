@@ -32,6 +32,13 @@ EXPECTED = {
         'patch': {'anonymous': '405', 'focal_a': '405', 'focal_b': '405', 'read_token': '405', 'write_token_a': '405', 'staff': '405'},
         'delete': {'anonymous': '405', 'focal_a': '405', 'focal_b': '405', 'read_token': '405', 'write_token_a': '405', 'staff': '405'},
     },
+    'home': {
+        'get': {'anonymous': '3xx', 'focal_a': '2xx', 'focal_b': '2xx', 'read_token': '3xx', 'write_token_a': '3xx', 'staff': '2xx'},
+        'post': {'anonymous': '405', 'focal_a': '405', 'focal_b': '405', 'read_token': '405', 'write_token_a': '405', 'staff': '405'},
+        'put': {'anonymous': '405', 'focal_a': '405', 'focal_b': '405', 'read_token': '405', 'write_token_a': '405', 'staff': '405'},
+        'patch': {'anonymous': '405', 'focal_a': '405', 'focal_b': '405', 'read_token': '405', 'write_token_a': '405', 'staff': '405'},
+        'delete': {'anonymous': '405', 'focal_a': '405', 'focal_b': '405', 'read_token': '405', 'write_token_a': '405', 'staff': '405'},
+    },
     'healthz': {
         'get': {'anonymous': '2xx', 'focal_a': '2xx', 'focal_b': '2xx', 'read_token': '2xx', 'write_token_a': '2xx', 'staff': '2xx'},
         'post': {'anonymous': '405', 'focal_a': '405', 'focal_b': '405', 'read_token': '405', 'write_token_a': '405', 'staff': '405'},
@@ -430,6 +437,20 @@ EXPECTED = {
         'put': {'anonymous': '405', 'focal_a': '405', 'focal_b': '405', 'read_token': '405', 'write_token_a': '405', 'staff': '405'},
         'patch': {'anonymous': '405', 'focal_a': '405', 'focal_b': '405', 'read_token': '405', 'write_token_a': '405', 'staff': '405'},
         'delete': {'anonymous': '405', 'focal_a': '405', 'focal_b': '405', 'read_token': '405', 'write_token_a': '405', 'staff': '405'},
+    },
+    'reminder-log': {
+        'get': {'anonymous': '3xx', 'focal_a': '404', 'focal_b': '404', 'read_token': '3xx', 'write_token_a': '3xx', 'staff': '2xx'},
+        'post': {'anonymous': '3xx', 'focal_a': '405', 'focal_b': '405', 'read_token': '3xx', 'write_token_a': '3xx', 'staff': '405'},
+        'put': {'anonymous': '3xx', 'focal_a': '405', 'focal_b': '405', 'read_token': '3xx', 'write_token_a': '3xx', 'staff': '405'},
+        'patch': {'anonymous': '3xx', 'focal_a': '405', 'focal_b': '405', 'read_token': '3xx', 'write_token_a': '3xx', 'staff': '405'},
+        'delete': {'anonymous': '3xx', 'focal_a': '405', 'focal_b': '405', 'read_token': '3xx', 'write_token_a': '3xx', 'staff': '405'},
+    },
+    'reminder-schedule': {
+        'get': {'anonymous': '3xx', 'focal_a': '404', 'focal_b': '404', 'read_token': '3xx', 'write_token_a': '3xx', 'staff': '2xx'},
+        'post': {'anonymous': '3xx', 'focal_a': '404', 'focal_b': '404', 'read_token': '3xx', 'write_token_a': '3xx', 'staff': '400'},
+        'put': {'anonymous': '3xx', 'focal_a': '405', 'focal_b': '405', 'read_token': '3xx', 'write_token_a': '3xx', 'staff': '405'},
+        'patch': {'anonymous': '3xx', 'focal_a': '405', 'focal_b': '405', 'read_token': '3xx', 'write_token_a': '3xx', 'staff': '405'},
+        'delete': {'anonymous': '3xx', 'focal_a': '405', 'focal_b': '405', 'read_token': '3xx', 'write_token_a': '3xx', 'staff': '405'},
     },
     'api-figures': {
         'get': {'anonymous': '401', 'focal_a': '2xx', 'focal_b': '2xx', 'read_token': '2xx', 'write_token_a': '2xx', 'staff': '2xx'},
