@@ -22,6 +22,7 @@ from reporting.figures import Figure, PlanFigures, compliance_figure, empty_coun
 from reporting.models import IndicatorValue, PeriodReopening, ProgressUpdate, ReminderSent
 from reporting.selectors_updates import DueSlot, due_slots
 
+TO_DO_SHOWN = 10
 OLDEST_SHOWN = 5
 OVERDUE_SHOWN = 12
 FLAGS_SHOWN = 8
@@ -61,13 +62,22 @@ class CityHome:
     to_do: list[DueSlot]  # missing, draft or returned in periods taking updates; overdue first
     waiting: list[DueSlot]  # submitted, waiting for the secretariat
     slots_total: int
-    comments: list[ProgressUpdate]  # returned updates: the reviewer's comment waits for the member
+    comments: list[ProgressUpdate]  # returned updates the member can still resubmit: the comment waits for them
     compliance: list[tuple[object, Figure, Figure]]  # (period, the city's figure, the network's)
     actions: list[CityAction]
 
     @property
     def overdue(self) -> int:
         return sum(1 for slot in self.to_do if slot.overdue)
+
+    @property
+    def to_do_shown(self) -> list[DueSlot]:
+        """The most urgent first; the rest are on the updates page."""
+        return self.to_do[:TO_DO_SHOWN]
+
+    @property
+    def to_do_more(self) -> int:
+        return max(0, len(self.to_do) - TO_DO_SHOWN)
 
 
 def city_home(member: Member, user, *, today: date | None = None) -> CityHome:
@@ -77,8 +87,10 @@ def city_home(member: Member, user, *, today: date | None = None) -> CityHome:
     today = today or timezone.localdate()
     plan = current_plan(user)
     slots = due_slots(member, today=today)
+    # Returned updates of closed periods cannot be resubmitted: their comments stay on the update pages.
+    returned = {slot.update_id for slot in slots if slot.state == ProgressUpdate.State.RETURNED}
     comments = list(
-        ProgressUpdate.objects.filter(member=member, state=ProgressUpdate.State.RETURNED)
+        ProgressUpdate.objects.filter(pk__in=returned)
         .select_related("action", "period", "reviewed_by")
         .order_by("-reviewed_at", "-pk")
     )
@@ -194,6 +206,7 @@ class StaffHome:
     open_periods: list[OpenPeriod] = field(default_factory=list)
     overdue: list[OverdueMember] = field(default_factory=list)  # (member, period) rows, most missing first
     overdue_total: int = 0  # members overdue in at least one open period
+    reference_period: object | None = None  # the period the led actions' compliance is of
     led_actions: list[LedAction] = field(default_factory=list)
     flags: list[Flag] = field(default_factory=list)
     flags_total: int = 0
@@ -226,7 +239,7 @@ def staff_home(user, *, today: date | None = None) -> StaffHome:
         for period in open_periods
     ]
     home.overdue, home.overdue_total = _overdue_members(figures, open_periods)
-    reference = figures.reference_period
+    reference = home.reference_period = figures.reference_period
     by_action = figures.compliance.action_counts(reference) if reference is not None else {}
     # The engine's objects are shared (cached): what this page adds goes on its own rows.
     home.led_actions = [

@@ -91,6 +91,9 @@ def data(world, cast):
         "report-correct": {"pk": report.pk},
         "report-download": {"pk": report.pk, "fmt": "csv"},
         "token-revoke": {"pk": token.pk},
+        **{name: {"pk": cast.focal_a.focal_point.pk} for name in (
+            "focal-point-edit", "focal-point-deactivate", "focal-point-reactivate", "focal-point-invite",
+        )},
         "password_reset_confirm": {"uidb64": "MQ", "token": "set-password"},
         "api-figure": {"name": "plan-progress"},
         # the API: A's draft, the plan's first goal, action and indicator
