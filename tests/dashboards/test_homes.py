@@ -112,6 +112,28 @@ def test_the_city_home_shows_the_reviewers_comment_waiting(client, cast, small, 
     assert "returned by staff on 25 Oct 2022" in page
 
 
+def test_a_comment_on_an_update_of_a_closed_period_stays_on_the_update_not_on_the_home(client, cast, small,
+                                                                                     open_periods):
+    old = add_update(cast.member_a, small.actions["1.1"], small.periods["2022-Q2"], state="returned",
+                     on=date(2022, 7, 20))
+    client.force_login(cast.staff)
+    assert old.reviewer_comment in client.get(reverse("update-detail", args=[old.pk])).content.decode()
+    client.force_login(cast.focal_a)
+    home = client.get("/").context["home"]
+    assert [u.period.code for u in home.comments] == ["2022-Q3"]  # Q2 is closed: it cannot be resubmitted
+
+
+def test_the_city_home_shows_the_ten_most_urgent_and_says_how_many_more(client, cast, small, open_periods):
+    for i in range(12):
+        f.ActionFactory(goal=small.goals["2"], code=f"2.{i + 10}", members=[cast.member_a])
+    client.force_login(cast.focal_a)
+    response = client.get("/")
+    home = response.context["home"]
+    assert len(home.to_do) == 26 and len(home.to_do_shown) == 10
+    assert home.to_do_shown == home.to_do[:10] and home.to_do_shown[0].period.code == "2022-Q3"
+    assert "And 16 more to do." in text(response)
+
+
 def test_the_city_compliance_is_set_against_the_networks(client, cast, small, open_periods):
     """Member A (m3) in 1.1: Q1 a draft only (missing), Q2 missing, Q3 submitted
     (returned, but submitted before the deadline), Q4 not yet due. The network:
