@@ -51,29 +51,32 @@ def due_slots(member, today: date | None = None) -> list[DueSlot]:
     action by deadline, then what is submitted or approved.
     """
     today = today or timezone.localdate()
-    slots: list[DueSlot] = []
-    for period in periods_taking_updates(member, today):
-        updates = ProgressUpdate.objects.filter(member=member, period=period, action=OuterRef("action_id"))
-        rows = (
-            expected_slots([period], today=today)
-            .filter(member=member)
-            .select_related("action")
-            .annotate(
-                update_id=Subquery(updates.values("pk")[:1]),
-                update_state=Subquery(updates.values("state")[:1]),
-                update_is_demo=Subquery(updates.values("is_demo")[:1]),
-            )
+    periods = {period.pk: period for period in periods_taking_updates(member, today)}
+    if not periods:
+        return []
+    # One query for every period: each expected slot with the member's update there, if any.
+    updates = ProgressUpdate.objects.filter(member=member, period=OuterRef("period_id"), action=OuterRef("action_id"))
+    rows = (
+        expected_slots(list(periods), today=today)
+        .filter(member=member)
+        .select_related("action")
+        .annotate(
+            update_id=Subquery(updates.values("pk")[:1]),
+            update_state=Subquery(updates.values("state")[:1]),
+            update_is_demo=Subquery(updates.values("is_demo")[:1]),
         )
-        for row in rows:
-            state = row.update_state or MISSING
-            slots.append(DueSlot(
-                period=period,
-                action=row.action,
-                state=state,
-                update_id=row.update_id,
-                is_demo=bool(row.update_is_demo),
-                overdue=row.outcome == Outcome.MISSING,  # the figures engine's rule: past the deadline, unsent
-            ))
+    )
+    slots = [
+        DueSlot(
+            period=periods[row.period_id],
+            action=row.action,
+            state=row.update_state or MISSING,
+            update_id=row.update_id,
+            is_demo=bool(row.update_is_demo),
+            overdue=row.outcome == Outcome.MISSING,  # the figures engine's rule: past the deadline, unsent
+        )
+        for row in rows
+    ]
     order = {MISSING: 0, ProgressUpdate.State.RETURNED: 0, ProgressUpdate.State.DRAFT: 0}
     slots.sort(key=lambda s: (not s.overdue, order.get(s.state, 1), s.period.deadline, s.action.code))
     return slots
