@@ -14,42 +14,13 @@ Target (issue 16): a role's home p50 ≤ 100 ms at 1×.
 """
 
 import argparse
-import statistics
 import sys
 import time
 
-from bench.dashboard import setup_django
+from bench.dashboard import measure, setup_django
 
 TARGET_MS = 100
 PAGES = [("secretariat", "/", "desk"), ("fp-barcelona", "/", "city"), ("secretariat", "/overview/", "overview")]
-
-
-def measure(username: str, path: str, runs: int) -> dict:
-    from django.contrib.auth import get_user_model
-    from django.db import connection
-    from django.test import Client
-
-    client = Client()
-    client.force_login(get_user_model().objects.get(username=username))
-    for _ in range(3):  # warm: imports, templates, the figures engine's cache
-        assert client.get(path).status_code == 200
-    queries: list[str] = []
-
-    def count(execute, sql, params, many, context):
-        queries.append(sql)
-        return execute(sql, params, many, context)
-
-    with connection.execute_wrapper(count):
-        client.get(path)
-    timings = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        response = client.get(path)
-        timings.append((time.perf_counter() - start) * 1000)
-        assert response.status_code == 200
-    timings.sort()
-    return {"p50": statistics.median(timings), "p95": timings[min(len(timings) - 1, int(len(timings) * 0.95))],
-            "queries": len(queries)}
 
 
 def run_scale(scale: int, runs: int) -> bool:
@@ -67,7 +38,7 @@ def run_scale(scale: int, runs: int) -> bool:
         sizes = seed(scale)
         print(f"\n× {scale}: {sizes} (seeded in {time.perf_counter() - started:.1f} s)")
         for username, path, name in PAGES:
-            result = measure(username, path, runs)
+            result = measure(path, runs, username=username)
             verdict = ""
             if name in ("desk", "city") and scale == 1:
                 passed = result["p50"] <= TARGET_MS
