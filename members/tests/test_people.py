@@ -198,3 +198,17 @@ def test_staff_assign_an_actions_lead_in_the_plan_editor_and_the_action_page_nam
     action.refresh_from_db()
     assert action.lead == lead
     assert "Lea Dupont" in staff_client.get(reverse("action-detail", args=[action.code])).content.decode()
+
+
+def test_the_focal_point_list_costs_the_same_queries_for_few_and_many(staff_client, cast):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    staff_client.get(reverse("focal-point-list"))
+    with CaptureQueriesContext(connection) as few:
+        staff_client.get(reverse("focal-point-list"))
+    for i in range(25):
+        f.FocalPointFactory(user=f.UserFactory(username=f"many-{i}"), member=cast.member_b)
+    with CaptureQueriesContext(connection) as many:
+        staff_client.get(reverse("focal-point-list"))
+    assert len(many) == len(few)
