@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import PurePath
 
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -54,29 +54,25 @@ def due_slots(member, today: date | None = None) -> list[DueSlot]:
     periods = {period.pk: period for period in periods_taking_updates(member, today)}
     if not periods:
         return []
-    # One query for every period: each expected slot with the member's update there, if any.
-    updates = ProgressUpdate.objects.filter(member=member, period=OuterRef("period_id"), action=OuterRef("action_id"))
-    rows = (
-        expected_slots(list(periods), today=today)
-        .filter(member=member)
-        .select_related("action")
-        .annotate(
-            update_id=Subquery(updates.values("pk")[:1]),
-            update_state=Subquery(updates.values("state")[:1]),
-            update_is_demo=Subquery(updates.values("is_demo")[:1]),
-        )
-    )
-    slots = [
-        DueSlot(
+    # Two queries for every period at once: the expected slots, and the member's updates there.
+    rows = expected_slots(list(periods), today=today).filter(member=member).select_related("action")
+    updates = {
+        (action_id, period_id): (pk, state, is_demo)
+        for pk, action_id, period_id, state, is_demo in ProgressUpdate.objects.filter(
+            member=member, period_id__in=list(periods)
+        ).values_list("pk", "action_id", "period_id", "state", "is_demo")
+    }
+    slots = []
+    for row in rows:
+        update_id, state, is_demo = updates.get((row.action_id, row.period_id), (None, MISSING, False))
+        slots.append(DueSlot(
             period=periods[row.period_id],
             action=row.action,
-            state=row.update_state or MISSING,
-            update_id=row.update_id,
-            is_demo=bool(row.update_is_demo),
+            state=state,
+            update_id=update_id,
+            is_demo=is_demo,
             overdue=row.outcome == Outcome.MISSING,  # the figures engine's rule: past the deadline, unsent
-        )
-        for row in rows
-    ]
+        ))
     order = {MISSING: 0, ProgressUpdate.State.RETURNED: 0, ProgressUpdate.State.DRAFT: 0}
     slots.sort(key=lambda s: (not s.overdue, order.get(s.state, 1), s.period.deadline, s.action.code))
     return slots
