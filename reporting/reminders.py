@@ -307,7 +307,7 @@ def reminder_send(*, reminder_id: int) -> int:
     return sent
 
 
-def _digest_message(home, user) -> tuple[str, str]:
+def _digest_message(home) -> tuple[str, str]:
     """The weekly digest in the active language, from the staff home's read path."""
     waiting = ngettext("%(n)s update waits for review", "%(n)s updates wait for review", home.queue_count) % {
         "n": home.queue_count
@@ -352,7 +352,7 @@ def digest_send(*, digest_id: int) -> int:
     sent = 0
     for language, recipients in groups.items():
         with translation.override(language):
-            subject, body = _digest_message(home, user)
+            subject, body = _digest_message(home)
         sent += EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, recipients).send()
     DigestSent.objects.filter(pk=digest.pk, state=DigestSent.State.QUEUED).update(
         state=DigestSent.State.SENT, sent_at=timezone.now(), waiting=home.queue_count, overdue=home.overdue_total

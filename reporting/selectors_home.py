@@ -39,7 +39,6 @@ def current_plan(user) -> Plan | None:
 class LatestValue:
     """The member's most recent value for one indicator, with where it stands."""
 
-    indicator: object
     value: object  # Decimal, or None when "not available"
     not_available: bool
     period_code: str
@@ -135,7 +134,7 @@ def _city_actions(figures: PlanFigures, member: Member) -> list[CityAction]:
     )
     for indicator_id, value, not_available, period_code, state, update_id in rows:
         if indicator_id not in latest:  # newest period first
-            latest[indicator_id] = LatestValue(None, value, not_available, period_code, state, update_id)
+            latest[indicator_id] = LatestValue(value, not_available, period_code, state, update_id)
     updates: dict[int, dict] = {}
     for pk, action_id, state, period_code in (
         ProgressUpdate.objects.filter(member=member, action_id__in=list(taking_part))
@@ -143,16 +142,14 @@ def _city_actions(figures: PlanFigures, member: Member) -> list[CityAction]:
         .values_list("pk", "action_id", "state", "period__code")
     ):
         updates.setdefault(action_id, {"pk": pk, "state": state, "period_code": period_code})
-    result = []
-    for action in actions:
-        values = []
-        for indicator in action.indicator_list:
-            found = latest.get(indicator.pk)
-            if found is not None:
-                found.indicator = indicator
-            values.append((indicator, found))
-        result.append(CityAction(action=action, values=values, latest_update=updates.get(action.pk)))
-    return result
+    return [
+        CityAction(
+            action=action,
+            values=[(indicator, latest.get(indicator.pk)) for indicator in action.indicator_list],
+            latest_update=updates.get(action.pk),
+        )
+        for action in actions
+    ]
 
 
 # --- a secretariat member's desk --------------------------------------------------------------------
