@@ -57,9 +57,9 @@ OVERDUE_EVERY_MAX = 90
 
 
 def reminder_schedule() -> ReminderSchedule:
-    """The site's schedule: the stored one, else the defaults (stored then)."""
-    schedule = ReminderSchedule.objects.order_by("pk").first()
-    return schedule or ReminderSchedule.objects.create()
+    """The site's schedule: the one staff saved, else the defaults (not stored
+    until staff save it)."""
+    return ReminderSchedule.objects.order_by("pk").first() or ReminderSchedule()
 
 
 def step_reached(schedule: ReminderSchedule, deadline: date, today: date) -> int | None:
@@ -119,7 +119,7 @@ def reminder_schedule_update(*, user, days_before, on_deadline_day: bool, overdu
         errors["digest_weekday"] = [_("Choose a day of the week.")]
     if errors:
         raise ValidationError(errors)
-    schedule = ReminderSchedule.objects.select_for_update().filter(pk=reminder_schedule().pk).get()
+    schedule = ReminderSchedule.objects.select_for_update().order_by("pk").first() or ReminderSchedule()
     schedule.days_before = days
     schedule.on_deadline_day = bool(on_deadline_day)
     schedule.overdue_every_days = int(overdue_every_days)
