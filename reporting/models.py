@@ -352,6 +352,15 @@ class ReminderSchedule(models.Model):
         return str(self._meta.verbose_name)
 
 
+class SendState(models.TextChoices):
+    """Where a reminder or a digest stands: queued on the outbox, sent, or not
+    needed once its time came (say why in the row)."""
+
+    QUEUED = "queued", _("Queued")
+    SENT = "sent", _("Sent")
+    SKIPPED = "skipped", _("Not needed")
+
+
 class ReminderSent(models.Model):
     """A reminder to a member's focal points about one period's deadline, at
     one step of the schedule (`step`: days from the deadline, negative before
@@ -361,10 +370,7 @@ class ReminderSent(models.Model):
     rendered when it is sent, in each recipient's language, with the actions
     still missing then."""
 
-    class State(models.TextChoices):
-        QUEUED = "queued", _("Queued")
-        SENT = "sent", _("Sent")
-        SKIPPED = "skipped", _("Not needed")
+    State = SendState
 
     member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="reminders",
                                verbose_name=_("member"))
@@ -399,10 +405,7 @@ class DigestSent(models.Model):
     review and who is overdue. At most one per person and week (`week`: its
     Monday), held by the database like the reminders."""
 
-    class State(models.TextChoices):
-        QUEUED = "queued", _("Queued")
-        SENT = "sent", _("Sent")
-        SKIPPED = "skipped", _("Not needed")
+    State = SendState
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
                              verbose_name=_("recipient"))
