@@ -121,13 +121,13 @@ def multiply(scale: int) -> None:
             ], batch_size=5000)
 
 
-def measure(path: str, runs: int) -> dict:
+def measure(path: str, runs: int, username: str = "secretariat") -> dict:
     from django.contrib.auth import get_user_model
     from django.db import connection
     from django.test import Client
 
     client = Client()
-    client.force_login(get_user_model().objects.get(username="secretariat"))
+    client.force_login(get_user_model().objects.get(username=username))
     for _ in range(3):  # warm up: imports, template loading, database caches
         assert client.get(path).status_code == 200
     queries: list[str] = []

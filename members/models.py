@@ -155,11 +155,18 @@ class Membership(models.Model):
 
 
 class FocalPoint(models.Model):
-    """Links a user to the one member government they report for."""
+    """Links a user to the one member government they report for. Staff
+    manage them (members.services): edit, deactivate, reactivate, invite."""
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="focal_point")
-    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="focal_points")
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="focal_points",
+                               verbose_name=_("member"))
     created = models.DateTimeField(auto_now_add=True)
+    invited_at = models.DateTimeField(_("last invited"), null=True, blank=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("invited by"),
+    )
 
     objects = FocalPointQuerySet.as_manager()
 

@@ -17,7 +17,15 @@ from django.utils.translation import gettext as _
 
 from members.models import ApiToken, FocalPoint, Member
 from members.zones import validate_time_zone, zone_for
-from metroplan.permissions import can_edit_members, can_manage_tokens, can_revoke_token
+from metroplan.outbox import outbox_enqueue
+from metroplan.permissions import (
+    can_edit_members,
+    can_manage_tokens,
+    can_revoke_token,
+    focal_point_invite_refusal,
+    focal_point_manage_refusal,
+    require,
+)
 from metroplan.services import PermissionDenied, ServiceError, ValidationError, check_version
 
 MAX_TOKEN_DAYS = 3650
@@ -131,6 +139,71 @@ def focal_point_add(*, member: Member, username: str, email: str = "") -> FocalP
         return FocalPointResult(existing, user_created=False, linked=False)
     focal_point = FocalPoint.objects.create(user=user, member=member)
     return FocalPointResult(focal_point, user_created=user_created, linked=True)
+
+
+NAME_MAX = 150
+
+
+@transaction.atomic
+def focal_point_update(*, actor, focal_point: FocalPoint, member: Member, email: str, first_name: str = "",
+                       last_name: str = "") -> FocalPoint:
+    """Change a focal point's name, e-mail address or member (staff). Moving
+    them to another member is the deliberate act `focal_point_add` refuses
+    to do by itself: from then on they report for the new member only."""
+    focal_point = FocalPoint.objects.select_for_update().select_related("user", "member").get(pk=focal_point.pk)
+    user = focal_point.user
+    require(focal_point_manage_refusal(actor, user))
+    email, first_name, last_name = (email or "").strip(), (first_name or "").strip(), (last_name or "").strip()
+    errors = {}
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            errors["email"] = [_("Enter a valid e-mail address.")]
+    for name, value in (("first_name", first_name), ("last_name", last_name)):
+        if len(value) > NAME_MAX:
+            errors[name] = [_("At most %(max)d characters.") % {"max": NAME_MAX}]
+    if member is None:
+        errors["member"] = [_("Choose the member they report for.")]
+    if errors:
+        raise ValidationError(errors)
+    user.email, user.first_name, user.last_name = email, first_name, last_name
+    user.save(update_fields=["email", "first_name", "last_name"])
+    if focal_point.member_id != member.pk:
+        focal_point.member = member
+        focal_point.save(update_fields=["member"])
+    return focal_point
+
+
+@transaction.atomic
+def focal_point_set_active(*, actor, focal_point: FocalPoint, active: bool) -> bool:
+    """Deactivate a focal point (they can no longer sign in, their open
+    sessions and API tokens stop working, reminders no longer reach them) or
+    reactivate them (staff). Their updates and history stay. Returns whether
+    anything changed."""
+    user = get_user_model().objects.select_for_update().get(pk=focal_point.user_id)
+    require(focal_point_manage_refusal(actor, user))
+    if user.is_active == active:
+        return False
+    user.is_active = active
+    user.save(update_fields=["is_active"])
+    return True
+
+
+@transaction.atomic
+def focal_point_invite(*, actor, focal_point: FocalPoint) -> FocalPoint:
+    """E-mail a focal point an invitation with a one-time link to choose
+    their password (staff), through the outbox: it goes once this
+    transaction commits, rendered in their language when it is sent
+    (members.invitations). Inviting again sends a new link; a link stops
+    working once a password is set with it or they sign in."""
+    focal_point = FocalPoint.objects.select_for_update().select_related("user").get(pk=focal_point.pk)
+    require(focal_point_invite_refusal(actor, focal_point.user))
+    focal_point.invited_at = timezone.now()
+    focal_point.invited_by = actor
+    focal_point.save(update_fields=["invited_at", "invited_by"])
+    outbox_enqueue("members.tasks.send_invitation", user_id=focal_point.user_id)
+    return focal_point
 
 
 # Member records ----------------------------------------------------------------

@@ -164,6 +164,39 @@ def can_write_workflow_in_admin(user) -> bool:
 
 
 def can_manage_focal_points(user) -> bool:
+    """Adding, editing, deactivating, reactivating and inviting focal points: staff."""
+    return is_secretariat(user)
+
+
+def focal_point_manage_refusal(actor, person) -> Refusal | None:
+    """May `actor` edit, deactivate, reactivate or invite `person` (a focal
+    point's user) on the focal point pages? Staff may, except their own
+    account and accounts with more rights than a focal point's (staff and
+    superusers), which are kept in the admin."""
+    if not can_manage_focal_points(actor):
+        return Refusal(_("Only secretariat staff manage focal points."))
+    if person.pk == actor.pk:
+        return Refusal(_("You cannot change your own account here."))
+    if person.is_superuser or person.is_staff or is_secretariat(person):
+        return Refusal(_("This account belongs to the secretariat; change it in the admin."))
+    return None
+
+
+def focal_point_invite_refusal(actor, person) -> Refusal | None:
+    """May `actor` send `person` an invitation to choose a password? As for
+    managing them, and only while the account is active and has an address."""
+    refusal = focal_point_manage_refusal(actor, person)
+    if refusal is not None:
+        return refusal
+    if not person.is_active:
+        return Refusal(_("This account is deactivated; reactivate it before inviting."), "inactive")
+    if not person.email:
+        return Refusal(_("An invitation needs an e-mail address; add one first."), "no_email")
+    return None
+
+
+def can_manage_reminders(user) -> bool:
+    """Setting the reminder schedule and reading what was sent: staff."""
     return is_secretariat(user)
 
 

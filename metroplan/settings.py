@@ -148,7 +148,7 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "overview"
+LOGIN_REDIRECT_URL = "home"  # each role's home (reporting.views_home)
 LOGOUT_REDIRECT_URL = "login"
 
 # Brute-force protection on the login form: failures are counted per username

@@ -30,6 +30,7 @@ urlpatterns = [
     path("", include("reporting.urls_reports")),
     path("", include("reporting.urls_compliance")),
     path("", include("reporting.urls_search")),
+    path("", include("reporting.urls_reminders")),
     path("api/", include(api_urlpatterns(router, reporting_api_views))),
     path("tokens/", include("members.urls_tokens")),
     path("accounts/", include("django.contrib.auth.urls")),

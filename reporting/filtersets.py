@@ -1,13 +1,14 @@
 """One FilterSet per model, shared by the HTML lists and the API."""
 
 import django_filters
+from django.db.models import Q
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from actions.models import Plan
 from members.models import Member, Region
 from metroplan.visibility import visible_choices
-from reporting.models import ProgressUpdate, Report, ReportingPeriod
+from reporting.models import DigestSent, ProgressUpdate, ReminderSent, Report, ReportingPeriod
 from reporting.search import RANKED_AT_MOST, SEARCH_MAX_LENGTH, updates_search
 
 
@@ -72,3 +73,43 @@ class ReportFilterSet(django_filters.FilterSet):
     class Meta:
         model = Report
         fields = ["kind", "state", "period"]
+
+
+class ReminderSentFilterSet(django_filters.FilterSet):
+    """The log of reminders sent to focal points."""
+
+    member = django_filters.ModelChoiceFilter(
+        field_name="member", to_field_name="slug", queryset=Member.objects.all(), label=_("Member")
+    )
+    period = django_filters.CharFilter(field_name="period__code", label=_("Period"))
+    kind = django_filters.ChoiceFilter(
+        label=_("When"), method="filter_kind", empty_label=_("Any time"),
+        choices=[("before", _("Before the deadline")), ("day", _("On the deadline day")),
+                 ("overdue", _("Once overdue"))],
+    )
+    state = django_filters.ChoiceFilter(choices=ReminderSent.State.choices, label=_("State"),
+                                        empty_label=_("Any state"))
+    after = django_filters.DateFilter(field_name="queued_at", lookup_expr="date__gte", label=_("From"))
+    before = django_filters.DateFilter(field_name="queued_at", lookup_expr="date__lte", label=_("Until"))
+
+    class Meta:
+        model = ReminderSent
+        fields = ["member", "period", "kind", "state", "after", "before"]
+
+    def filter_kind(self, queryset, name, value):
+        steps = {"before": Q(step__lt=0), "day": Q(step=0), "overdue": Q(step__gt=0)}
+        return queryset.filter(steps.get(value, Q()))
+
+
+class DigestSentFilterSet(django_filters.FilterSet):
+    """The log of weekly digests sent to staff."""
+
+    user = django_filters.CharFilter(field_name="user__username", label=_("Recipient"))
+    state = django_filters.ChoiceFilter(choices=DigestSent.State.choices, label=_("State"),
+                                        empty_label=_("Any state"))
+    after = django_filters.DateFilter(field_name="week", lookup_expr="gte", label=_("From"))
+    before = django_filters.DateFilter(field_name="week", lookup_expr="lte", label=_("Until"))
+
+    class Meta:
+        model = DigestSent
+        fields = ["user", "state", "after", "before"]

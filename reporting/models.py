@@ -13,10 +13,12 @@ from simple_history.models import HistoricalRecords
 from actions.models import Action
 from metroplan.files import private_name, private_storage
 from reporting.querysets import (
+    DigestSentQuerySet,
     FiguresVersionQuerySet,
     PartOfUpdateQuerySet,
     PeriodReopeningQuerySet,
     ProgressUpdateQuerySet,
+    ReminderScheduleQuerySet,
     ReminderSentQuerySet,
     ReportingPeriodQuerySet,
     ReportQuerySet,
@@ -319,34 +321,129 @@ class Report(models.Model):
         return f"{self.plan.code} {self.get_kind_display()} {self.period.code} ({self.as_of})"
 
 
+def default_days_before() -> list[int]:
+    return [14, 3]
+
+
+class ReminderSchedule(models.Model):
+    """When focal points are reminded of updates not yet submitted, and on
+    which weekday staff get their digest: the site's one schedule, set by staff
+    (reporting.reminders.reminder_schedule gives it, with these defaults until
+    they change it).
+
+    Steps are days from a period's deadline: each of `days_before` before it,
+    the deadline day itself, then every `overdue_every_days` after it while the
+    update is missing and the period open (0: no reminder once overdue).
+    """
+
+    days_before = models.JSONField(
+        _("days before the deadline"), default=default_days_before,
+        help_text=_("A reminder this many days before each deadline."),
+    )
+    on_deadline_day = models.BooleanField(_("on the deadline day"), default=True)
+    overdue_every_days = models.PositiveSmallIntegerField(
+        _("while overdue, every (days)"), default=7, help_text=_("0: no reminder once the deadline has passed."),
+    )
+    digest_enabled = models.BooleanField(_("weekly digest to the secretariat"), default=True)
+    digest_weekday = models.PositiveSmallIntegerField(
+        _("digest day"), default=0, help_text=_("Monday is 0, Sunday 6."),
+    )
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("changed by"),
+    )
+
+    objects = ReminderScheduleQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("reminder schedule")
+        verbose_name_plural = _("reminder schedules")
+        constraints = [
+            models.CheckConstraint(condition=Q(digest_weekday__lte=6), name="reminder_digest_weekday_0_to_6"),
+            models.CheckConstraint(condition=Q(overdue_every_days__lte=90), name="reminder_overdue_every_at_most_90"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self._meta.verbose_name)
+
+
+class SendState(models.TextChoices):
+    """Where a reminder or a digest stands: queued on the outbox, sent, or not
+    needed once its time came (say why in the row)."""
+
+    QUEUED = "queued", _("Queued")
+    SENT = "sent", _("Sent")
+    SKIPPED = "skipped", _("Not needed")
+
+
 class ReminderSent(models.Model):
-    """A reminder e-mailed to a member's focal points about one period's
-    deadline. At most one per (member, period, kind): the record is what makes
-    the daily reminder run safe to repeat."""
+    """A reminder to a member's focal points about one period's deadline, at
+    one step of the schedule (`step`: days from the deadline, negative before
+    it). At most one per (member, period, step): the row is claimed in the
+    transaction that writes its e-mail to the outbox, so a second run of the
+    daily job (or two at once) never sends a step twice. The e-mail is
+    rendered when it is sent, in each recipient's language, with the actions
+    still missing then."""
 
-    class Kind(models.TextChoices):
-        DUE_SOON = "due_soon", _("Due soon")
-        OVERDUE = "overdue", _("Overdue")
+    State = SendState
 
-    member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="reminders")
-    period = models.ForeignKey(ReportingPeriod, on_delete=models.CASCADE, related_name="reminders")
-    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
-    sent_at = models.DateTimeField(_("sent at"), auto_now_add=True)
-    recipients = models.TextField(_("recipients"))
-    actions = models.TextField(_("actions reminded of"))
+    member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="reminders",
+                               verbose_name=_("member"))
+    period = models.ForeignKey(ReportingPeriod, on_delete=models.CASCADE, related_name="reminders",
+                               verbose_name=_("period"))
+    step = models.SmallIntegerField(
+        _("step"), help_text=_("Days from the deadline: negative before it, 0 on the day, positive after it."),
+    )
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.QUEUED)
+    queued_at = models.DateTimeField(_("queued at"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    recipients = models.TextField(_("recipients"), blank=True)
+    actions = models.TextField(_("actions reminded of"), blank=True)
+    note = models.CharField(_("note"), max_length=200, blank=True)
 
     objects = ReminderSentQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-sent_at"]
+        ordering = ["-queued_at", "-pk"]
         verbose_name = _("reminder sent")
         verbose_name_plural = _("reminders sent")
         constraints = [
-            models.UniqueConstraint(fields=["member", "period", "kind"], name="one_reminder_per_member_period_kind"),
+            models.UniqueConstraint(fields=["member", "period", "step"], name="one_reminder_per_member_period_step"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()}: {self.member} {self.period}"
+        return f"{self.member} {self.period} ({self.step:+d})"
+
+
+class DigestSent(models.Model):
+    """The weekly digest e-mailed to one secretariat member: what waits for
+    review and who is overdue. At most one per person and week (`week`: its
+    Monday), held by the database like the reminders."""
+
+    State = SendState
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
+                             verbose_name=_("recipient"))
+    week = models.DateField(_("week of"))
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.QUEUED)
+    queued_at = models.DateTimeField(_("queued at"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    waiting = models.PositiveIntegerField(_("waiting for review"), null=True, blank=True)
+    overdue = models.PositiveIntegerField(_("members overdue"), null=True, blank=True)
+
+    objects = DigestSentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-queued_at", "-pk"]
+        verbose_name = _("digest sent")
+        verbose_name_plural = _("digests sent")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "week"], name="one_digest_per_user_week"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} {self.week}"
 
 
 class FiguresVersion(models.Model):

@@ -5,12 +5,14 @@ import logging
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
+from django.urls import reverse
 from django.utils import translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from members.languages import emails_by_language
+from metroplan.links import absolute_url
 from metroplan.outbox import outbox_enqueue
 
 logger = logging.getLogger(__name__)
@@ -40,6 +42,8 @@ def send_update_notification(*, update_id: int, event: str) -> int:
     )
     if update is None or event not in SUBJECTS:
         return 0
+    detail_link = absolute_url(reverse("update-detail", args=[update.pk]))
+    edit_link = absolute_url(reverse("update-edit", args=[update.member.slug, update.period.code, update.action.code]))
     sent = 0
     # Rendered now, at send time, in each focal point's stored language.
     for language, recipients in _focal_point_emails(update.member_id).items():
@@ -50,6 +54,9 @@ def send_update_notification(*, update_id: int, event: str) -> int:
             }
             if event == "returned":
                 body += "\n\n" + _("Reviewer's comment:") + "\n" + update.reviewer_comment
+                body += "\n\n" + _("Make the changes and submit it again here: %(link)s") % {"link": edit_link}
+            else:
+                body += "\n\n" + _("See it here: %(link)s") % {"link": detail_link}
         sent += send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
     return sent
 
@@ -85,6 +92,9 @@ def send_reopening_notification(*, reopening_id: int, event: str) -> int:
     else:
         groups = _focal_point_emails(reopening.member_id)
     names = {"period": reopening.period.code, "member": reopening.member.name}
+    # Staff answer a request in the review queue; a member reports in the reopened period from its updates page.
+    path = reverse("update-review-queue") + "#reopen-title" if event == "requested" else reverse("updates")
+    link = absolute_url(path)
     sent = 0
     for language, recipients in groups.items():
         with translation.override(language):
@@ -97,5 +107,11 @@ def send_reopening_notification(*, reopening_id: int, event: str) -> int:
                 }
             else:
                 body = _("The secretariat did not reopen %(period)s for %(member)s.") % names
+            if event == "requested":
+                body += "\n\n" + _("Answer it here: %(link)s") % {"link": link}
+            elif event == "granted":
+                body += "\n\n" + _("The period's updates are on your updates page: %(link)s") % {"link": link}
+            else:
+                body += "\n\n" + _("Your updates: %(link)s") % {"link": link}
         sent += send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
     return sent

@@ -79,6 +79,17 @@ class ReminderSentQuerySet(models.QuerySet):
         return self if is_secretariat(user) else self.none()
 
 
+class DigestSentQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The log of digests sent to staff: staff's."""
+        return self if is_secretariat(user) else self.none()
+
+
+class ReminderScheduleQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The reminder schedule: staff's."""
+        return self if is_secretariat(user) else self.none()
+
 
 class FiguresVersionQuerySet(models.QuerySet):
     def visible_to(self, user):

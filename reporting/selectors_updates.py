@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import PurePath
 
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -51,32 +51,39 @@ def due_slots(member, today: date | None = None) -> list[DueSlot]:
     action by deadline, then what is submitted or approved.
     """
     today = today or timezone.localdate()
-    slots: list[DueSlot] = []
-    for period in periods_taking_updates(member, today):
-        updates = ProgressUpdate.objects.filter(member=member, period=period, action=OuterRef("action_id"))
-        rows = (
-            expected_slots([period], today=today)
-            .filter(member=member)
-            .select_related("action")
-            .annotate(
-                update_id=Subquery(updates.values("pk")[:1]),
-                update_state=Subquery(updates.values("state")[:1]),
-                update_is_demo=Subquery(updates.values("is_demo")[:1]),
-            )
-        )
-        for row in rows:
-            state = row.update_state or MISSING
-            slots.append(DueSlot(
-                period=period,
-                action=row.action,
-                state=state,
-                update_id=row.update_id,
-                is_demo=bool(row.update_is_demo),
-                overdue=row.outcome == Outcome.MISSING,  # the figures engine's rule: past the deadline, unsent
-            ))
+    periods = {period.pk: period for period in periods_taking_updates(member, today)}
+    if not periods:
+        return []
+    # Two queries for every period at once: the expected slots, and the member's updates there.
+    rows = expected_slots(list(periods), today=today).filter(member=member).select_related("action")
+    updates = {
+        (action_id, period_id): (pk, state, is_demo)
+        for pk, action_id, period_id, state, is_demo in ProgressUpdate.objects.filter(
+            member=member, period_id__in=list(periods)
+        ).values_list("pk", "action_id", "period_id", "state", "is_demo")
+    }
+    slots = []
+    for row in rows:
+        update_id, state, is_demo = updates.get((row.action_id, row.period_id), (None, MISSING, False))
+        slots.append(DueSlot(
+            period=periods[row.period_id],
+            action=row.action,
+            state=state,
+            update_id=update_id,
+            is_demo=is_demo,
+            overdue=row.outcome == Outcome.MISSING,  # the figures engine's rule: past the deadline, unsent
+        ))
     order = {MISSING: 0, ProgressUpdate.State.RETURNED: 0, ProgressUpdate.State.DRAFT: 0}
     slots.sort(key=lambda s: (not s.overdue, order.get(s.state, 1), s.period.deadline, s.action.code))
     return slots
+
+
+def action_report_slot(member, action, today: date | None = None) -> DueSlot | None:
+    """Where a focal point of `member` reports on `action` now (the action
+    page's "Report on this"): its slot that needs action, overdue first, else
+    its latest one in a period taking updates; None when none is open."""
+    slots = [slot for slot in due_slots(member, today=today) if slot.action.pk == action.pk]
+    return next((slot for slot in slots if slot.needs_action), slots[0] if slots else None)
 
 
 def past_updates(member, exclude_period_ids=()):

@@ -80,11 +80,29 @@ def build_monthly_report() -> int | None:
     return report.pk if report else None
 
 
-@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=3)
-def send_reminders() -> int:
-    from reporting.reminders import reminders_send
+@shared_task(acks_late=True)
+def send_reminders() -> dict:
+    """Daily (beat): queue the reminders and digests due by the schedule."""
+    from reporting.reminders import reminders_plan
 
-    return reminders_send()
+    result = reminders_plan()
+    return {"reminders": result.reminders, "digests": result.digests}
+
+
+@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@outbox_task
+def send_reminder(reminder_id: int) -> int:
+    from reporting.reminders import reminder_send
+
+    return reminder_send(reminder_id=reminder_id)
+
+
+@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+@outbox_task
+def send_digest(digest_id: int) -> int:
+    from reporting.reminders import digest_send
+
+    return digest_send(digest_id=digest_id)
 
 
 @shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)

@@ -1,10 +1,11 @@
 from django.urls import path
 
-from reporting import health
+from reporting import health, views_home
 from reporting import views_dashboards as views
 
 urlpatterns = [
-    path("", views.overview, name="overview"),
+    path("", views_home.home, name="home"),  # by role: a focal point's city, staff's desk, else the overview
+    path("overview/", views.overview, name="overview"),
     path("healthz", health.healthz, name="healthz"),
     path("map-table/", views.overview_member_table, name="overview-member-table"),
     path("goals/<str:code>/", views.goal_detail, name="goal-detail"),

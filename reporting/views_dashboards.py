@@ -15,12 +15,13 @@ from django.views.decorators.http import require_safe
 from actions.models import Action, Participation, Plan
 from members.filtersets import MemberFilterSet
 from members.models import Member, Region
-from metroplan.permissions import can_see_provenance, reader_required
+from metroplan.permissions import can_see_provenance, is_secretariat, member_of, reader_required
 from metroplan.visibility import get_visible_or_404
 from reporting.dashboards import figures_chart, percent, series_chart
 from reporting.figures import empty_counts, plan_figures
 from reporting.filtersets import ProgressUpdateFilterSet
 from reporting.models import ProgressUpdate
+from reporting.selectors_updates import action_report_slot
 
 LATEST_UPDATES = 8
 UPDATES_PER_PAGE = 25
@@ -262,6 +263,10 @@ def action_detail(request, code: str):
     computed = next(a for a in figures.all_actions if a.pk == action.pk)
     context = _detail_context(request, figures, [action], computed.indicator_list)
     context.update(action=action, goal=action.goal, progress=computed.figure)
+    # "Report on this": for a focal point whose member takes part in the action.
+    member = None if is_secretariat(request.user) else member_of(request.user)
+    if member is not None and any(p.member_id == member.pk for p in context["participations"]):
+        context.update(reporting_member=member, report_slot=action_report_slot(member, action))
     return render(request, "actions/action_detail.html", context)
 
 

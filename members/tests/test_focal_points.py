@@ -55,11 +55,13 @@ def test_service_validates_username_and_email(cast):
     assert not User.objects.filter(username="ok").exists()
 
 
-def test_staff_add_a_focal_point_in_the_browser_and_invite_them(client, cast):
+def test_staff_add_a_focal_point_in_the_browser_and_invite_them(client, cast, celery_eager,
+                                                                django_capture_on_commit_callbacks):
     client.force_login(cast.staff)
-    response = client.post(reverse("focal-point-add"), {
-        "member": "member-b", "username": "carla", "email": "carla@city.example", "invite": "on",
-    }, follow=True)
+    with django_capture_on_commit_callbacks(execute=True):  # the invitation goes through the outbox
+        response = client.post(reverse("focal-point-add"), {
+            "member": "member-b", "username": "carla", "email": "carla@city.example", "invite": "on",
+        }, follow=True)
     assert response.status_code == 200
     body = response.content.decode()
     assert "Created carla, focal point of Member B" in body and "carla" in body

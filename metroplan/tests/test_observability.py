@@ -129,23 +129,32 @@ def test_a_report_build_counts_in_the_metrics(settings):
     assert sample(text, "metroplan_reports", state="done") == 1
 
 
-def test_reminders_and_emails_sent_count_in_the_metrics(settings, cast):
-    from datetime import date
+def test_reminders_and_emails_sent_count_in_the_metrics(settings, cast, celery_eager,
+                                                         django_capture_on_commit_callbacks, monkeypatch):
+    from datetime import UTC, date, datetime, time
 
+    from metroplan import outbox
     from metroplan.testing import factories as f
-    from reporting.reminders import reminders_send
+    from metroplan.testing.clock import frozen
+    from reporting.tasks import send_reminders
 
+    monkeypatch.setattr(outbox, "_broker_down_until", 0.0)
     settings.METRICS_TOKEN = TOKEN
     settings.EMAIL_BACKEND = "metroplan.mail.MeteredEmailBackend"
     settings.EMAIL_DELIVERY_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     plan = f.PlanFactory()
     period = f.ReportingPeriodFactory(plan=plan, code="2022-Q1")  # deadline 2022-04-30
     f.ActionFactory(goal=f.GoalFactory(plan=plan), code="1.1", members=[cast.member_a])
+    assert period.deadline == date(2022, 4, 30)
     before = scrape()
-    assert reminders_send(today=date(2022, 4, 25)) == 1 and period.deadline == date(2022, 4, 30)
-    assert len(mail.outbox) == 1
+    # Three days before the deadline: the schedule's "3 days before" step, sent through the outbox.
+    with frozen(datetime.combine(date(2022, 4, 27), time(7), tzinfo=UTC)), \
+            django_capture_on_commit_callbacks(execute=True):
+        send_reminders()
+    assert len([message for message in mail.outbox if cast.focal_a.email in message.to]) == 1
     after = scrape()
-    assert sample(after, "metroplan_emails_sent_total") == sample(before, "metroplan_emails_sent_total") + 1
+    assert sample(after, "metroplan_emails_sent_total") == sample(
+        before, "metroplan_emails_sent_total") + len(mail.outbox)  # the reminder, and staff's first digest
     assert sample(after, "metroplan_reminders_sent_total", kind="due_soon") == sample(
         before, "metroplan_reminders_sent_total", kind="due_soon") + 1
 

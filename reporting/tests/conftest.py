@@ -67,3 +67,23 @@ def make_update(world, member, *, state="draft", period=None, action=None, compl
             not_available_reason="Not counted",
         )
     return update
+
+
+@pytest.fixture
+def reminder_day(celery_eager, django_capture_on_commit_callbacks, monkeypatch):
+    """Run the daily reminder job as the beat runs it on `day` (time frozen at
+    07:00 UTC): it queues e-mails through the outbox, which relays them after
+    commit to the task queue (eager here), whose tasks send them at once."""
+    from datetime import UTC, datetime, time
+
+    from metroplan import outbox
+    from metroplan.testing.clock import frozen
+    from reporting.tasks import send_reminders
+
+    monkeypatch.setattr(outbox, "_broker_down_until", 0.0)  # a broker-down test just before is not ours
+
+    def run(day):
+        with frozen(datetime.combine(day, time(7), tzinfo=UTC)), django_capture_on_commit_callbacks(execute=True):
+            return send_reminders()
+
+    return run

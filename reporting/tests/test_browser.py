@@ -67,7 +67,7 @@ def test_submit_return_resubmit_approve(browser, live_server, cast, world):
     # The focal point sees the comment, edits and resubmits.
     _login(page, base, "focal-a")
     page.goto(f"{base}/updates/")
-    page.get_by_role("link", name="Continue 1.1 2022-Q2").click()
+    page.get_by_role("link", name="Fix and resubmit 1.1 2022-Q2").click()  # a returned update
     expect(page.get_by_text("Please give the budget figure once published.")).to_be_visible()
     page.get_by_label("Narrative").fill("We trained staff in 12 cities; budget figure below.")
     page.uncheck(f"#id_ind_{world.ind_budget.pk}_na")

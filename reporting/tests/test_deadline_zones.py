@@ -20,7 +20,6 @@ from metroplan.testing import factories as f
 from reporting import services
 from reporting.figures import expected_slots, outcome_counts, update_timeliness
 from reporting.models import PeriodReopening, ProgressUpdate
-from reporting.reminders import reminders_send
 
 DEADLINE = date(2022, 4, 30)
 ZONES = {"mexico-city": "America/Mexico_City", "montreal": "America/Toronto", "seoul": "Asia/Seoul"}
@@ -138,10 +137,10 @@ def test_the_update_form_shows_the_deadline_on_the_members_clock(scene, client):
     assert "April 30, 2022, 23:59 America/Mexico_City" in home
 
 
-def test_the_reminder_names_the_deadlines_zone(scene, mailoutbox):
+def test_the_reminder_names_the_deadlines_zone(scene, mailoutbox, reminder_day):
     member = scene["members"]["seoul"]
     f.FocalPointFactory(member=member, user=f.UserFactory(email="focal@seoul.example"))
-    reminders_send(today=date(2022, 4, 25))
+    reminder_day(date(2022, 4, 27))
     [message] = [m for m in mailoutbox if "focal@seoul.example" in m.to]
     assert "April 30, 2022, 23:59 Asia/Seoul" in message.subject
     assert "April 30, 2022, 23:59 Asia/Seoul" in message.body

@@ -21,6 +21,7 @@ from django.test import Client
 
 from members.models import ApiToken
 from reporting.models import Evidence, PeriodReopening, Report
+from reporting.report_services import report_build
 from tests.access.walk import ACTORS, METHODS, answer, routes
 from tests.api.url_answers import ADMIN, ADMIN_ROUTES, EXPECTED
 
@@ -56,9 +57,9 @@ def data(world, cast):
         period=world.closed_period, member=cast.member_a, reason="Late figures", requested_by=cast.focal_a
     )
     report = Report.objects.create(
-        plan=world.plan, kind="on_demand", period=world.period, as_of=date(2022, 3, 31), state=Report.State.DONE
+        plan=world.plan, kind="on_demand", period=world.period, as_of=date(2022, 3, 31), state=Report.State.QUEUED
     )
-    report.csv.save("report.csv", ContentFile(b"figure,value\r\n"), save=True)
+    report_build(report_id=report.pk)  # built as the worker builds it: a snapshot and its renderings
     token = ApiToken.objects.get(user=cast.focal_a, scope=ApiToken.Scope.WRITE)
     history_id = world.action1.history.first().history_id
     return world, {
@@ -95,6 +96,9 @@ def data(world, cast):
         "report-correct": {"pk": report.pk},
         "report-download": {"pk": report.pk, "fmt": "csv"},
         "token-revoke": {"pk": token.pk},
+        **{name: {"pk": cast.focal_a.focal_point.pk} for name in (
+            "focal-point-edit", "focal-point-deactivate", "focal-point-reactivate", "focal-point-invite",
+        )},
         "password_reset_confirm": {"uidb64": "MQ", "token": "set-password"},
         "api-figure": {"name": "plan-progress"},
         # the API: A's draft, the plan's first goal, action and indicator

@@ -12,8 +12,8 @@ OUTPUT = Path(__file__).resolve().parents[2] / "test-output" / "dashboards"
 AXE = Path(__file__).resolve().parents[1] / "vendor" / "axe-core" / "axe.min.js"
 VIEWPORTS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
 PAGES = [
-    ("overview", "/", 3, True),
-    ("overview-q1", "/?period=2022-Q1", 3, True),
+    ("overview", "/overview/", 3, True),
+    ("overview-q1", "/overview/?period=2022-Q1", 3, True),
     ("goal", "/goals/1/", 1, False),
     ("action", "/actions/2.2/", 1, False),
     ("members", "/members/?sort=-compliance", 0, False),

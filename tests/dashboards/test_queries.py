@@ -11,6 +11,7 @@ from tests.dashboards.conftest import grow
 pytestmark = pytest.mark.django_db
 
 PAGES = [
+    ("home", [], {}),  # the staff's desk or focal point A's city
     ("overview", [], {}),
     ("overview", [], {"period": "2022-Q1"}),
     ("goal-detail", ["1"], {}),
