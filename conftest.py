@@ -90,6 +90,25 @@ def celery_broker_down():
 
 
 @pytest.fixture(autouse=True)
+def _forced_logins_pass_the_second_factor(monkeypatch):
+    """`client.force_login(user)` stands for a complete sign-in, second factor
+    included (staff need one: metroplan.second_factor). Tests of the second
+    factor sign in through the login page instead."""
+    from django.test import Client
+
+    from metroplan.testing.second_factor import client_passes_second_factor
+
+    force_login = Client.force_login
+
+    def force_login_with_second_factor(self, user, backend=None):
+        force_login(self, user, backend)
+        client_passes_second_factor(self, user)
+
+    monkeypatch.setattr(Client, "force_login", force_login_with_second_factor)
+    monkeypatch.setattr(Client, "force_login_without_second_factor", force_login, raising=False)
+
+
+@pytest.fixture(autouse=True)
 def _english_between_tests():
     """Each test starts in English: a request activates its language for the
     thread (LocaleMiddleware) and nothing resets it, so a French request would

@@ -20,6 +20,9 @@ from members.querysets import (
     MemberQuerySet,
     MembershipQuerySet,
     RegionQuerySet,
+    SignInDomainQuerySet,
+    SignInProviderQuerySet,
+    SignInRequestQuerySet,
     UserProfileQuerySet,
 )
 from members.zones import DEFAULT_ZONE, validate_time_zone
@@ -238,3 +241,114 @@ class UserProfile(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} ({self.language or '-'})"
+
+
+# Single sign-on ----------------------------------------------------------------
+# Providers themselves are configured from the environment (SSO_*, read by
+# metroplan/sign_in_providers.py); what staff decide about them lives here.
+
+
+class SignInProvider(models.Model):
+    """What staff chose for one single sign-on provider: whether a person it
+    signs in who has no account here may be proposed as a new user (each one
+    still waits for staff's approval)."""
+
+    provider = models.CharField(_("provider"), max_length=40, unique=True)
+    new_users_allowed = models.BooleanField(_("new users may be proposed"), default=False)
+
+    objects = SignInProviderQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["provider"]
+        verbose_name = _("single sign-on provider")
+        verbose_name_plural = _("single sign-on providers")
+
+    def __str__(self) -> str:
+        return self.provider
+
+
+class SignInRole(models.TextChoices):
+    FOCAL_POINT = "focal_point", _("Focal point of a member")
+    SECRETARIAT = "secretariat", _("Secretariat staff")
+
+
+class SignInDomain(models.Model):
+    """People whose e-mail address ends in @`domain`, signing in through
+    `provider`, are proposed as focal points of `member` (or as secretariat
+    staff). A proposal waits for staff's approval; a domain with no row here is
+    refused."""
+
+    provider = models.CharField(_("provider"), max_length=40)
+    domain = models.CharField(_("e-mail domain"), max_length=253, help_text=_("For example bcn.cat."))
+    role = models.CharField(_("proposed as"), max_length=20, choices=SignInRole.choices,
+                            default=SignInRole.FOCAL_POINT)
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, null=True, blank=True, related_name="sign_in_domains",
+                               verbose_name=_("member"))
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = SignInDomainQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["provider", "domain"]
+        verbose_name = _("single sign-on domain")
+        verbose_name_plural = _("single sign-on domains")
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "domain"], name="sign_in_domain_unique"),
+            models.CheckConstraint(
+                condition=Q(role=SignInRole.FOCAL_POINT, member__isnull=False)
+                | Q(role=SignInRole.SECRETARIAT, member__isnull=True),
+                name="sign_in_domain_member_iff_focal_point",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"@{self.domain} ({self.provider})"
+
+
+class SignInRequest(models.Model):
+    """Someone a single sign-on provider vouched for, waiting for staff: a new
+    user proposed as `role` (of `member`), or an existing `user` with the same
+    e-mail address to be linked to this provider's account. Nothing is created
+    or linked until staff approve."""
+
+    class Kind(models.TextChoices):
+        NEW_USER = "new_user", _("New user")
+        LINK = "link", _("Link to an existing user")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Waiting for approval")
+        APPROVED = "approved", _("Approved")
+        REFUSED = "refused", _("Refused")
+
+    provider = models.CharField(_("provider"), max_length=40)
+    uid = models.CharField(_("identifier at the provider"), max_length=255)
+    email = models.EmailField(_("e-mail"), max_length=254)
+    name = models.CharField(_("name"), max_length=300, blank=True)
+    first_name = models.CharField(max_length=150, blank=True)
+    last_name = models.CharField(max_length=150, blank=True)
+    extra_data = models.JSONField(default=dict, blank=True)
+    language = models.CharField(max_length=10, blank=True)  # the browser's, when they asked: for the e-mails
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    role = models.CharField(_("proposed as"), max_length=20, choices=SignInRole.choices)
+    member = models.ForeignKey(Member, on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="sign_in_requests", verbose_name=_("member"))
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True,
+                             related_name="sign_in_requests", verbose_name=_("user"))
+    state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.PENDING)
+    created = models.DateTimeField(_("asked"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="+", verbose_name=_("decided by"))
+
+    objects = SignInRequestQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = _("single sign-on request")
+        verbose_name_plural = _("single sign-on requests")
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "uid"], name="sign_in_request_one_per_account"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} ({self.provider}, {self.state})"

@@ -84,3 +84,24 @@ class UserProfileQuerySet(models.QuerySet):
         if user is None or not user.is_authenticated:
             return self.none()
         return self.filter(user=user)
+
+
+class _SignInQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Single sign-on settings and requests: staff who manage sign-in."""
+        from metroplan.permissions import can_manage_sign_in
+
+        return self if can_manage_sign_in(user) else self.none()
+
+
+class SignInProviderQuerySet(_SignInQuerySet):
+    pass
+
+
+class SignInDomainQuerySet(_SignInQuerySet):
+    pass
+
+
+class SignInRequestQuerySet(_SignInQuerySet):
+    def pending(self):
+        return self.filter(state="pending")

@@ -7,10 +7,11 @@ class MetroplanConfig(AppConfig):
     verbose_name = "metroplan"
 
     def ready(self):
+        from allauth.mfa.signals import authenticator_added
         from django.contrib.auth.signals import user_logged_in
         from django.core.signals import request_finished
 
-        from metroplan import security, timezones
+        from metroplan import second_factor, security, timezones
         from metroplan.logging import end_of_request
         from metroplan.metrics import install_query_metrics
 
@@ -18,3 +19,4 @@ class MetroplanConfig(AppConfig):
         connection_created.connect(timezones.install_sqlite_functions, dispatch_uid="metroplan-sqlite-functions")
         request_finished.connect(end_of_request, dispatch_uid="metroplan-request-id-end")
         connection_created.connect(install_query_metrics, dispatch_uid="metroplan-query-metrics")
+        authenticator_added.connect(second_factor.record_new_authenticator, dispatch_uid="metroplan-second-factor")

@@ -9,4 +9,5 @@ def site(request):
         "is_secretariat": is_secretariat(user),
         "own_member": member_of(user),
         "public_dashboard": settings.PUBLIC_DASHBOARD,
+        "staff_local_passwords": settings.STAFF_LOCAL_PASSWORDS,
     }

@@ -9,6 +9,10 @@
   body itself: forms are parsed by Django (bounded by the upload settings),
   and the API's bodies are checked by its parsers (metroplan/api/parsers.py)
   when a view reads them.
+- SignInFormActionMiddleware: the pages whose forms start a single sign-on
+  (the login page, a provider's confirmation page) may send the browser on to
+  the providers' origins (the Content Security Policy's form-action; browsers
+  apply it to the redirect a form's answer makes).
 - PrivatePagesMiddleware: answers to a signed-in user (or to a request with
   credentials) are
   `Cache-Control: private, no-store`, so that no shared cache or browser
@@ -108,4 +112,26 @@ class PrivatePagesMiddleware:
         signed_in = (user is not None and user.is_authenticated) or "HTTP_AUTHORIZATION" in request.META
         if signed_in and not request.path.startswith(settings.STATIC_URL):
             patch_cache_control(response, private=True, no_store=True)
+        return response
+
+
+SIGN_IN_FORM_PAGES = {"login", "account_login", "openid_connect_login", "saml_login", "account_reauthenticate"}
+
+
+class SignInFormActionMiddleware:
+    """Listed after csp.middleware.CSPMiddleware, so that it marks the answer
+    before the policy is written."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        match = getattr(request, "resolver_match", None)
+        if match is not None and match.url_name in SIGN_IN_FORM_PAGES:
+            from metroplan.sign_in_providers import provider_origins
+
+            origins = provider_origins(settings.SOCIALACCOUNT_PROVIDERS)
+            if origins:
+                response._csp_update = {**(getattr(response, "_csp_update", None) or {}), "form-action": origins}
         return response

@@ -64,6 +64,31 @@ def member_of(user):
     return cached
 
 
+# --- signing in -----------------------------------------------------------------
+
+
+def second_factor_required(user) -> bool:
+    """A second factor (an authenticator app's code, or a recovery code) at
+    every sign-in: secretariat staff and anyone who may open the admin. Focal
+    points may add one; they are not required to. (Enforced for every page and
+    the admin by metroplan.second_factor.SecondFactorMiddleware.)"""
+    if not user or not user.is_authenticated or not user.is_active:
+        return False
+    return is_secretariat(user) or user.is_staff
+
+
+def may_sign_in_with_password(user) -> bool:
+    """Local passwords keep working, except for staff when STAFF_LOCAL_PASSWORDS
+    is off: staff then sign in with their organisation's account only."""
+    return settings.STAFF_LOCAL_PASSWORDS or not second_factor_required(user)
+
+
+def can_manage_sign_in(user) -> bool:
+    """Single sign-on: which e-mail domains map to which member, whether a
+    provider may create users, and approving or refusing who signs in: staff."""
+    return is_secretariat(user)
+
+
 # --- refusals -------------------------------------------------------------------
 
 

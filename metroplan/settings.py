@@ -5,6 +5,7 @@ server; DATABASE_URL and REDIS_URL switch to PostgreSQL and Redis. DEBUG is off
 unless asked for, and outside DEBUG a SECRET_KEY must be given.
 """
 
+import os
 from pathlib import Path
 
 import dj_database_url
@@ -23,6 +24,7 @@ from metroplan.env import (
     env_str,
 )
 from metroplan.logging import logging_config
+from metroplan.sign_in_providers import sign_in_providers
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("METROPLAN_VAR_DIR", str(BASE_DIR / "var")))
@@ -56,6 +58,14 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "simple_history",
     "axes",
+    # Sign-in: local passwords, single sign-on (OpenID Connect, SAML 2.0) and
+    # the second factor (TOTP, recovery codes), by django-allauth.
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.socialaccount.providers.saml",
+    "allauth.mfa",
     "django_htmx",
     "csp",
     "metroplan",
@@ -75,12 +85,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "metroplan.second_factor.SecondFactorMiddleware",
     "members.middleware.UserLanguageMiddleware",
     "metroplan.middleware.RejectNulCharactersMiddleware",
     "metroplan.middleware.PrivatePagesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    "metroplan.middleware.SignInFormActionMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -145,11 +158,44 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"  # each role's home (reporting.views_home)
 LOGOUT_REDIRECT_URL = "login"
+
+# Sign-in (django-allauth). People sign in with their username and password, or
+# with their organisation's account (single sign-on, below); nobody signs up on
+# their own: staff add focal points, and approve each new single sign-on user
+# (members.sign_in_services). Secretariat staff need a second factor
+# (metroplan.second_factor); focal points may add one.
+ACCOUNT_ADAPTER = "members.sign_in_adapters.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "members.sign_in_adapters.SocialAccountAdapter"
+MFA_ADAPTER = "members.sign_in_adapters.MFAAdapter"
+ACCOUNT_FORMS = {"login": "members.sign_in_forms.LoginForm"}
+ACCOUNT_LOGIN_METHODS = {"username"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "password1*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_UNIQUE_EMAIL = False
+ACCOUNT_SESSION_REMEMBER = True  # no "remember me" box: sessions last SESSION_COOKIE_AGE (staff: STAFF_SESSION_AGE)
+ACCOUNT_LOGOUT_ON_GET = False
+ACCOUNT_PREVENT_ENUMERATION = True
+# Wrong passwords are django-axes' to count (AXES_* below), per username and
+# client address; allauth's own counters stay for the second factor's codes.
+ACCOUNT_RATE_LIMITS = {"login": None}
+SOCIALACCOUNT_AUTO_SIGNUP = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # an e-mail address never links accounts by itself
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = False
+SOCIALACCOUNT_LOGIN_ON_GET = False  # a provider's button posts a form (no sign-in started by a link)
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_REQUESTS_TIMEOUT = 10
+SOCIALACCOUNT_PROVIDERS = sign_in_providers(os.environ)  # SSO_* variables: metroplan/sign_in_providers.py
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "metroplan"
+MFA_TOTP_TOLERANCE = 1  # a code from the previous or next 30 seconds is accepted (clocks drift)
+# Local passwords for secretariat staff: off means staff sign in with single
+# sign-on only (focal points keep their passwords).
+STAFF_LOCAL_PASSWORDS = env_bool("STAFF_LOCAL_PASSWORDS", True)
 
 # Brute-force protection on the login form: failures are counted per username
 # and client address together, so that an attacker locks only themselves out of

@@ -1,3 +1,4 @@
+from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
@@ -6,6 +7,7 @@ from rest_framework.routers import DefaultRouter
 
 from actions.api.urls import register as register_actions
 from members.api.urls import register as register_members
+from members.urls_sign_in import account_urlpatterns
 from members.views_language import set_language
 from metroplan.api.urls import api_urlpatterns
 from metroplan.metrics import metrics_view
@@ -21,6 +23,10 @@ register_reporting(router)
 # A database that cannot be reached is a 503 saying nothing was saved, not a bare 500.
 handler500 = "metroplan.error_pages.server_error"
 
+# The admin has no sign-in of its own: the site's (with its lock-out, single
+# sign-on and second factor) is the only door.
+admin.site.login = secure_admin_login(admin.site.login)
+
 urlpatterns = [
     path("", include("reporting.urls_dashboards")),
     path("plan/", include("actions.urls_plan")),
@@ -33,7 +39,8 @@ urlpatterns = [
     path("", include("reporting.urls_reminders")),
     path("api/", include(api_urlpatterns(router, reporting_api_views))),
     path("tokens/", include("members.urls_tokens")),
-    path("accounts/", include("django.contrib.auth.urls")),
+    path("accounts/", include(account_urlpatterns)),
+    path("", include("members.urls_sign_in")),
     path("i18n/setlang/", set_language, name="set_language"),  # stores a signed-in user's choice
     path("admin/", admin.site.urls),
     path("metrics", metrics_view, name="metrics"),  # Prometheus (token or allowed network)

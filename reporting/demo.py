@@ -18,6 +18,7 @@ from django.utils import timezone
 from actions.models import Action, Participation, Plan
 from members.models import ApiToken, FocalPoint, Member
 from metroplan.permissions import SECRETARIAT_GROUP
+from metroplan.second_factor import second_factor_seed
 from reporting import report_services
 from reporting.figures import cache as figures_cache
 from reporting.models import IndicatorValue, ProgressUpdate, Report, ReportingPeriod
@@ -35,6 +36,12 @@ DEMO_STATUSES = [
 ]
 
 DEMO_PASSWORD = "metroplan-demo"
+# The secretariat account's second factor (staff need one): an authenticator
+# app set up with this secret shows its codes; the recovery codes each work
+# once (seed_demo makes them new again). Demo values, printed and documented:
+# never use them for a real account.
+DEMO_TOTP_SECRET = "METROPLANDEMOTOTPNOTSECRET234567"
+DEMO_RECOVERY_SEED = "metroplan-demo-recovery-codes-not-secret"
 DEMO_READ_TOKEN = "demo-integrator-read-token-not-secret"
 DEMO_WRITE_TOKEN = "demo-integrator-write-token-not-secret"
 FOCAL_POINT_MEMBERS = ["barcelona", "bogota", "seoul", "dakar", "montreal", "mexico-city"]
@@ -82,7 +89,12 @@ def demo_seed(*, plan: Plan | None = None) -> list[DemoLogin]:
 
     staff = _user("secretariat", email="secretariat@metroplan.example", staff=True)
     staff.groups.add(Group.objects.get_or_create(name=SECRETARIAT_GROUP)[0])
-    logins.append(DemoLogin("secretariat", "secretariat staff"))
+    recovery_codes = second_factor_seed(user=staff, totp_secret=DEMO_TOTP_SECRET, recovery_seed=DEMO_RECOVERY_SEED)
+    logins.append(DemoLogin(
+        "secretariat", "secretariat staff",
+        f"second factor: authenticator app secret {DEMO_TOTP_SECRET}, or a recovery code: "
+        + " ".join(recovery_codes[:3]),
+    ))
 
     members = {m.slug: m for m in Member.objects.filter(slug__in=FOCAL_POINT_MEMBERS)}
     for slug in FOCAL_POINT_MEMBERS:

@@ -84,15 +84,16 @@ def download_name(report: Report, fmt: str, language: str) -> str:
             f"-{language}.{fmt}")
 
 
-def _path(snapshot: dict, language: str, name: str) -> str:
+def _path(snapshot: dict, language: str, fmt: str) -> str:
     """Where a rendering of `snapshot` is kept: named by the report and by the
     moment its snapshot was taken, so that a rendering is never served for
     another snapshot (a build that lost its race, a database restored over
-    kept files)."""
+    kept files). Short enough for a FileField's 100 characters whatever the
+    report (downloads are named by `download_name`, not by the stored name)."""
     meta = snapshot["meta"]
     # Keyed with the secret key: a stored name cannot be guessed (no URL maps to the storage anyway).
     taken = salted_hmac("report-rendering", f"{meta['report_id']} {meta['generated_at']}").hexdigest()[:24]
-    return f"reports/{meta['report_id']}/{taken}/r{RENDER_VERSION}/{language}/{name}"
+    return f"reports/{meta['report_id']}/{taken}/r{RENDER_VERSION}/{language}/report.{fmt}"
 
 
 def _render(snapshot: dict, fmt: str, language: str, target, shared: dict | None = None) -> None:
@@ -155,16 +156,14 @@ def render_files(report: Report, snapshot: dict, language: str, formats=(*FORMAT
     does this for the default language); returns {format: stored name}."""
     names, shared = {}, {}
     for fmt in formats:
-        name = BODY if fmt == BODY else download_name(report, fmt, language)
-        names[fmt] = _store(_path(snapshot, language, name), snapshot, fmt, language, replace=True, shared=shared)
+        names[fmt] = _store(_path(snapshot, language, fmt), snapshot, fmt, language, replace=True, shared=shared)
     return names
 
 
 def _stored(report: Report, fmt: str, language: str) -> str:
     if report.snapshot is None:
         raise NotRendered(report.pk)
-    name = BODY if fmt == BODY else download_name(report, fmt, language)
-    path = _path(report.snapshot, language, name)
+    path = _path(report.snapshot, language, fmt)
     if not _storage().exists(path):
         _store(path, report.snapshot, fmt, language)
     return path

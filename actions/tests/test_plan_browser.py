@@ -7,6 +7,7 @@ import pytest
 from actions.models import Action
 from actions.tests.plan_helpers import small_plan
 from metroplan.testing import factories as f
+from metroplan.testing.second_factor import browser_passes_second_factor
 
 OUTPUT = Path(__file__).resolve().parents[2] / "test-output"
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -20,6 +21,7 @@ def signed_in_page(browser, live_server, username, *, width=1280):
     page.fill("input[name=password]", f.PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
+    browser_passes_second_factor(context, username)  # staff need one (a real one: tests/sign_in/test_second_factor.py)
     return page
 
 

@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from metroplan.testing import factories as f
+from metroplan.testing.second_factor import browser_passes_second_factor
 from reporting.models import ProgressUpdate
 
 from .conftest import make_update
@@ -25,6 +26,7 @@ def _login(page, base, username):
     page.fill("#id_password", f.PASSWORD)
     with page.expect_navigation():
         page.get_by_role("button", name="Log in").click()
+    browser_passes_second_factor(page, username)  # staff need one (a real one: tests/sign_in/test_second_factor.py)
 
 
 def _logout(page):

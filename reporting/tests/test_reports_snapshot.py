@@ -182,3 +182,16 @@ def test_a_finished_report_is_never_rebuilt(built):
     assert report_services.report_build(report_id=report.pk) is None
     report.refresh_from_db()
     assert report.snapshot["plan_progress"]["value"] == pytest.approx(0.55)
+
+
+def test_a_built_reports_stored_names_fit_their_columns_whatever_its_codes():
+    """PostgreSQL refuses a file name longer than its column (SQLite would
+    not say): a long plan and period code must not fail the build."""
+    scenario = make_scenario()
+    scenario.plan.code = "STRATEGIC-ACTION-PLAN-2021-2023-REVISED"
+    scenario.plan.save(update_fields=["code"])
+    report = report_services.report_build(report_id=make_report(scenario, kind=Report.Kind.ON_DEMAND).pk)
+    assert report.state == Report.State.DONE
+    for field in ("pdf", "xlsx", "csv"):
+        name = getattr(report, field).name
+        assert name and len(name) <= Report._meta.get_field(field).max_length, name

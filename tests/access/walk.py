@@ -1,6 +1,7 @@
 """Walk every route of the URL configuration (site and API) for every caller
 and method, and say what each answered, as a status class."""
 
+import copy
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -45,7 +46,9 @@ def answer(clients, actor: str, method: str, path: str) -> str:
     rolled back), so every request sees the same data."""
     client = clients[actor]
     kwargs = {"content_type": "application/json", "data": "{}"} if method != "get" else {}
+    cookies = copy.deepcopy(client.cookies)  # a sign-out's new session cookie is undone with the rest
     with transaction.atomic():
         response = getattr(client, method)(path, **kwargs)
         transaction.set_rollback(True)
+    client.cookies = cookies
     return status_class(response.status_code)

@@ -19,7 +19,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.test import Client
 
-from members.models import ApiToken
+from members.models import ApiToken, SignInDomain, SignInRequest
 from reporting.models import Evidence, PeriodReopening, Report
 from reporting.report_services import report_build
 from tests.access.walk import ACTORS, METHODS, answer, routes
@@ -36,6 +36,7 @@ def fill(pattern: str, values: dict) -> str:
     """The pattern's text with each parameter replaced by its value (regex
     routes of the router keep only their literal parts)."""
     path = PARAM.sub(lambda m: str(values[m.group(1) or m.group(2)]), pattern)
+    path = re.sub(r"\(\[\^/\]\+\)", "1", path)  # unnamed groups (simple_history's admin routes): an id
     path = re.sub(r"\[[^\]]*\]\+\)|\[[^\]]*\]\+", "", path)  # leftovers of regex groups
     return "/" + path.replace("^", "").replace("$", "").replace("\\.", ".").replace("/?", "")
 
@@ -62,6 +63,12 @@ def data(world, cast):
     report_build(report_id=report.pk)  # built as the worker builds it: a snapshot and its renderings
     token = ApiToken.objects.get(user=cast.focal_a, scope=ApiToken.Scope.WRITE)
     history_id = world.action1.history.first().history_id
+    sign_in_domain = SignInDomain.objects.create(provider="workplace", domain="member-a.example",
+                                                 member=cast.member_a)
+    sign_in_request = SignInRequest.objects.create(
+        provider="workplace", uid="someone", email="someone@member-a.example", kind="new_user", role="focal_point",
+        member=cast.member_a,
+    )
     return world, {
         # the site
         "goal-detail": {"code": world.goal1.code},
@@ -100,6 +107,14 @@ def data(world, cast):
             "focal-point-edit", "focal-point-deactivate", "focal-point-reactivate", "focal-point-invite",
         )},
         "password_reset_confirm": {"uidb64": "MQ", "token": "set-password"},
+        # single sign-on: a provider this site is not set up with (none is, here)
+        **{name: {"provider_id": "workplace"} for name in ("openid_connect_login", "openid_connect_callback")},
+        **{name: {"organization_slug": "workplace"} for name in (
+            "saml_acs", "saml_finish_acs", "saml_sls", "saml_metadata", "saml_login",
+        )},
+        "sign-in-provider": {"provider": "workplace"},
+        "sign-in-domain-remove": {"pk": sign_in_domain.pk},
+        **{name: {"pk": sign_in_request.pk} for name in ("sign-in-request-approve", "sign-in-request-refuse")},
         "api-figure": {"name": "plan-progress"},
         # the API: A's draft, the plan's first goal, action and indicator
         "api:plan-detail": {"code": world.plan.code},

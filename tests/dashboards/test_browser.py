@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from metroplan.testing.factories import PASSWORD
+from metroplan.testing.second_factor import browser_passes_second_factor
 
 OUTPUT = Path(__file__).resolve().parents[2] / "test-output" / "dashboards"
 AXE = Path(__file__).resolve().parents[1] / "vendor" / "axe-core" / "axe.min.js"
@@ -48,6 +49,7 @@ def log_in(page, base: str, username: str) -> None:
     page.fill("input[name=password]", PASSWORD)
     page.click("main button[type=submit], main input[type=submit]")
     page.wait_for_load_state("networkidle")
+    browser_passes_second_factor(page, username)  # staff need one (a real one: tests/sign_in/test_second_factor.py)
 
 
 def axe_violations(page) -> list[dict]:

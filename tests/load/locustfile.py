@@ -111,15 +111,28 @@ def _write_result(environment, **_kwargs):
         json.dump(result, handle, indent=1)
 
 
-def _login(user: HttpUser, username: str, password: str) -> bool:
+def _login(user: HttpUser, username: str, password: str, recovery_codes: list[str] | None = None) -> bool:
+    """Sign in with the password, then (staff) a second factor: one of the
+    reader's recovery codes, each good once."""
     user.client.get("/accounts/login/", name="login form")
     token = user.client.cookies.get("csrftoken", "")
     with user.client.post(
         "/accounts/login/", data={"username": username, "password": password, "csrfmiddlewaretoken": token},
         allow_redirects=False, name="login", catch_response=True,
     ) as response:
-        if response.status_code != 302 or "/accounts/login/" in response.headers.get("Location", ""):
+        location = response.headers.get("Location", "")
+        if response.status_code != 302 or "/accounts/login/" in location:
             response.failure(f"{username} could not sign in ({response.status_code})")
+            return False
+        response.success()
+    if "/accounts/2fa/" not in location:
+        return True
+    with user.client.post(
+        location, data={"code": recovery_codes.pop() if recovery_codes else "", "csrfmiddlewaretoken": token},
+        allow_redirects=False, name="login second factor", catch_response=True,
+    ) as response:
+        if response.status_code != 302 or "/accounts/" in response.headers.get("Location", ""):
+            response.failure(f"{username} could not pass the second factor ({response.status_code})")
             return False
         response.success()
     return True
@@ -134,7 +147,7 @@ class PageReader(HttpUser):
     def on_start(self):
         reader = next(_readers)
         self.is_staff = reader["username"] == "secretariat"
-        _login(self, reader["username"], reader["password"])
+        _login(self, reader["username"], reader["password"], reader.get("recovery_codes"))
 
     def _get(self, url: str, name: str):
         self.client.get(url, name=f"pages {name}")

@@ -2,7 +2,8 @@
 the members and the demo (`load_plan`, `seed_demo`); written as JSON for the
 locustfile and the fault tests.
 
-- page readers: the secretariat and the demo focal points (password of the demo);
+- page readers: the secretariat and the demo focal points (password of the demo;
+  the secretariat's second factor: fresh recovery codes, one per sign-in);
 - integrators: the demo read token and a few more read tokens;
 - writers: one focal point per member (`load-fp-<slug>`), with the member's slots
   that can still be saved and submitted in an open period (no update yet, or a
@@ -10,6 +11,7 @@ locustfile and the fault tests.
 """
 
 import json
+import secrets
 import sys
 
 from django.contrib.auth import get_user_model
@@ -18,7 +20,8 @@ from django.db import transaction
 
 from actions.models import Action, Goal, Participation, Plan
 from members.models import ApiToken, FocalPoint, Member
-from reporting.demo import DEMO_PASSWORD, DEMO_READ_TOKEN, FOCAL_POINT_MEMBERS
+from metroplan.second_factor import second_factor_seed
+from reporting.demo import DEMO_PASSWORD, DEMO_READ_TOKEN, DEMO_TOTP_SECRET, FOCAL_POINT_MEMBERS
 from reporting.models import ProgressUpdate, ReportingPeriod
 
 LOAD_PASSWORD = "metroplan-load-not-secret"
@@ -79,12 +82,15 @@ def prepare() -> dict:
         User.objects.filter(pk=user.pk).update(password=password_hash)
         FocalPoint.objects.update_or_create(user=user, defaults={"member": members[slug]})
 
+    staff_codes = second_factor_seed(
+        user=User.objects.get(username="secretariat"), totp_secret=DEMO_TOTP_SECRET, recovery_seed=secrets.token_hex(20)
+    )
     return {
         "goals": list(Goal.objects.filter(plan=plan).order_by("order").values_list("code", flat=True)),
         "actions": list(Action.objects.filter(goal__plan=plan).order_by("goal__order", "order")
                         .values_list("code", flat=True)),
         "members": list(Member.objects.order_by("slug").values_list("slug", flat=True)),
-        "page_readers": [{"username": "secretariat", "password": DEMO_PASSWORD}]
+        "page_readers": [{"username": "secretariat", "password": DEMO_PASSWORD, "recovery_codes": staff_codes}]
         + [{"username": f"fp-{slug}", "password": DEMO_PASSWORD} for slug in FOCAL_POINT_MEMBERS],
         "tokens": tokens,
         "writers": list(writers.values()),
