@@ -3,16 +3,18 @@ and the evidence titles of progress updates, among the updates a user may see
 (the caller passes `ProgressUpdate.objects.visible_to(user)`; nothing here
 widens it).
 
-PostgreSQL: full-text search (migration reporting/0010_update_search). Each
-update has a stored `search_vector` of its narrative (weight A) and comment
-(weight B), and each evidence its title's, read in the English, French and
-Spanish configurations together (all three drop accents before stemming):
-an update's language is not recorded, so the words searched are read in the
+PostgreSQL: full-text search (migrations reporting/0010_update_search and
+0014_update_search_one_vector). Each update has a stored `search_vector` of
+its narrative (weight A), reviewer's comment (weight B) and evidence titles
+(weight C), kept by triggers, read in the English, French and Spanish
+configurations together (all three drop accents before stemming): an
+update's language is not recorded, so the words searched are read in the
 three languages too. "énergies" finds "énergie", "economia" finds
 "economía". The syntax is websearch_to_tsquery's ("quoted phrase", or,
--word). Results are ranked with ts_rank (an evidence title that matches adds
-a little), and the page's snippets are ts_headline's, in the first language
-whose reading of the field matches, the user's own first.
+-word). Results are ranked with ts_rank (by the weights: a narrative match
+counts most, an evidence title least), and the page's snippets are
+ts_headline's, in the first language whose reading of the field matches, the
+user's own first.
 
 Elsewhere (SQLite, the embedded default): every word must appear, as typed
 but in any case, in one of those fields; a narrative match ranks above a
@@ -28,7 +30,6 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 from django.db.models import BooleanField, Case, Exists, Expression, FloatField, OuterRef, Q, Value, When
-from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -47,7 +48,6 @@ HEADLINE_OPTIONS = (
     'MaxFragments=2, FragmentDelimiter=" … "'
 )
 TITLE_OPTIONS = f'StartSel="{START}", StopSel="{STOP}", HighlightAll=true'
-EVIDENCE_BONUS = 0.1  # a matching evidence title, added to the update's rank
 FALLBACK_CONTEXT = 90  # characters either side of the first match (SQLite)
 
 
@@ -78,10 +78,6 @@ def _tsquery(configs: list[str], text: str) -> tuple[str, list]:
     return f"({sql})", [text] * len(configs)
 
 
-def _evidence_matches(query: str, params: list) -> tuple[str, list]:
-    return f"SELECT update_id FROM reporting_evidence WHERE search_vector @@ {query}", params
-
-
 class _OnUpdateVector(Expression):
     """SQL on the update's stored vector, in the query's own table (the vector
     is no model field, so it is read by the table's alias)."""
@@ -96,8 +92,8 @@ class _OnUpdateVector(Expression):
         return self.sql(table, query, params)
 
 
-class _OwnMatch(_OnUpdateVector):
-    """The update's own text (narrative, comment) matches the words."""
+class _Matches(_OnUpdateVector):
+    """The update's narrative, comment or one of its evidence titles matches the words."""
 
     output_field = BooleanField()
     conditional = True
@@ -107,18 +103,12 @@ class _OwnMatch(_OnUpdateVector):
 
 
 class _Rank(_OnUpdateVector):
-    """ts_rank of the update's own vector, plus EVIDENCE_BONUS when one of its
-    evidence titles matches."""
+    """ts_rank of the update's vector (narrative A, comment B, evidence titles C)."""
 
     output_field = FloatField()
 
     def sql(self, table, query, params):
-        evidence, evidence_params = _evidence_matches(query, params)
-        sql = (
-            f"(ts_rank({table}.search_vector, {query}, 1) + "
-            f"CASE WHEN {table}.id IN ({evidence}) THEN {EVIDENCE_BONUS} ELSE 0 END)"
-        )
-        return sql, [*params, *evidence_params]
+        return f"ts_rank({table}.search_vector, {query}, 1)", params
 
 
 def _terms(text: str) -> list[str]:
@@ -143,18 +133,15 @@ def updates_search(queryset, *, text: str):
     On PostgreSQL the updates ranked are the RANKED_AT_MOST newest matches of
     `queryset` (the updates a user may see, filtered): with a million updates,
     a common word matches hundreds of thousands, and ranking them all would
-    read all their vectors. Their ids are found first (the newest matches of
-    the update's own text and of its evidence titles, each the planner's best
-    way: the GIN index for a rare word, the newest updates first for a common
-    one), then ranked; a count of RANKED_AT_MOST means "at least that many"."""
+    read all their vectors. Their ids are found first (one query on the
+    update's vector, which holds its evidence titles too: the planner's best
+    way, the GIN index for a rare word or with narrow filters, the newest
+    updates first for a common one), then ranked; a count of RANKED_AT_MOST
+    means "at least that many"."""
     text = text.strip()[:SEARCH_MAX_LENGTH]
     if connection.vendor == "postgresql":
-        query, params = _tsquery(_configurations(), text)
-        evidence, evidence_params = _evidence_matches(query, params)
         newest = queryset.order_by("-pk").values_list("pk", flat=True)
-        own = newest.filter(_OwnMatch(text, _configurations()))[:RANKED_AT_MOST]
-        titled = newest.filter(pk__in=RawSQL(evidence, evidence_params))[:RANKED_AT_MOST]
-        ids = sorted({*own, *titled}, reverse=True)[:RANKED_AT_MOST]
+        ids = list(newest.filter(_Matches(text, _configurations()))[:RANKED_AT_MOST])
         return queryset.filter(any_of("pk", ids)).annotate(search_rank=_rank(text)).order_by("-search_rank", "-pk")
     terms = _terms(text)
     if not terms:

@@ -103,6 +103,29 @@ def test_reviewer_comments_and_evidence_titles_are_searched(texts, api, keys):
     ]
 
 
+def test_evidence_titles_are_found_as_they_are_added_renamed_and_removed(texts, api, keys):
+    # On PostgreSQL the titles are part of their update's search vector, kept by triggers.
+    world = texts
+    staff = api(keys["staff"])
+    assert found(staff, search="hydrologique") == []
+    evidence = Evidence.objects.create(update=world.approved_a, title="Étude hydrologique du bassin",
+                                       url="https://example.org/bassin")
+    assert found(staff, search="hydrologique") == [world.approved_a.pk]
+    evidence.title = "Carte du bassin versant"
+    evidence.save()
+    assert found(staff, search="hydrologique") == []
+    assert found(staff, search="versant") == [world.approved_a.pk]
+    evidence.delete()
+    assert found(staff, search="versant") == []
+    assert found(staff, search="populaires") == [world.approved_a.pk]  # the update's own words stay
+
+
+def test_a_narrative_match_ranks_above_an_evidence_title_match(texts, api, keys):
+    world = texts
+    ProgressUpdate.objects.filter(pk=world.approved_a.pk).update(narrative="Rapport annuel du programme solaire.")
+    assert found(api(keys["staff"]), search="rapport") == [world.approved_a.pk, world.approved_b.pk]
+
+
 def test_a_narrative_match_ranks_above_a_comment_match(texts, cast, api, keys):
     world = texts
     ProgressUpdate.objects.filter(pk=world.approved_b.pk).update(narrative="Le transport public gratuit.")
