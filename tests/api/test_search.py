@@ -236,11 +236,15 @@ def test_spanish_words_without_their_accents(texts, cast, api, keys):
 
 
 @postgresql
-def test_when_many_match_the_newest_are_ranked_and_the_filters_apply_first(texts, cast, api, keys, monkeypatch):
+@pytest.mark.parametrize("few_matches", [0.0, 1e12], ids=["reading the newest first", "finding every match first"])
+def test_when_many_match_the_newest_are_ranked_and_the_filters_apply_first(
+    texts, cast, api, keys, monkeypatch, few_matches
+):
     from reporting import search
 
     world = texts
     monkeypatch.setattr(search, "RANKED_AT_MOST", 1)
+    monkeypatch.setattr(search, "FEW_MATCHES", few_matches)  # both ways the planner's estimate chooses between
     staff = api(keys["staff"])
     assert world.draft_b.pk > world.approved_a.pk
     assert staff.get(UPDATES, {"search": "solaire"}).json()["count"] == 1
