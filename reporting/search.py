@@ -3,16 +3,18 @@ and the evidence titles of progress updates, among the updates a user may see
 (the caller passes `ProgressUpdate.objects.visible_to(user)`; nothing here
 widens it).
 
-PostgreSQL: full-text search (migration reporting/0010_update_search). Each
-update has a stored `search_vector` of its narrative (weight A) and comment
-(weight B), and each evidence its title's, read in the English, French and
-Spanish configurations together (all three drop accents before stemming):
-an update's language is not recorded, so the words searched are read in the
+PostgreSQL: full-text search (migrations reporting/0010_update_search and
+0014_update_search_one_vector). Each update has a stored `search_vector` of
+its narrative (weight A), reviewer's comment (weight B) and evidence titles
+(weight C), kept by triggers, read in the English, French and Spanish
+configurations together (all three drop accents before stemming): an
+update's language is not recorded, so the words searched are read in the
 three languages too. "énergies" finds "énergie", "economia" finds
 "economía". The syntax is websearch_to_tsquery's ("quoted phrase", or,
--word). Results are ranked with ts_rank (an evidence title that matches adds
-a little), and the page's snippets are ts_headline's, in the first language
-whose reading of the field matches, the user's own first.
+-word). Results are ranked with ts_rank (by the weights: a narrative match
+counts most, an evidence title least), and the page's snippets are
+ts_headline's, in the first language whose reading of the field matches, the
+user's own first.
 
 Elsewhere (SQLite, the embedded default): every word must appear, as typed
 but in any case, in one of those fields; a narrative match ranks above a
@@ -23,12 +25,12 @@ Snippets are HTML: the text escaped, with only <mark> around the matches.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import BooleanField, Case, Exists, Expression, FloatField, OuterRef, Q, Value, When
-from django.db.models.expressions import RawSQL
+from django.db.models import BooleanField, Case, Exists, Expression, F, FloatField, OuterRef, Q, Value, When
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -39,6 +41,11 @@ from reporting.models import Evidence, ProgressUpdate
 CONFIGURATIONS = {"en": "metroplan_en", "fr": "metroplan_fr", "es": "metroplan_es"}
 SEARCH_MAX_LENGTH = 200
 RANKED_AT_MOST = 2000  # PostgreSQL: the newest matches ranked (updates_search)
+# PostgreSQL: a search whose matches the planner expects to be fewer than
+# sqrt(FEW_MATCHES × RANKED_AT_MOST × the updates) finds them all, then keeps
+# the newest; more, and it reads the newest updates until it has enough
+# (`_newest_matches`; figures in bench/README.md, "Search").
+FEW_MATCHES = 1.0
 # Markers ts_headline puts around a match: private-use characters, removed from
 # the text first, so that the text can be escaped and only they become <mark>.
 START, STOP = "\ue000", "\ue001"
@@ -47,7 +54,6 @@ HEADLINE_OPTIONS = (
     'MaxFragments=2, FragmentDelimiter=" … "'
 )
 TITLE_OPTIONS = f'StartSel="{START}", StopSel="{STOP}", HighlightAll=true'
-EVIDENCE_BONUS = 0.1  # a matching evidence title, added to the update's rank
 FALLBACK_CONTEXT = 90  # characters either side of the first match (SQLite)
 
 
@@ -78,10 +84,6 @@ def _tsquery(configs: list[str], text: str) -> tuple[str, list]:
     return f"({sql})", [text] * len(configs)
 
 
-def _evidence_matches(query: str, params: list) -> tuple[str, list]:
-    return f"SELECT update_id FROM reporting_evidence WHERE search_vector @@ {query}", params
-
-
 class _OnUpdateVector(Expression):
     """SQL on the update's stored vector, in the query's own table (the vector
     is no model field, so it is read by the table's alias)."""
@@ -96,8 +98,8 @@ class _OnUpdateVector(Expression):
         return self.sql(table, query, params)
 
 
-class _OwnMatch(_OnUpdateVector):
-    """The update's own text (narrative, comment) matches the words."""
+class _Matches(_OnUpdateVector):
+    """The update's narrative, comment or one of its evidence titles matches the words."""
 
     output_field = BooleanField()
     conditional = True
@@ -107,18 +109,12 @@ class _OwnMatch(_OnUpdateVector):
 
 
 class _Rank(_OnUpdateVector):
-    """ts_rank of the update's own vector, plus EVIDENCE_BONUS when one of its
-    evidence titles matches."""
+    """ts_rank of the update's vector (narrative A, comment B, evidence titles C)."""
 
     output_field = FloatField()
 
     def sql(self, table, query, params):
-        evidence, evidence_params = _evidence_matches(query, params)
-        sql = (
-            f"(ts_rank({table}.search_vector, {query}, 1) + "
-            f"CASE WHEN {table}.id IN ({evidence}) THEN {EVIDENCE_BONUS} ELSE 0 END)"
-        )
-        return sql, [*params, *evidence_params]
+        return f"ts_rank({table}.search_vector, {query}, 1)", params
 
 
 def _terms(text: str) -> list[str]:
@@ -143,18 +139,14 @@ def updates_search(queryset, *, text: str):
     On PostgreSQL the updates ranked are the RANKED_AT_MOST newest matches of
     `queryset` (the updates a user may see, filtered): with a million updates,
     a common word matches hundreds of thousands, and ranking them all would
-    read all their vectors. Their ids are found first (the newest matches of
-    the update's own text and of its evidence titles, each the planner's best
-    way: the GIN index for a rare word, the newest updates first for a common
-    one), then ranked; a count of RANKED_AT_MOST means "at least that many"."""
+    read all their vectors. Their ids are found first (one query on the
+    update's vector, which holds its evidence titles too: the planner's best
+    way, the GIN index for a rare word or with narrow filters, the newest
+    updates first for a common one), then ranked; a count of RANKED_AT_MOST
+    means "at least that many"."""
     text = text.strip()[:SEARCH_MAX_LENGTH]
     if connection.vendor == "postgresql":
-        query, params = _tsquery(_configurations(), text)
-        evidence, evidence_params = _evidence_matches(query, params)
-        newest = queryset.order_by("-pk").values_list("pk", flat=True)
-        own = newest.filter(_OwnMatch(text, _configurations()))[:RANKED_AT_MOST]
-        titled = newest.filter(pk__in=RawSQL(evidence, evidence_params))[:RANKED_AT_MOST]
-        ids = sorted({*own, *titled}, reverse=True)[:RANKED_AT_MOST]
+        ids = _newest_matches(queryset.filter(_Matches(text, _configurations())))
         return queryset.filter(any_of("pk", ids)).annotate(search_rank=_rank(text)).order_by("-search_rank", "-pk")
     terms = _terms(text)
     if not terms:
@@ -165,6 +157,45 @@ def updates_search(queryset, *, text: str):
             Q(narrative__icontains=term) | Q(reviewer_comment__icontains=term) | Exists(titled)
         )
     return queryset.annotate(search_rank=_rank(text)).order_by("-search_rank", "-pk")
+
+
+def _newest_matches(matching) -> list[int]:
+    """The ids of the RANKED_AT_MOST newest updates of `matching`, the planner's
+    estimate of their number choosing the way (PostgreSQL).
+
+    Reading the updates newest first until RANKED_AT_MOST match costs about
+    RANKED_AT_MOST × updates / matches rows; finding every match (the GIN
+    index, or the other filters' indexes) then sorting them costs about
+    `matches` rows. Left to itself the planner reads newest first too often:
+    a common word with two filters that keep 1 % of the updates read 430,000
+    of a million updates (2.4 s), where finding its 4,500 matches took 0.26 s.
+    Its estimate of the matches is the better guide (it runs over: each
+    word's three readings are counted as if independent), so it is asked
+    first (EXPLAIN: the query is planned twice, a few milliseconds; ~25 ms
+    at 100× under load). `pk + 0` keeps it from answering "every match,
+    newest first" with the primary key's index."""
+    if matching.query.is_empty():
+        return []
+    estimate, updates = _estimated_rows(matching)
+    if estimate * estimate <= FEW_MATCHES * RANKED_AT_MOST * max(updates, estimate):
+        newest = matching.order_by((F("pk") + 0).desc())
+    else:
+        newest = matching.order_by("-pk")
+    return list(newest.values_list("pk", flat=True)[:RANKED_AT_MOST])
+
+
+def _estimated_rows(queryset) -> tuple[float, float]:
+    """The planner's estimate of the rows of `queryset`, and of all updates."""
+    sql, params = queryset.order_by().values("pk").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT reltuples FROM pg_class WHERE oid = %s::regclass", [ProgressUpdate._meta.db_table]
+        )
+        updates = cursor.fetchone()[0]  # -1: never analysed
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        plan = cursor.fetchone()[0]
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    return float(plan[0]["Plan"]["Plan Rows"]), float(updates)
 
 
 def ranked_at_most() -> int | None:

@@ -103,6 +103,29 @@ def test_reviewer_comments_and_evidence_titles_are_searched(texts, api, keys):
     ]
 
 
+def test_evidence_titles_are_found_as_they_are_added_renamed_and_removed(texts, api, keys):
+    # On PostgreSQL the titles are part of their update's search vector, kept by triggers.
+    world = texts
+    staff = api(keys["staff"])
+    assert found(staff, search="hydrologique") == []
+    evidence = Evidence.objects.create(update=world.approved_a, title="Étude hydrologique du bassin",
+                                       url="https://example.org/bassin")
+    assert found(staff, search="hydrologique") == [world.approved_a.pk]
+    evidence.title = "Carte du bassin versant"
+    evidence.save()
+    assert found(staff, search="hydrologique") == []
+    assert found(staff, search="versant") == [world.approved_a.pk]
+    evidence.delete()
+    assert found(staff, search="versant") == []
+    assert found(staff, search="populaires") == [world.approved_a.pk]  # the update's own words stay
+
+
+def test_a_narrative_match_ranks_above_an_evidence_title_match(texts, api, keys):
+    world = texts
+    ProgressUpdate.objects.filter(pk=world.approved_a.pk).update(narrative="Rapport annuel du programme solaire.")
+    assert found(api(keys["staff"]), search="rapport") == [world.approved_a.pk, world.approved_b.pk]
+
+
 def test_a_narrative_match_ranks_above_a_comment_match(texts, cast, api, keys):
     world = texts
     ProgressUpdate.objects.filter(pk=world.approved_b.pk).update(narrative="Le transport public gratuit.")
@@ -213,11 +236,15 @@ def test_spanish_words_without_their_accents(texts, cast, api, keys):
 
 
 @postgresql
-def test_when_many_match_the_newest_are_ranked_and_the_filters_apply_first(texts, cast, api, keys, monkeypatch):
+@pytest.mark.parametrize("few_matches", [0.0, 1e12], ids=["reading the newest first", "finding every match first"])
+def test_when_many_match_the_newest_are_ranked_and_the_filters_apply_first(
+    texts, cast, api, keys, monkeypatch, few_matches
+):
     from reporting import search
 
     world = texts
     monkeypatch.setattr(search, "RANKED_AT_MOST", 1)
+    monkeypatch.setattr(search, "FEW_MATCHES", few_matches)  # both ways the planner's estimate chooses between
     staff = api(keys["staff"])
     assert world.draft_b.pk > world.approved_a.pk
     assert staff.get(UPDATES, {"search": "solaire"}).json()["count"] == 1
