@@ -298,4 +298,8 @@ def test_reports_list_filter_and_detail(world, staff_api):
     assert results(staff_api.get("/api/v1/reports/", {"kind": "monthly"})) == []
     detail = staff_api.get(f"/api/v1/reports/{report.pk}/").json()
     assert detail["snapshot"] == {"progress": 0.25}
-    assert detail["files"] == {"html": None, "pdf": None, "xlsx": None, "csv": None}
+    # A built report is rendered from its snapshot in any format when first asked for.
+    assert detail["files"] == {
+        fmt: f"http://testserver/api/v1/reports/{report.pk}/files/{fmt}"
+        for fmt in ("html", "pdf", "pptx", "xlsx", "csv")
+    }
