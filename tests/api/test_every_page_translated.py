@@ -46,6 +46,12 @@ ENGLISH_ONLY = {
     "in", "at", "be", "can", "may", "must",
 }
 WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+# A date or a time written the English way ("30 April 2022", "Apr. 30", "11:26 p.m.").
+ENGLISH_DATE = re.compile(
+    r"\b(\d{1,2} (January|February|March|April|June|July|August|September|October|November|December|Jan|Feb|Mar"
+    r"|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\b|(Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.? \d{1,2}\b)"
+    r"|\d(\s| )?[ap]\.m\."
+)
 
 
 def english_msgids(lang: str) -> set[str]:
@@ -93,7 +99,7 @@ def english_in(page: str, lang: str, msgids: set[str]) -> list[str]:
     for text in interface_texts(page, lang):
         words = [w.lower() for w in WORD.findall(text)]
         stripped = text.strip(" :·—–-…()[]«»“”\"'.,;!?")
-        if stripped in msgids or sum(w in ENGLISH_ONLY for w in words) >= 2:
+        if stripped in msgids or sum(w in ENGLISH_ONLY for w in words) >= 2 or ENGLISH_DATE.search(text):
             found.append(text)
     return found
 
@@ -173,6 +179,8 @@ def test_the_same_check_finds_the_english_of_a_page_in_english(client, cast):
      ["Show the list of members"]),
     ('<html lang="fr"><body><p>Overview</p></body></html>', ["Overview"]),
     ('<html lang="fr"><body><script>var the = "and the";</script></body></html>', []),
+    ('<html lang="fr"><body><td>30 April 2022</td><td>30 avril 2022</td><td>11:26 p.m.</td></body></html>',
+     ["30 April 2022", "11:26 p.m."]),
 ])
 def test_the_check_finds_english_outside_marked_content(page, found):
     assert english_in(page, "fr", {"Overview"}) == found
