@@ -384,3 +384,15 @@ def test_a_sheet_whose_headers_were_rewritten_says_what_they_must_read(focal, ca
     assert response.status_code == 400
     [error] = response.context["result"].errors
     assert error.sheet == "Valeurs des indicateurs" and "Membre, Période, Action, Indicateur" in error.message
+
+
+@pytest.mark.parametrize(("language", "says"), [
+    ("fr", "«\u00a0oui\u00a0» sous «\u00a0Non disponible (oui/non)\u00a0»"),
+    ("es", "«sí» en «No disponible (sí/no)»"),
+])
+def test_the_upload_page_names_the_workbooks_words_in_the_page_language(focal, language, says):
+    import html
+
+    page = html.unescape(focal.get(reverse("update-spreadsheet-upload"), HTTP_ACCEPT_LANGUAGE=language)
+                         .content.decode())
+    assert says in page and "yes" not in page.lower().replace("yes/no", "")
