@@ -102,7 +102,7 @@ class Goal(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="carried_to",
         verbose_name=_("carried over from"),
     )
-    version = models.PositiveIntegerField(default=1, editable=False)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     # history: registered in actions/translation.py, after the translated fields exist
     objects = GoalQuerySet.as_manager()
@@ -148,7 +148,7 @@ class Action(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
 
     goal = models.ForeignKey(Goal, on_delete=models.PROTECT, related_name="actions", verbose_name=_("goal"))
-    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="+", editable=False)
+    plan = models.ForeignKey(Plan, verbose_name=_("plan"), on_delete=models.PROTECT, related_name="+", editable=False)
     code = models.CharField(_("code"), max_length=10)
     title = models.CharField(_("title"), max_length=300)
     description = models.TextField(_("description"), blank=True)
@@ -177,7 +177,7 @@ class Action(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="carried_to",
         verbose_name=_("carried over from"),
     )
-    version = models.PositiveIntegerField(default=1)
+    version = models.PositiveIntegerField(_("version"), default=1)
 
     # history: registered in actions/translation.py, after the translated fields exist
     objects = ActionQuerySet.as_manager()
@@ -213,8 +213,10 @@ class Action(models.Model):
 class Participation(models.Model):
     """A member taking part in an action: it is expected to report on it."""
 
-    action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="participations")
-    member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="participations")
+    action = models.ForeignKey(Action, verbose_name=_("action"),
+                               on_delete=models.CASCADE, related_name="participations")
+    member = models.ForeignKey("members.Member", verbose_name=_("member"),
+                               on_delete=models.CASCADE, related_name="participations")
     is_demo = models.BooleanField(
         _("demo data"), default=False, help_text=_("Assigned by the demo seed, not by the secretariat.")
     )
@@ -252,7 +254,7 @@ class Indicator(models.Model):
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     basis = models.TextField(_("basis"), blank=True)
     retired = models.BooleanField(_("retired"), default=False)
-    version = models.PositiveIntegerField(default=1, editable=False)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     # history: registered in actions/translation.py, after the translated fields exist
     objects = IndicatorQuerySet.as_manager()
@@ -278,7 +280,8 @@ class Indicator(models.Model):
 class Milestone(models.Model):
     """A value an indicator should reach by the end of a given year."""
 
-    indicator = models.ForeignKey(Indicator, on_delete=models.CASCADE, related_name="milestones")
+    indicator = models.ForeignKey(Indicator, verbose_name=_("indicator"),
+                                  on_delete=models.CASCADE, related_name="milestones")
     year = models.PositiveSmallIntegerField(_("year"))
     value = models.DecimalField(_("value"), max_digits=14, decimal_places=2)
 

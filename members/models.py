@@ -89,7 +89,7 @@ class Member(models.Model):
     )
     source = models.TextField(_("source"), blank=True)
     # Grows by one on every change through members.services, so that a stale write is refused.
-    version = models.PositiveIntegerField(default=1, editable=False)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     history = HistoricalRecords()
     objects = MemberQuerySet.as_manager()
@@ -135,7 +135,7 @@ class Membership(models.Model):
         LEFT = "left", _("Left")
         EXEMPTED = "exempted", _("Exempted from reporting")
 
-    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="memberships")
+    member = models.ForeignKey(Member, verbose_name=_("member"), on_delete=models.CASCADE, related_name="memberships")
     standing = models.CharField(_("standing"), max_length=20, choices=Standing.choices, default=Standing.ACTIVE)
     start = models.DateField(_("from"))
     end = models.DateField(_("until"), null=True, blank=True, help_text=_("Empty while it lasts."))
@@ -161,10 +161,11 @@ class FocalPoint(models.Model):
     """Links a user to the one member government they report for. Staff
     manage them (members.services): edit, deactivate, reactivate, invite."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="focal_point")
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, verbose_name=_("user"),
+                                on_delete=models.CASCADE, related_name="focal_point")
     member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="focal_points",
                                verbose_name=_("member"))
-    created = models.DateTimeField(auto_now_add=True)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
     invited_at = models.DateTimeField(_("last invited"), null=True, blank=True)
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
@@ -191,7 +192,8 @@ class ApiToken(models.Model):
 
     PREFIX_LENGTH = 8
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("user"),
+                             on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(_("name"), max_length=100)
     scope = models.CharField(_("scope"), max_length=10, choices=Scope.choices, default=Scope.READ)
     prefix = models.CharField(_("key prefix"), max_length=PREFIX_LENGTH, db_index=True, editable=False)
@@ -230,7 +232,8 @@ class UserProfile(models.Model):
     them in. Empty until they first sign in (then the browser's language is
     stored) or choose one with the language switch."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile")
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, verbose_name=_("user"),
+                                on_delete=models.CASCADE, related_name="profile")
     language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, blank=True)
 
     objects = UserProfileQuerySet.as_manager()

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.formats import date_format, time_format
 from django.utils.translation import gettext as _
 
 DEFAULT_ZONE = "UTC"
@@ -80,7 +80,7 @@ def zone_for(*, latitude: Decimal | float, longitude: Decimal | float, country_c
 
 def deadline_text(day: date, zone_name: str) -> str:
     """A deadline as people read it: its last minute, in the member's zone
-    ("April 30, 2022, 23:59 America/Mexico_City" in English)."""
+    ("30 April 2022, 23:59 America/Mexico_City" in English)."""
     return _("%(day)s, 23:59 %(zone)s") % {"day": date_format(day, "DATE_FORMAT"), "zone": zone_name}
 
 
@@ -88,5 +88,5 @@ def moment_text(moment: datetime, zone_name: str) -> str:
     """A moment on the member's clock, with the zone named."""
     local = timezone.localtime(moment, ZoneInfo(zone_name))
     return _("%(day)s, %(time)s %(zone)s") % {
-        "day": date_format(local, "DATE_FORMAT"), "time": date_format(local, "H:i"), "zone": zone_name,
+        "day": date_format(local, "DATE_FORMAT"), "time": time_format(local, "TIME_FORMAT"), "zone": zone_name,
     }

@@ -15,6 +15,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse, JsonResponse
 from django.template.loader import render_to_string
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.defaults import server_error as django_server_error
@@ -54,7 +55,7 @@ def bad_request(request, exception=None):
     if isinstance(exception, RequestDataTooBig):
         limit = body_limit(request)
         message = _("The request is too large: at most %(limit)s MB is accepted.") % {
-            "limit": f"{limit / 1024 / 1024:.1f}"
+            "limit": number_format(limit / 1024 / 1024, 1)
         }
         return error(request, 413, "too_large", message, "413.html")
     if request.path.startswith("/api/"):

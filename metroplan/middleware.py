@@ -23,6 +23,7 @@ from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.cache import patch_cache_control
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 NUL = "\x00"
@@ -71,7 +72,7 @@ class RequestSizeLimitMiddleware:
         limit = body_limit(request)
         if length > limit:
             message = _("The request is too large: %(size)s MB, where at most %(limit)s MB is accepted.") % {
-                "size": f"{length / 1024 / 1024:.1f}", "limit": f"{limit / 1024 / 1024:.1f}",
+                "size": number_format(length / 1024 / 1024, 1), "limit": number_format(limit / 1024 / 1024, 1),
             }
             response = error(request, 413, "too_large", message, "413.html")
             response["Connection"] = "close"  # the body is not read

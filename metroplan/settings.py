@@ -221,6 +221,8 @@ LANGUAGES = [("en", _("English")), ("fr", _("French")), ("es", _("Spanish"))]
 MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
 MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# One date and time format per language (metroplan/formats/<lang>/formats.py).
+FORMAT_MODULE_PATH = ["metroplan.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

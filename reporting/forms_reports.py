@@ -1,6 +1,7 @@
 """Forms of the /reports/ pages: asking for a report, correcting one."""
 
 from django import forms
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from reporting.models import Report, ReportingPeriod
@@ -8,7 +9,7 @@ from reporting.models import Report, ReportingPeriod
 
 class PeriodChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: ReportingPeriod) -> str:
-        return f"{obj.plan.code} · {obj.code} ({obj.start:%d %b %Y} – {obj.end:%d %b %Y})"
+        return f"{obj.plan.code} · {obj.code} ({date_format(obj.start)} – {date_format(obj.end)})"
 
 
 class ReportRequestForm(forms.Form):

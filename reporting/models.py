@@ -32,14 +32,14 @@ class ReportingPeriod(models.Model):
     A closed period takes no new submissions unless staff reopen it for a member.
     """
 
-    plan = models.ForeignKey("actions.Plan", on_delete=models.CASCADE, related_name="periods")
+    plan = models.ForeignKey("actions.Plan", verbose_name=_("plan"), on_delete=models.CASCADE, related_name="periods")
     code = models.CharField(_("code"), max_length=20)
     start = models.DateField(_("start"))
     end = models.DateField(_("end"))
     deadline = models.DateField(_("submission deadline"))
     is_open = models.BooleanField(_("open"), default=True)
     # Grows by one on every change through reporting.period_services.period_update (conflict-safe writes).
-    version = models.PositiveIntegerField(default=1, editable=False)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     objects = ReportingPeriodQuerySet.as_manager()
 
@@ -73,16 +73,19 @@ class PeriodReopening(models.Model):
         GRANTED = "granted", _("Granted")
         REFUSED = "refused", _("Refused")
 
-    period = models.ForeignKey(ReportingPeriod, on_delete=models.CASCADE, related_name="reopenings")
-    member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="reopenings")
+    period = models.ForeignKey(ReportingPeriod, verbose_name=_("period"),
+                               on_delete=models.CASCADE, related_name="reopenings")
+    member = models.ForeignKey("members.Member", verbose_name=_("member"),
+                               on_delete=models.CASCADE, related_name="reopenings")
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.REQUESTED)
     reason = models.TextField(_("reason"))
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), null=True, on_delete=models.SET_NULL, related_name="+"
     )
     requested_at = models.DateTimeField(_("requested at"), auto_now_add=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name=_("decided by"),
+        null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     until = models.DateField(_("open until"), null=True, blank=True)
@@ -117,9 +120,12 @@ class ProgressUpdate(models.Model):
         RETURNED = "returned", _("Returned")
         APPROVED = "approved", _("Approved")
 
-    member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="updates")
-    action = models.ForeignKey("actions.Action", on_delete=models.PROTECT, related_name="updates")
-    period = models.ForeignKey(ReportingPeriod, on_delete=models.PROTECT, related_name="updates")
+    member = models.ForeignKey("members.Member", verbose_name=_("member"),
+                               on_delete=models.PROTECT, related_name="updates")
+    action = models.ForeignKey("actions.Action", verbose_name=_("action"),
+                               on_delete=models.PROTECT, related_name="updates")
+    period = models.ForeignKey(ReportingPeriod, verbose_name=_("period"),
+                               on_delete=models.PROTECT, related_name="updates")
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.DRAFT)
     status = models.CharField(
         _("self-assessed status"), max_length=20, choices=Action.Status.choices, blank=True
@@ -128,20 +134,22 @@ class ProgressUpdate(models.Model):
     no_change = models.BooleanField(_("no change since last period"), default=False)
     reviewer_comment = models.TextField(_("reviewer's comment"), blank=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, on_delete=models.SET_NULL, related_name="+"
     )
     created = models.DateTimeField(_("created"), auto_now_add=True)
     modified = models.DateTimeField(_("modified"), auto_now=True)
     first_submitted_at = models.DateTimeField(_("first submitted"), null=True, blank=True)
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name=_("submitted by"),
+        null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
     reviewed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name=_("reviewed by"),
+        null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    version = models.PositiveIntegerField(default=1)
+    version = models.PositiveIntegerField(_("version"), default=1)
     is_demo = models.BooleanField(_("demo data"), default=False)
 
     history = HistoricalRecords()
@@ -179,8 +187,10 @@ class IndicatorValue(models.Model):
     both or neither.
     """
 
-    update = models.ForeignKey(ProgressUpdate, on_delete=models.CASCADE, related_name="values")
-    indicator = models.ForeignKey("actions.Indicator", on_delete=models.PROTECT, related_name="values")
+    update = models.ForeignKey(ProgressUpdate, verbose_name=_("update"),
+                               on_delete=models.CASCADE, related_name="values")
+    indicator = models.ForeignKey("actions.Indicator", verbose_name=_("indicator"),
+                                  on_delete=models.PROTECT, related_name="values")
     value = models.DecimalField(_("value"), max_digits=14, decimal_places=2, null=True, blank=True)
     not_available = models.BooleanField(_("not available"), default=False)
     not_available_reason = models.CharField(_("why not available"), max_length=500, blank=True)
@@ -219,14 +229,16 @@ def report_upload_to(instance: "Report", filename: str) -> str:
 class Evidence(models.Model):
     """A file or a link that backs an update."""
 
-    update = models.ForeignKey(ProgressUpdate, on_delete=models.CASCADE, related_name="evidence")
+    update = models.ForeignKey(ProgressUpdate, verbose_name=_("update"),
+                               on_delete=models.CASCADE, related_name="evidence")
     title = models.CharField(_("title"), max_length=200, blank=True)
     file = models.FileField(_("file"), upload_to=evidence_upload_to, storage=private_storage, blank=True)
     # The file's name as uploaded, for Content-Disposition (the stored name is random).
     file_name = models.CharField(_("file name"), max_length=255, blank=True)
     url = models.URLField(_("link"), blank=True)
-    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    added_at = models.DateTimeField(auto_now_add=True)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("added by"),
+                                 null=True, on_delete=models.SET_NULL, related_name="+")
+    added_at = models.DateTimeField(_("added at"), auto_now_add=True)
 
     history = HistoricalRecords()
 
@@ -270,9 +282,10 @@ class Report(models.Model):
         DONE = "done", _("Done")
         FAILED = "failed", _("Failed")
 
-    plan = models.ForeignKey("actions.Plan", on_delete=models.PROTECT, related_name="reports")
+    plan = models.ForeignKey("actions.Plan", verbose_name=_("plan"), on_delete=models.PROTECT, related_name="reports")
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
-    period = models.ForeignKey(ReportingPeriod, on_delete=models.PROTECT, related_name="reports")
+    period = models.ForeignKey(ReportingPeriod, verbose_name=_("period"),
+                               on_delete=models.PROTECT, related_name="reports")
     as_of = models.DateField(_("as of"))
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.QUEUED)
     failure_reason = models.TextField(_("failure reason"), blank=True)
@@ -288,16 +301,17 @@ class Report(models.Model):
     )
     correction_note = models.TextField(_("what changed and why"), blank=True)
     requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name=_("requested by"),
+        null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    created = models.DateTimeField(auto_now_add=True)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
     queued_at = models.DateTimeField(
         _("queued at"), default=timezone.now, help_text=_("When the build was last put on the task queue.")
     )
-    started_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     # A running build touches this every few seconds; silence means its worker was lost.
-    heartbeat_at = models.DateTimeField(null=True, blank=True, editable=False)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(_("heartbeat at"), null=True, blank=True, editable=False)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     notified_at = models.DateTimeField(_("staff told"), null=True, blank=True)
 
     objects = ReportQuerySet.as_manager()

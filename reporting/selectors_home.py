@@ -14,6 +14,7 @@ from datetime import date, datetime
 
 from django.db.models import Count, Max, Min
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from actions.models import Participation, Plan
@@ -302,8 +303,9 @@ def staff_flags(figures: PlanFigures) -> list[Flag]:
     for warning in figures.warnings:
         flags.append(Flag(
             kind="early_warning", action=warning.action,
-            title=_("%(indicator)s projected at %(projected).1f of %(target).1f %(unit)s") % {
-                "indicator": warning.indicator.code, "projected": warning.projected, "target": warning.target,
+            title=_("%(indicator)s projected at %(projected)s of %(target)s %(unit)s") % {
+                "indicator": warning.indicator.code, "projected": number_format(warning.projected, 1),
+                "target": number_format(warning.target, 1),
                 "unit": warning.indicator.unit,
             },
             explanation=warning.explanation,

@@ -107,3 +107,14 @@ def test_every_sdg_has_its_three_wordings():
     for field in ("name_en", "name_fr", "name_es", "title_en", "title_fr", "title_es"):
         filled = SustainableDevelopmentGoal.objects.exclude(**{field: ""}).exclude(**{f"{field}__isnull": True})
         assert filled.count() == 17
+
+
+def test_plan_content_shown_in_english_for_want_of_a_translation_says_so_in_the_markup(
+        client, cast, plan_in_two_and_a_half_languages):
+    client.force_login(cast.staff)
+    spanish = page_text(client.get(reverse("action-detail", args=["1.2"]), HTTP_ACCEPT_LANGUAGE="es"))
+    assert '<span lang="en">Managers</span>' in spanish
+    french = page_text(client.get(reverse("action-detail", args=["1.2"]), HTTP_ACCEPT_LANGUAGE="fr"))
+    assert "Gestionnaires" in french and '<span lang="en">' not in french
+    english = page_text(client.get(reverse("action-detail", args=["1.2"]), HTTP_ACCEPT_LANGUAGE="en"))
+    assert "Managers" in english and '<span lang="en">' not in english

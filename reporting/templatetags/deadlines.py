@@ -1,7 +1,7 @@
 """Deadlines and submission times on the member's clock, with the zone named.
 
-{{ period.deadline|deadline_in:member }} → "April 30, 2022, 23:59 America/Mexico_City"
-{{ update.submitted_at|moment_in:member }} → "May 1, 2022, 00:30 Asia/Seoul"
+{{ period.deadline|deadline_in:member }} → "30 April 2022, 23:59 America/Mexico_City"
+{{ update.submitted_at|moment_in:member }} → "1 May 2022, 00:30 Asia/Seoul"
 """
 
 from django import template

@@ -130,11 +130,11 @@ def test_the_update_form_shows_the_deadline_on_the_members_clock(scene, client):
     member = scene["members"]["mexico-city"]
     client.force_login(f.FocalPointFactory(member=member).user)
     url = reverse("update-edit", args=[member.slug, scene["period"].code, scene["action"].code])
-    assert "April 30, 2022, 23:59 America/Mexico_City" in client.get(url).content.decode()
+    assert "30 April 2022, 23:59 America/Mexico_City" in client.get(url).content.decode()
     french = client.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "30 avril 2022, 23 h 59 (America/Mexico_City)" in html.unescape(french).replace("\xa0", " ")
     home = client.get(reverse("updates")).content.decode()
-    assert "April 30, 2022, 23:59 America/Mexico_City" in home
+    assert "30 April 2022, 23:59 America/Mexico_City" in home
 
 
 def test_the_reminder_names_the_deadlines_zone(scene, mailoutbox, reminder_day):
@@ -142,5 +142,5 @@ def test_the_reminder_names_the_deadlines_zone(scene, mailoutbox, reminder_day):
     f.FocalPointFactory(member=member, user=f.UserFactory(email="focal@seoul.example"))
     reminder_day(date(2022, 4, 27))
     [message] = [m for m in mailoutbox if "focal@seoul.example" in m.to]
-    assert "April 30, 2022, 23:59 Asia/Seoul" in message.subject
-    assert "April 30, 2022, 23:59 Asia/Seoul" in message.body
+    assert "30 April 2022, 23:59 Asia/Seoul" in message.subject
+    assert "30 April 2022, 23:59 Asia/Seoul" in message.body

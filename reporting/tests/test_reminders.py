@@ -79,7 +79,7 @@ def test_the_default_schedule_sends_each_step_once_then_weekly_while_overdue(set
     assert len(mailoutbox) == 7  # one e-mail per step (both of A's focal points read English)
     assert all(sorted(m.to) == sorted([cast.focal_a.email, "second@member-a.example"]) for m in mailoutbox)
     subjects = [m.subject for m in mailoutbox]
-    assert subjects[0].startswith("Reminder: Member A's updates for 2022-Q1 are due by April 30, 2022")
+    assert subjects[0].startswith("Reminder: Member A's updates for 2022-Q1 are due by 30 April 2022")
     assert subjects[2].startswith("Due today: Member A's updates for 2022-Q1")
     assert subjects[3].startswith("Overdue: Member A's updates for 2022-Q1")
 
@@ -144,7 +144,7 @@ def test_a_job_that_missed_days_sends_the_latest_step_reached_once(setting, cast
     reminder_day(date(2022, 4, 29))
     assert [step for _day, step in sent_steps(cast.member_a)] == [-3]
     [message] = to_focal_points(mailoutbox, cast)
-    assert "due by April 30, 2022" in message.subject
+    assert "due by 30 April 2022" in message.subject
 
 
 def test_each_recipient_reads_the_reminder_in_their_language_with_a_link_to_each_update(setting, cast,

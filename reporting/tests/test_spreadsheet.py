@@ -12,26 +12,33 @@ from openpyxl import load_workbook
 
 from metroplan.testing.files import zip_bomb_xlsx
 from reporting.models import ProgressUpdate
-from reporting.spreadsheet import UPDATE_COLUMNS, UPDATES_SHEET, VALUE_COLUMNS, VALUES_SHEET
+from reporting.spreadsheet import UPDATE_KEYS, UPDATES, VALUE_KEYS, VALUES
 
 from .conftest import make_update
 
 pytestmark = pytest.mark.django_db
 
 
-def download(client):
-    response = client.get(reverse("update-spreadsheet"))
+def download(client, language="en"):
+    response = client.get(reverse("update-spreadsheet"), HTTP_ACCEPT_LANGUAGE=language)
     assert response.status_code == 200
     assert response["Content-Disposition"].startswith('attachment; filename="metroplan-updates-member-a-')
     return load_workbook(BytesIO(response.content))
 
 
-def rows(book, sheet, columns):
-    ws = book[sheet]
+def sheet(book, kind):
+    """The updates or values sheet, found by its hidden row of column keys (as the upload finds it)."""
+    keys = UPDATE_KEYS if kind == UPDATES else VALUE_KEYS
+    return next(ws for ws in book.worksheets if [c.value for c in ws[1]][: len(keys)] == keys)
+
+
+def rows(book, kind):
+    """The data rows of a sheet by (period, action, indicator), each a dict of cells by column key."""
+    ws = sheet(book, kind)
+    keys = UPDATE_KEYS if kind == UPDATES else VALUE_KEYS
     return {
-        (r[1].value, r[2].value, r[3].value if sheet == VALUES_SHEET else None): {c: r[i] for i, c in
-                                                                                   enumerate(columns)}
-        for r in ws.iter_rows(min_row=2)
+        (r[1].value, r[2].value, r[3].value if kind == VALUES else None): dict(zip(keys, r, strict=False))
+        for r in ws.iter_rows(min_row=3)
     }
 
 
@@ -50,17 +57,17 @@ def focal(client, cast, world):
 
 
 def fill_good(book):
-    updates = rows(book, UPDATES_SHEET, UPDATE_COLUMNS)
-    values = rows(book, VALUES_SHEET, VALUE_COLUMNS)
+    updates = rows(book, UPDATES)
+    values = rows(book, VALUES)
     row = updates[("2022-Q2", "1.1", None)]
-    row["Status"].value = "At risk"
-    row["Narrative"].value = "Written offline on the train."
-    row["Submit (yes/no)"].value = "yes"
-    values[("2022-Q2", "1.1", "1.1.a")]["Value"].value = 7
-    values[("2022-Q2", "1.1", "1.1.b")]["Not available (yes/no)"].value = "yes"
-    values[("2022-Q2", "1.1", "1.1.b")]["Why not available"].value = "Accounts close in July"
+    row["status"].value = "At risk"
+    row["narrative"].value = "Written offline on the train."
+    row["submit"].value = "yes"
+    values[("2022-Q2", "1.1", "1.1.a")]["value"].value = 7
+    values[("2022-Q2", "1.1", "1.1.b")]["not_available"].value = "yes"
+    values[("2022-Q2", "1.1", "1.1.b")]["not_available_reason"].value = "Accounts close in July"
     other = updates[("2022-Q2", "1.2", None)]
-    other["Narrative"].value = "Draft only."
+    other["narrative"].value = "Draft only."
     return updates, values
 
 
@@ -68,14 +75,14 @@ def test_download_lists_what_is_due_prefilled_with_what_is_saved(focal, cast, wo
     make_update(world, cast.member_a, state="draft", narrative="Saved draft text")
     make_update(world, cast.member_a, state="approved", period=world.previous)  # not due: not in the file
     book = download(focal)
-    updates = rows(book, UPDATES_SHEET, UPDATE_COLUMNS)
+    updates = rows(book, UPDATES)
     assert set(updates) == {("2022-Q2", "1.1", None), ("2022-Q2", "1.2", None)}
-    assert updates[("2022-Q2", "1.1", None)]["Narrative"].value == "Saved draft text"
-    assert updates[("2022-Q2", "1.1", None)]["Member"].value == "member-a"
-    values = rows(book, VALUES_SHEET, VALUE_COLUMNS)
-    assert values[("2022-Q2", "1.1", "1.1.a")]["Value"].value == 10
-    assert values[("2022-Q2", "1.1", "1.1.b")]["Not available (yes/no)"].value == "yes"
-    assert values[("2022-Q2", "1.1", "1.1.b")]["Unit"].value == "EUR"
+    assert updates[("2022-Q2", "1.1", None)]["narrative"].value == "Saved draft text"
+    assert updates[("2022-Q2", "1.1", None)]["member"].value == "member-a"
+    values = rows(book, VALUES)
+    assert values[("2022-Q2", "1.1", "1.1.a")]["value"].value == 10
+    assert values[("2022-Q2", "1.1", "1.1.b")]["not_available"].value == "yes"
+    assert values[("2022-Q2", "1.1", "1.1.b")]["unit"].value == "EUR"
 
 
 def test_a_good_file_is_applied(focal, cast, world):
@@ -95,18 +102,18 @@ def test_a_good_file_is_applied(focal, cast, world):
 def test_a_file_with_bad_rows_changes_nothing_and_names_each_bad_cell(focal, cast, world):
     book = download(focal)
     updates, values = fill_good(book)
-    values[("2022-Q2", "1.1", "1.1.a")]["Value"].value = "about ten"
-    updates[("2022-Q2", "1.2", None)]["Status"].value = "Fine"
-    ws = book[VALUES_SHEET]
+    values[("2022-Q2", "1.1", "1.1.a")]["value"].value = "about ten"
+    updates[("2022-Q2", "1.2", None)]["status"].value = "Fine"
+    ws = sheet(book, VALUES)
     ws.append(["member-a", "2022-Q2", "1.1", "1.2.a", "", "", "", "", 3, "no", ""])  # another action's indicator
     response = upload(focal, book)
     assert response.status_code == 400
     errors = [(e.sheet, e.cell) for e in response.context["result"].errors]
-    value_row = values[("2022-Q2", "1.1", "1.1.a")]["Value"].row
-    status_row = updates[("2022-Q2", "1.2", None)]["Status"].row
-    assert (VALUES_SHEET, f"I{value_row}") in errors
-    assert (UPDATES_SHEET, f"H{status_row}") in errors
-    assert (VALUES_SHEET, f"D{ws.max_row}") in errors
+    value_row = values[("2022-Q2", "1.1", "1.1.a")]["value"].row
+    status_row = updates[("2022-Q2", "1.2", None)]["status"].row
+    assert ("Indicator values", f"I{value_row}") in errors
+    assert ("Updates", f"H{status_row}") in errors
+    assert ("Indicator values", f"D{ws.max_row}") in errors
     body = response.content.decode()
     assert f"cell I{value_row}" in body and "Nothing was saved" in body
     assert not ProgressUpdate.objects.exists()
@@ -117,7 +124,7 @@ def test_a_file_edited_to_target_another_member_is_refused(focal, cast, world):
     book = download(focal)
     updates, values = fill_good(book)
     for row in list(updates.values()) + list(values.values()):
-        row["Member"].value = "member-b"
+        row["member"].value = "member-b"
     response = upload(focal, book)
     assert response.status_code == 400
     messages = [e.message for e in response.context["result"].errors]
@@ -141,7 +148,7 @@ def test_a_row_for_an_approved_update_is_refused(focal, cast, world):
 def test_an_incomplete_submission_undoes_the_whole_file(focal, cast, world):
     book = download(focal)
     updates, _ = fill_good(book)
-    updates[("2022-Q2", "1.2", None)]["Submit (yes/no)"].value = "yes"  # no value for 1.2.a
+    updates[("2022-Q2", "1.2", None)]["submit"].value = "yes"  # no value for 1.2.a
     response = upload(focal, book)
     assert response.status_code == 400
     assert any("Datasets shared" in e.message for e in response.context["result"].errors)
@@ -181,10 +188,10 @@ def test_a_file_that_is_not_a_spreadsheet_is_refused(focal):
     ],
 )
 def test_a_value_cell_is_stored_as_it_was_meant(focal, cast, world, language, cell, stored):
-    book = download(focal)
+    book = download(focal, language)
     updates, values = fill_good(book)
-    updates[("2022-Q2", "1.1", None)]["Status"].value = "at_risk"  # the code reads the same in every language
-    values[("2022-Q2", "1.1", "1.1.a")]["Value"].value = cell
+    updates[("2022-Q2", "1.1", None)]["status"].value = "at_risk"  # the code reads the same in every language
+    values[("2022-Q2", "1.1", "1.1.a")]["value"].value = cell
     response = upload(focal, book, language=language)
     assert response.status_code == 302, [e.message for e in response.context["result"].errors]
     value = ProgressUpdate.objects.get(action=world.action).values.get(indicator=world.ind_count).value
@@ -201,15 +208,15 @@ def test_a_value_cell_is_stored_as_it_was_meant(focal, cast, world, language, ce
     ],
 )
 def test_a_value_cell_that_would_be_guessed_is_refused_and_named(focal, cast, world, language, cell, says):
-    book = download(focal)
+    book = download(focal, language)
     updates, values = fill_good(book)
-    updates[("2022-Q2", "1.1", None)]["Status"].value = "at_risk"  # the code reads the same in every language
-    values[("2022-Q2", "1.1", "1.1.a")]["Value"].value = cell
+    updates[("2022-Q2", "1.1", None)]["status"].value = "at_risk"  # the code reads the same in every language
+    values[("2022-Q2", "1.1", "1.1.a")]["value"].value = cell
     response = upload(focal, book, language=language)
     assert response.status_code == 400
-    row = values[("2022-Q2", "1.1", "1.1.a")]["Value"].row
+    row = values[("2022-Q2", "1.1", "1.1.a")]["value"].row
     errors = {(e.sheet, e.cell): e.message for e in response.context["result"].errors}
-    assert says in errors[(VALUES_SHEET, f"I{row}")]
+    assert says in errors[(sheet(book, VALUES).title, f"I{row}")]
     assert not ProgressUpdate.objects.exists()
 
 
@@ -222,10 +229,10 @@ def test_a_narrative_that_looks_like_a_formula_is_text_and_survives_the_round_tr
     world.action.title = "=HYPERLINK(\"http://evil\",\"x\")"
     world.action.save()
     book = download(focal)
-    row = rows(book, UPDATES_SHEET, UPDATE_COLUMNS)[("2022-Q2", "1.1", None)]
-    assert row["Narrative"].value == "=SUM(A1)" and row["Narrative"].data_type == "s"
-    assert row["Action title"].data_type == "s" and row["Action title"].quotePrefix
-    row["Status"].value = "at_risk"
+    row = rows(book, UPDATES)[("2022-Q2", "1.1", None)]
+    assert row["narrative"].value == "=SUM(A1)" and row["narrative"].data_type == "s"
+    assert row["action_title"].data_type == "s" and row["action_title"].quotePrefix
+    row["status"].value = "at_risk"
     response = upload(focal, book)
     assert response.status_code == 302, [e.message for e in response.context["result"].errors]
     assert ProgressUpdate.objects.get(action=world.action).narrative == "=SUM(A1)"
@@ -243,8 +250,8 @@ def test_an_empty_upload_is_a_clear_error_not_a_success(focal, content, says):
 
 def test_a_workbook_with_no_rows_is_refused(focal, cast, world):
     book = download(focal)
-    for name in (UPDATES_SHEET, VALUES_SHEET):
-        book[name].delete_rows(2, book[name].max_row)
+    for kind in (UPDATES, VALUES):
+        sheet(book, kind).delete_rows(3, sheet(book, kind).max_row)
     response = upload(focal, book)
     assert response.status_code == 400
     assert "has no rows to apply" in response.content.decode()
@@ -260,19 +267,132 @@ def test_a_zip_bomb_is_refused_at_once(focal):
 
 
 @pytest.mark.parametrize(
-    ("sheet", "key", "column", "text", "says"),
+    ("kind", "key", "column", "text", "says"),
     [
-        (UPDATES_SHEET, ("2022-Q2", "1.1", None), "Narrative", "x" * 20_001, "20000 characters at most"),
-        (VALUES_SHEET, ("2022-Q2", "1.1", "1.1.b"), "Why not available", "y" * 501, "500 characters at most"),
+        (UPDATES, ("2022-Q2", "1.1", None), "narrative", "x" * 20_001, "20000 characters at most"),
+        (VALUES, ("2022-Q2", "1.1", "1.1.b"), "not_available_reason", "y" * 501, "500 characters at most"),
     ],
 )
-def test_texts_over_the_limits_of_the_form_and_the_api_are_refused_by_cell(focal, sheet, key, column, text, says):
+def test_texts_over_the_limits_of_the_form_and_the_api_are_refused_by_cell(focal, kind, key, column, text, says):
     book = download(focal)
     fill_good(book)
-    cell = rows(book, sheet, UPDATE_COLUMNS if sheet == UPDATES_SHEET else VALUE_COLUMNS)[key][column]
+    cell = rows(book, kind)[key][column]
     cell.value = text
     response = upload(focal, book)
     assert response.status_code == 400
     errors = {(e.sheet, e.cell): e.message for e in response.context["result"].errors}
-    assert says in errors[(sheet, cell.coordinate)]
+    assert says in errors[(sheet(book, kind).title, cell.coordinate)]
     assert not ProgressUpdate.objects.exists()
+
+
+# Languages ------------------------------------------------------------------------------------
+
+WORDS = {
+    "en": {"updates": "Updates", "values": "Indicator values", "instructions": "Instructions", "yes": "yes",
+           "no": "no", "missing": "Missing", "narrative": "Narrative", "write": "Write yes or no."},
+    "fr": {"updates": "Mises à jour", "values": "Valeurs des indicateurs", "instructions": "Mode d'emploi",
+           "yes": "oui", "no": "non", "missing": "Manquante", "narrative": "Récit", "write": "Écrivez oui ou non."},
+    "es": {"updates": "Actualizaciones", "values": "Valores de los indicadores", "instructions": "Instrucciones",
+           "yes": "sí", "no": "no", "missing": "Sin enviar", "narrative": "Narrativa",
+           "write": "Escriba sí o no."},
+}
+
+
+def status_label(code, language):
+    from django.utils import translation
+
+    from actions.models import Action
+
+    with translation.override(language):
+        return str(Action.Status(code).label)
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "es"])
+def test_the_workbook_speaks_the_language_it_is_downloaded_in(focal, cast, world, language):
+    words = WORDS[language]
+    book = download(focal, language)
+    assert book.sheetnames == [words["instructions"], words["updates"], words["values"]]
+    updates_sheet = sheet(book, UPDATES)
+    assert updates_sheet.title == words["updates"] and updates_sheet.row_dimensions[1].hidden
+    headers = [c.value for c in updates_sheet[2]]
+    assert words["narrative"] in headers
+    row = rows(book, UPDATES)[("2022-Q2", "1.1", None)]
+    assert row["state"].value == words["missing"] and row["submit"].value == words["no"]
+    lists = [v.formula1 for v in updates_sheet.data_validations.dataValidation]
+    assert f'"{words["yes"]},{words["no"]}"' in lists
+    assert any(status_label("at_risk", language) in formula for formula in lists)
+    instructions = " ".join(str(r[0].value or "") for r in book[words["instructions"]].iter_rows())
+    quoted = {"en": "“{}”", "fr": "«\u00a0{}\u00a0»", "es": "«{}»"}[language]
+    assert quoted.format(words["updates"]) in instructions and quoted.format(words["yes"]) in instructions
+    if language != "en":
+        assert "Indicator values" not in instructions and "Narrative" not in headers
+
+
+@pytest.mark.parametrize(("filled_in", "uploaded_in"), [
+    ("fr", "es"), ("es", "en"), ("en", "fr"), ("fr", "fr"), ("es", "es"),
+])
+def test_a_workbook_filled_in_one_language_uploads_in_a_session_of_another(focal, cast, world, filled_in,
+                                                                           uploaded_in):
+    words = WORDS[filled_in]
+    book = download(focal, filled_in)
+    updates, values = rows(book, UPDATES), rows(book, VALUES)
+    row = updates[("2022-Q2", "1.1", None)]
+    row["status"].value = status_label("at_risk", filled_in)
+    row["narrative"].value = "Rempli hors ligne."
+    row["submit"].value = words["yes"]
+    values[("2022-Q2", "1.1", "1.1.a")]["value"].value = "7,5" if filled_in != "en" else "7.5"  # typed as text
+    values[("2022-Q2", "1.1", "1.1.b")]["not_available"].value = words["yes"]
+    values[("2022-Q2", "1.1", "1.1.b")]["not_available_reason"].value = "Comptes clos en juillet"
+    response = upload(focal, book, language=uploaded_in)
+    assert response.status_code == 302, [e.message for e in response.context["result"].errors]
+    submitted = ProgressUpdate.objects.get(action=world.action)
+    assert submitted.state == "submitted" and submitted.status == "at_risk"
+    assert submitted.values.get(indicator=world.ind_count).value == Decimal("7.5")
+    assert submitted.values.get(indicator=world.ind_budget).not_available
+
+
+@pytest.mark.parametrize(("filled_in", "uploaded_in"), [("fr", "es"), ("es", "fr"), ("fr", "en")])
+def test_a_bad_cell_is_named_in_the_uploaders_language_on_the_workbooks_sheet(focal, cast, world, filled_in,
+                                                                              uploaded_in):
+    book = download(focal, filled_in)
+    row = rows(book, UPDATES)[("2022-Q2", "1.1", None)]
+    row["submit"].value = "peut-être"
+    response = upload(focal, book, language=uploaded_in)
+    assert response.status_code == 400
+    errors = {(e.sheet, e.cell): e.message for e in response.context["result"].errors}
+    assert errors == {(WORDS[filled_in]["updates"], row["submit"].coordinate): WORDS[uploaded_in]["write"]}
+
+
+@pytest.mark.parametrize("language", ["fr", "es"])
+def test_a_workbook_whose_hidden_keys_were_removed_is_read_by_its_headers(focal, cast, world, language):
+    book = download(focal, language)
+    updates = rows(book, UPDATES)
+    updates[("2022-Q2", "1.1", None)]["narrative"].value = "Sans la ligne cachée."
+    for kind in (UPDATES, VALUES):
+        sheet(book, kind).delete_rows(1)
+    response = upload(focal, book, language="en")
+    assert response.status_code == 302, [e.message for e in response.context["result"].errors]
+    assert ProgressUpdate.objects.get(action=world.action).narrative == "Sans la ligne cachée."
+
+
+def test_a_sheet_whose_headers_were_rewritten_says_what_they_must_read(focal, cast, world):
+    book = download(focal, "fr")
+    ws = sheet(book, VALUES)
+    ws.delete_rows(1)
+    ws["A1"].value = "Qui"
+    response = upload(focal, book, language="fr")
+    assert response.status_code == 400
+    [error] = response.context["result"].errors
+    assert error.sheet == "Valeurs des indicateurs" and "Membre, Période, Action, Indicateur" in error.message
+
+
+@pytest.mark.parametrize(("language", "says"), [
+    ("fr", "«\u00a0oui\u00a0» sous «\u00a0Non disponible (oui/non)\u00a0»"),
+    ("es", "«sí» en «No disponible (sí/no)»"),
+])
+def test_the_upload_page_names_the_workbooks_words_in_the_page_language(focal, language, says):
+    import html
+
+    page = html.unescape(focal.get(reverse("update-spreadsheet-upload"), HTTP_ACCEPT_LANGUAGE=language)
+                         .content.decode())
+    assert says in page and "yes" not in page.lower().replace("yes/no", "")

@@ -2,10 +2,23 @@
    page embeds in <script type="application/json" id="ID"> (Django json_script).
    Spec: {kind: line|bar|doughnut, labels, series: [{label, data, style?, color?}],
    unit, horizontal, max, colors?}. Each chart has a table or text alternative
-   in the page; the canvas carries an aria-label. */
+   in the page; the canvas carries an aria-label. Numbers on axes, labels and
+   tooltips are written in the page's language (<html lang>): "22,5 %" in
+   French, "22.5%" in English; Chart.js is given the same locale. */
 (function () {
   "use strict";
   var PALETTE = ["#0b5cad", "#1e7b3a", "#a15c00", "#b3261e", "#6b3fa0", "#5b6475", "#0f8b8d", "#c2185b"];
+  var LOCALE = document.documentElement.lang || "en";
+  var NUMBER = new Intl.NumberFormat(LOCALE, { maximumFractionDigits: 2 });
+  var PERCENT = new Intl.NumberFormat(LOCALE, { style: "percent", maximumFractionDigits: 1 });
+
+  /* A value of a chart as the page's language writes it, with its unit. */
+  function valueText(value, unit) {
+    if (value === null || value === undefined || value === "") { return "—"; }
+    if (unit === "%") { return PERCENT.format(Number(value) / 100); }
+    return NUMBER.format(Number(value)) + (unit ? " " + unit : "");
+  }
+  window.metroplanChartValue = valueText;
 
   function readSpec(id) {
     var node = document.getElementById(id);
@@ -46,9 +59,9 @@
   function draw(canvas) {
     var spec = readSpec(canvas.dataset.chart);
     if (!spec || typeof Chart === "undefined") { return; }
-    var suffix = spec.unit === "%" ? "%" : "";
     var valueAxis = spec.horizontal ? "x" : "y";
     var options = {
+      locale: LOCALE,
       responsive: true,
       maintainAspectRatio: false,
       animation: false,
@@ -58,9 +71,7 @@
         tooltip: {
           callbacks: {
             label: function (ctx) {
-              var v = ctx.raw;
-              if (v === null || v === undefined) { return ctx.dataset.label + ": —"; }
-              return ctx.dataset.label + ": " + v + suffix + (spec.unit && !suffix ? " " + spec.unit : "");
+              return ctx.dataset.label + ": " + valueText(ctx.raw, spec.unit);
             }
           }
         }
@@ -70,7 +81,7 @@
       options.scales = {};
       options.scales[valueAxis] = {
         beginAtZero: true,
-        ticks: { callback: function (v) { return v + suffix; } }
+        ticks: { callback: function (v) { return spec.unit === "%" ? valueText(v, "%") : NUMBER.format(v); } }
       };
       if (spec.max !== null && spec.max !== undefined) { options.scales[valueAxis].max = spec.max; }
     }

@@ -109,14 +109,14 @@ def test_the_city_home_shows_the_reviewers_comment_waiting(client, cast, small, 
     client.force_login(cast.focal_a)
     page = text(client.get("/"))
     assert "Please give the source of the 95 cities." in page
-    assert "returned by staff on 25 Oct 2022" in page
+    assert "returned by staff on 25 October 2022" in page
 
 
 def test_a_comment_without_a_named_reviewer_reads_well(client, cast, small, open_periods):
     open_periods["returned"].reviewed_by = None  # as the demo seed leaves them
     open_periods["returned"].save()
     client.force_login(cast.focal_a)
-    assert "1.1 · 2022-Q3 — returned on 25 Oct 2022" in text(client.get("/"))
+    assert "1.1 · 2022-Q3 — returned on 25 October 2022" in text(client.get("/"))
 
 
 def test_a_comment_on_an_update_of_a_closed_period_stays_on_the_update_not_on_the_home(client, cast, small,

@@ -1,0 +1,6 @@
+# 30 avril 2022 · 30 avril 2022, 14:05 · 14:05
+DATE_FORMAT = "j F Y"
+DATETIME_FORMAT = "j F Y, H:i"
+TIME_FORMAT = "H:i"
+YEAR_MONTH_FORMAT = "F Y"
+MONTH_DAY_FORMAT = "j F"
