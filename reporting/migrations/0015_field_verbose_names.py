@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('actions', '0009_field_verbose_names'),
         ('members', '0008_field_verbose_names'),
-        ('reporting', '0013_reminder_schedule_steps_digests'),
+        ('reporting', '0014_update_search_one_vector'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
