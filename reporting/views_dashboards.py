@@ -119,20 +119,20 @@ BANDS = ("good", "fair", "poor", "none")
 
 
 def _map_summary(compliance: dict[int, dict]) -> tuple[list[dict], list[dict]]:
-    """The members aggregated for the map and its table: circles per square of
-    MAP_CELL_DEGREES and compliance band (where they are, how many, their
-    summed counts), and per region the number of members in each band. One
-    query (a member's coordinates and region); what the page carries grows
-    with the squares and regions, not with the members."""
+    """The members aggregated for the map and its table: one circle per square
+    of MAP_CELL_DEGREES with members (where they are, how many, their summed
+    counts, coloured by the square's rate), and per region the number of
+    members in each compliance band. One query (a member's coordinates and
+    region); what the page carries grows with the squares and regions, not
+    with the members."""
     rows = Member.objects.values_list("pk", "latitude", "longitude", "region__slug", "region__name",
                                       "region__order")
     squares: dict[tuple, dict] = {}
     regions: dict[str, dict] = {}
     for pk, lat, lon, region_slug, region_name, region_order in rows:
         counts = compliance.get(pk, {})
-        band = compliance_band(counts.get("rate"))
         lat, lon = float(lat), float(lon)
-        key = (math.floor(lat / MAP_CELL_DEGREES), math.floor(lon / MAP_CELL_DEGREES), band)
+        key = (math.floor(lat / MAP_CELL_DEGREES), math.floor(lon / MAP_CELL_DEGREES))
         square = squares.setdefault(key, {"lat": 0.0, "lon": 0.0, "count": 0, "counts": []})
         square["lat"] += lat
         square["lon"] += lon
@@ -141,15 +141,15 @@ def _map_summary(compliance: dict[int, dict]) -> tuple[list[dict], list[dict]]:
             square["counts"].append(counts)
         region = regions.setdefault(region_slug, {"slug": region_slug, "name": region_name, "order": region_order,
                                                   "count": 0, **dict.fromkeys(BANDS, 0)})
-        region[band] += 1
+        region[compliance_band(counts.get("rate"))] += 1
         region["count"] += 1
     points = []
-    for (_lat, _lon, band), square in sorted(squares.items()):
+    for _key, square in sorted(squares.items()):
         total = add_counts(square["counts"])
         points.append({
             "lat": round(square["lat"] / square["count"], 2), "lon": round(square["lon"] / square["count"], 2),
-            "members": square["count"], "band": band, "expected": total["expected"], "on_time": total["on_time"],
-            "compliance": percent(total["rate"]),
+            "members": square["count"], "band": compliance_band(total["rate"]), "expected": total["expected"],
+            "on_time": total["on_time"], "compliance": percent(total["rate"]),
             "label": ngettext("%(n)s member: %(rate)s on time (%(on_time)s of %(expected)s)",
                               "%(n)s members: %(rate)s on time (%(on_time)s of %(expected)s)", square["count"]) % {
                 "n": square["count"], "rate": pct(total["rate"]), "on_time": total["on_time"],

@@ -50,7 +50,7 @@
     svg.appendChild(land);
     var dots = el("g", { class: "members" });
     members.forEach(function (m) {
-      // One circle per square of the map and compliance band: its area grows with its members.
+      // One circle per square of the map, coloured by its members' rate: its area grows with them.
       var xy = project(m.lon, m.lat);
       var circle = el("circle", {
         cx: xy[0].toFixed(1), cy: xy[1].toFixed(1), r: (3 + 2 * Math.sqrt(m.members || 1)).toFixed(1),
