@@ -39,7 +39,7 @@ lint: $(STAMP)
 	DJANGO_SETTINGS_MODULE=metroplan.settings_test $(BIN)/python manage.py makemigrations --check --dry-run
 
 bench: $(STAMP)
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench.all $(BENCH_ARGS)
 
 # The load and fault suite alone, with its figures (needs DATABASE_URL on PostgreSQL;
 # README, "Load and faults"). `make test` runs it too.

@@ -39,6 +39,7 @@ from actions.outline import plan_outline
 from actions.spreadsheet import export_csv, export_xlsx
 from actions.translation import language_name, missing_translations
 from members.models import Member
+from metroplan.db_router import replica_reads
 from metroplan.permissions import can_edit_plan, plan_editor_required, reader_required
 from metroplan.services import ConflictError, ServiceError, ValidationError
 
@@ -534,8 +535,10 @@ def _export_name(plan, extension: str) -> str:
 @require_GET
 def export_xlsx_view(request):
     plan = _plan(request)
+    with replica_reads():
+        body = export_xlsx(plan)
     response = HttpResponse(
-        export_xlsx(plan), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        body, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     )
     response["Content-Disposition"] = f'attachment; filename="{_export_name(plan, "xlsx")}"'
     return response
@@ -548,7 +551,9 @@ def export_csv_view(request):
     sheet = request.GET.get("sheet")
     if sheet and sheet.capitalize() not in ("Goals", "Actions", "Indicators", "Participants"):
         raise Http404(_("No such sheet."))
-    response = HttpResponse(export_csv(plan, sheet.capitalize() if sheet else None), content_type="text/csv")
+    with replica_reads():
+        body = export_csv(plan, sheet.capitalize() if sheet else None)
+    response = HttpResponse(body, content_type="text/csv")
     name = _export_name(plan, "csv").replace(".csv", f"-{sheet.lower()}.csv" if sheet else ".csv")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

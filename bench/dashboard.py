@@ -126,10 +126,15 @@ def measure(path: str, runs: int, username: str = "secretariat") -> dict:
     from django.db import connection
     from django.test import Client
 
+    from metroplan.testing.second_factor import client_passes_second_factor
+
     client = Client()
-    client.force_login(get_user_model().objects.get(username=username))
+    user = get_user_model().objects.get(username=username)
+    client.force_login(user)
+    client_passes_second_factor(client, user)  # staff need a second factor (metroplan.second_factor)
     for _ in range(3):  # warm up: imports, template loading, database caches
-        assert client.get(path).status_code == 200
+        response = client.get(path)
+        assert response.status_code == 200, (path, response.status_code, response.get("Location"))
     queries: list[str] = []
 
     def count(execute, sql, params, many, context):
@@ -146,6 +151,7 @@ def measure(path: str, runs: int, username: str = "secretariat") -> dict:
         assert response.status_code == 200
     timings.sort()
     return {
+        "bytes": len(response.content),
         "p50": statistics.median(timings),
         "p95": timings[min(len(timings) - 1, int(len(timings) * 0.95))],
         "max": timings[-1],
@@ -153,7 +159,7 @@ def measure(path: str, runs: int, username: str = "secretariat") -> dict:
     }
 
 
-def run_scale(scale: int, runs: int, paths: list[str]) -> bool:
+def run_scale(scale: int, runs: int, paths: list[str], results: dict | None = None) -> bool:
     from django.db import connection
     from django.test.utils import setup_test_environment, teardown_test_environment
 
@@ -165,16 +171,21 @@ def run_scale(scale: int, runs: int, paths: list[str]) -> bool:
         started = time.perf_counter()
         sizes = seed(scale)
         print(f"\n× {scale}: {sizes} (seeded in {time.perf_counter() - started:.1f} s)")
+        if results is not None:
+            results[scale] = {"data": sizes, "pages": {}}
         for path in paths:
             result = measure(path, runs)
+            if results is not None:
+                results[scale]["pages"][path] = result
             target = TARGETS_MS.get(scale)
             verdict = ""
             if path == "/" and target:
                 passed = result["p50"] < target
                 ok = ok and passed
                 verdict = f"  target p50 < {target} ms: {'PASS' if passed else 'FAIL'}"
-            print(f"  GET {path:<28} p50 {result['p50']:7.1f} ms  p95 {result['p95']:7.1f} ms  "
-                  f"max {result['max']:7.1f} ms  {result['queries']} queries{verdict}")
+            print(f"  GET {path:<34} p50 {result['p50']:7.1f} ms  p95 {result['p95']:7.1f} ms  "
+                  f"max {result['max']:7.1f} ms  {result['queries']} queries  "
+                  f"{result['bytes'] / 1024:8.1f} KB{verdict}")
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
         teardown_test_environment()
@@ -186,6 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", type=int, action="append", help="1 and 10 unless given (repeatable)")
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--all-pages", action="store_true", help="also time the other dashboard pages")
+    parser.add_argument("--json", default="var/bench/dashboard.json", help="where to write the figures as JSON")
     args = parser.parse_args(argv)
     setup_django()
     from django.db import connection
@@ -194,11 +206,21 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Note: running on {connection.vendor}; the targets are for PostgreSQL (set DATABASE_URL).")
     paths = ["/"]
     if args.all_pages:
-        paths += ["/goals/1/", "/actions/1.1/", "/members/?sort=-compliance", "/members/barcelona/",
-                  "/compliance/", "/api/v1/figures/"]
+        paths += ["/overview/", "/map-table/", "/goals/1/", "/actions/1.1/", "/members/?sort=-compliance",
+                  "/members/barcelona/", "/compliance/", "/compliance/?earlier=1", "/api/v1/figures/",
+                  "/api/v1/actions/?page_size=100", "/api/v1/members/?page_size=100",
+                  "/api/v1/updates/?page_size=100", "/updates/review/"]
     ok = True
+    results: dict = {}
     for scale in args.scale or [1, 10]:
-        ok = run_scale(scale, args.runs, paths) and ok
+        ok = run_scale(scale, args.runs, paths, results) and ok
+    if args.json:
+        import json
+        from pathlib import Path
+
+        Path(args.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.json).write_text(json.dumps({"load": os.getloadavg(), "scales": results}, indent=2))
+        print(f"\nJSON: {args.json}")
     return 0 if ok else 1
 
 

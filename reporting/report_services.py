@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 
 from actions.models import Plan
 from members.languages import emails_by_language
+from metroplan.db_router import replica_reads
 from metroplan.metrics import REPORT_BUILDS
 from metroplan.outbox import outbox_enqueue
 from metroplan.permissions import can_request_report, secretariat_users
@@ -242,7 +243,8 @@ def report_build(*, report_id: int, may_retry: bool = False) -> Report | None:
     stored: dict[str, str] = {}
     try:
         with translation.override(settings.LANGUAGE_CODE), _heartbeat(report_id, now):
-            snapshot = report_snapshot(report)
+            with replica_reads():  # reads only: the replica's, when there is one (docs/scaling.md)
+                snapshot = report_snapshot(report)
             # The default language's files now; the others when first asked for (report_files).
             stored = render_files(report, snapshot, settings.LANGUAGE_CODE)
         storage = Report._meta.get_field("pdf").storage

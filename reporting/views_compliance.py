@@ -1,11 +1,18 @@
 """The compliance heatmap: members (grouped by region) × reporting periods,
 each cell showing the member's compliance rate for the period (its colour
 follows the rate; a mark names the worst outcome), linking to the updates
-behind it."""
+behind it.
+
+Bounded: one page shows at most MEMBERS_PER_PAGE members (of one region, if
+chosen) and a window of PERIOD_WINDOW periods (the latest unless an earlier
+window is asked for), so its size does not grow with the network or its
+history; the "All members" row and each region's row count the whole network
+(or region), not the page."""
 
 from itertools import groupby
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -14,9 +21,30 @@ from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_safe
 
 from actions.models import Action, Goal, Participation, Plan
-from members.models import Member
-from reporting.figures import Outcome, compliance_figures, plan_figures
+from members.models import Member, Region
+from reporting.figures import Outcome, compliance_figure, compliance_figures, empty_counts, plan_figures
 from reporting.templatetags.dashboards import pct
+
+MEMBERS_PER_PAGE = 50
+PERIOD_WINDOW = 8  # two years of quarters
+
+
+def _int_param(request, name: str, default: int = 0) -> int:
+    try:
+        return max(int(request.GET.get(name, default)), 0)
+    except ValueError:
+        return default
+
+
+def _period_window(periods: list, earlier: int) -> tuple[list, int, int]:
+    """The PERIOD_WINDOW periods `earlier` windows before the latest (oldest
+    first), with the window numbers of the later and earlier windows (-1: none)."""
+    windows = max((len(periods) + PERIOD_WINDOW - 1) // PERIOD_WINDOW, 1)
+    earlier = min(earlier, windows - 1)
+    end = len(periods) - earlier * PERIOD_WINDOW
+    shown = periods[max(end - PERIOD_WINDOW, 0):end]
+    return shown, earlier - 1, earlier + 1 if earlier + 1 < windows else -1
+
 
 SYMBOLS = {
     Outcome.ON_TIME: "✓",
@@ -85,12 +113,19 @@ def compliance_heatmap(request):
 
     figures = plan_figures(plan)
     compliance = compliance_figures(figures, goal=goal, action=action)
-    periods = figures.periods
-    cells = {(member_id, period_id): counts for (period_id, member_id), counts in compliance.by_member.items()}
-    members = list(
-        Member.objects.filter(pk__in={member_id for member_id, _period_id in cells}).select_related("region")
-        .order_by("region__order", "region__name", "name")
+    periods, later, earlier = _period_window(figures.periods, _int_param(request, "earlier"))
+    expected = {member_id for _period_id, member_id in compliance.by_member}
+    region_list = list(Region.objects.filter(pk__in=set(compliance.member_region.values())))
+    region = request.GET.get("region") or None
+    members = Member.objects.filter(pk__in=expected)
+    if region:
+        if region not in {r.slug for r in region_list}:
+            errors.append(_("There is no region %(slug)s here.") % {"slug": region})
+        members = members.filter(region__slug=region)
+    paginator = Paginator(
+        members.select_related("region").order_by("region__order", "region__name", "name", "pk"), MEMBERS_PER_PAGE
     )
+    page = paginator.get_page(request.GET.get("page"))
     cell_label = _cell_labeller()
     symbols = {outcome: str(symbol) for outcome, symbol in SYMBOLS.items()}
     # A cell links to the member's updates for its period (and action, if one is chosen).
@@ -99,11 +134,11 @@ def compliance_heatmap(request):
         for period in periods
     }
     rows = []
-    for member in members:
+    for member in page.object_list:
         member_url = reverse("member-detail", args=[member.slug])
         row_cells = []
         for period in periods:
-            counts = cells.get((member.pk, period.pk))
+            counts = compliance.by_member.get((period.pk, member.pk))
             outcome = cell_outcome(counts)
             row_cells.append({
                 "period": period,
@@ -115,11 +150,16 @@ def compliance_heatmap(request):
                 "href": member_url + to_updates[period.pk],
             })
         rows.append({"member": member, "url": member_url, "cells": row_cells})
+    # Each region's row: its whole membership's rate per period, not the page's.
+    region_sums = {period.pk: compliance.region_counts(period) for period in periods}
     regions = [
-        {"region": region, "rows": list(group)}
-        for region, group in groupby(rows, key=lambda row: row["member"].region)
+        {"region": group_region, "rows": list(group),
+         "totals": [compliance_figure(region_sums[period.pk].get(group_region.pk, empty_counts()))
+                    for period in periods]}
+        for group_region, group in groupby(rows, key=lambda row: row["member"].region)
     ]
-    totals = compliance.per_period()
+    shown = {period.pk for period in periods}
+    totals = [(period, figure) for period, figure in compliance.per_period() if period.pk in shown]
     context = {
         "plan": plan,
         "goals": goals,
@@ -129,7 +169,15 @@ def compliance_heatmap(request):
         "errors": errors,
         "periods": periods,
         "regions": regions,
-        "member_count": len(members),
+        "member_count": paginator.count,
+        "page": page,
+        "region": region,
+        "region_list": sorted(region_list, key=lambda r: (r.order, r.name)),
+        "later": later,
+        "earlier": earlier,
+        "first_period": periods[0] if periods else None,
+        "last_period": periods[-1] if periods else None,
+        "period_count": len(figures.periods),
         "totals": totals,
         "legend": [(outcome.value, SYMBOLS[outcome], outcome.label) for outcome in Outcome],
         "scale": [(band, band / 10) for band in (0, 3, 5, 8, 10)],

@@ -3,13 +3,15 @@ member. Every figure on them comes from the figures engine (one call per page,
 a fixed number of queries whatever the size of the network); these views only
 choose what to show."""
 
+import math
+
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, OuterRef, Subquery, Value
 from django.http import Http404
 from django.shortcuts import render
-from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_safe
 
 from actions.models import Action, Participation, Plan
@@ -19,12 +21,16 @@ from metroplan.permissions import can_see_provenance, is_secretariat, member_of,
 from metroplan.visibility import get_visible_or_404
 from reporting.dashboards import figures_chart, percent, series_chart
 from reporting.figures import empty_counts, plan_figures
+from reporting.figures.slots import add_counts
 from reporting.filtersets import ProgressUpdateFilterSet
 from reporting.models import ProgressUpdate
 from reporting.selectors_updates import action_report_slot
+from reporting.templatetags.dashboards import compliance_band, pct
 
 LATEST_UPDATES = 8
 UPDATES_PER_PAGE = 25
+PARTICIPANTS_PER_PAGE = 25
+STATE_ORDER = {state: i for i, state in enumerate(ProgressUpdate.State.values)}
 MEMBERS_PER_PAGE = 50
 STATUS_COLORS = {
     "not_started": "#8a93a3", "on_track": "#1e7b3a", "at_risk": "#d08a00", "off_track": "#b3261e",
@@ -77,7 +83,7 @@ def overview(request):
             by_region=by_region,
             region_chart=figures_chart([(str(r), f) for r, f in by_region], _("Compliance"), kind="bar",
                                        horizontal=True),
-            map_members=_map_members(request, compliance.member_counts(period)),
+            map_points=_map_summary(compliance.member_counts(period))[0],
         )
 
     context["latest_updates"] = list(
@@ -94,40 +100,62 @@ def overview(request):
 @require_safe
 @reader_required
 def overview_member_table(request):
-    """The map's text alternative: every member with its compliance in the
-    period, as a table (an htmx fragment inside the overview, or a page)."""
+    """The map's text alternative: per region, how many members are in each
+    compliance band in the period, each count linking to those members in the
+    member list (an htmx fragment inside the overview, or a page). Its size
+    follows the regions, not the members."""
     figures = plan_figures(_current_plan(request))
     period = figures.period(request.GET.get("period"))
     if period is None:
         raise Http404
-    context = {"period": period, "map_members": _map_members(request, figures.compliance.member_counts(period))}
+    _points, regions = _map_summary(figures.compliance.member_counts(period))
+    context = {"period": period, "map_regions": regions, "bands": BANDS}
     template = "dashboards/_member_table.html" if request.htmx else "dashboards/member_table.html"
     return render(request, template, context)
 
 
-def _map_members(request, compliance: dict[int, dict]) -> list[dict]:
-    """Every member with its coordinates and its compliance counts (one query
-    for the members)."""
-    # One reverse() for all members: the slug is the only part that changes.
-    url_pattern = reverse("member-detail", args=["SLUG"]) if request.user.is_authenticated else None
-    rows = Member.objects.order_by("region__order", "region__name", "name").values(
-        "pk", "slug", "name", "latitude", "longitude", "region__name"
-    )
-    members = []
-    for row in rows:
-        counts = compliance.get(row["pk"], {})
-        members.append({
-            "slug": row["slug"],
-            "name": row["name"],
-            "region": row["region__name"],
-            "lat": float(row["latitude"]),
-            "lon": float(row["longitude"]),
-            "expected": counts.get("expected", 0),
-            "on_time": counts.get("on_time", 0),
-            "compliance": percent(counts.get("rate")),
-            "url": url_pattern.replace("SLUG", row["slug"]) if url_pattern else None,
+MAP_CELL_DEGREES = 5  # members within one 5° × 5° square share a circle on the map
+BANDS = ("good", "fair", "poor", "none")
+
+
+def _map_summary(compliance: dict[int, dict]) -> tuple[list[dict], list[dict]]:
+    """The members aggregated for the map and its table: one circle per square
+    of MAP_CELL_DEGREES with members (where they are, how many, their summed
+    counts, coloured by the square's rate), and per region the number of
+    members in each compliance band. One query (a member's coordinates and
+    region); what the page carries grows with the squares and regions, not
+    with the members."""
+    rows = Member.objects.values_list("pk", "latitude", "longitude", "region__slug", "region__name",
+                                      "region__order")
+    squares: dict[tuple, dict] = {}
+    regions: dict[str, dict] = {}
+    for pk, lat, lon, region_slug, region_name, region_order in rows:
+        counts = compliance.get(pk, {})
+        lat, lon = float(lat), float(lon)
+        key = (math.floor(lat / MAP_CELL_DEGREES), math.floor(lon / MAP_CELL_DEGREES))
+        square = squares.setdefault(key, {"lat": 0.0, "lon": 0.0, "count": 0, "counts": []})
+        square["lat"] += lat
+        square["lon"] += lon
+        square["count"] += 1
+        if counts:
+            square["counts"].append(counts)
+        region = regions.setdefault(region_slug, {"slug": region_slug, "name": region_name, "order": region_order,
+                                                  "count": 0, **dict.fromkeys(BANDS, 0)})
+        region[compliance_band(counts.get("rate"))] += 1
+        region["count"] += 1
+    points = []
+    for _key, square in sorted(squares.items()):
+        total = add_counts(square["counts"])
+        points.append({
+            "lat": round(square["lat"] / square["count"], 2), "lon": round(square["lon"] / square["count"], 2),
+            "members": square["count"], "band": compliance_band(total["rate"]), "expected": total["expected"],
+            "on_time": total["on_time"], "compliance": percent(total["rate"]),
+            "label": ngettext("%(n)s member: %(rate)s on time (%(on_time)s of %(expected)s)",
+                              "%(n)s members: %(rate)s on time (%(on_time)s of %(expected)s)", square["count"]) % {
+                "n": square["count"], "rate": pct(total["rate"]), "on_time": total["on_time"],
+                "expected": total["expected"]},
         })
-    return members
+    return points, sorted(regions.values(), key=lambda r: (r["order"], r["name"]))
 
 
 # --- a goal and an action -------------------------------------------------------------------------------
@@ -215,7 +243,11 @@ def _detail_context(request, figures, actions, indicators):
         .select_related("member", "action", "period")
         .order_by("-period__start", "-submitted_at", "member__name")
     )
-    participations = list(_participations(request.user, actions))
+    # The participants: a summary of the whole (how many, by their latest update's state) and a page of them.
+    participating = _participations(request.user, actions)
+    summary = dict(participating.order_by().values_list("latest_state").annotate(n=Count("pk")))
+    participants_page = Paginator(participating, PARTICIPANTS_PER_PAGE).get_page(request.GET.get("participants"))
+    participations = list(participants_page.object_list)
     page = Paginator(updates, UPDATES_PER_PAGE).get_page(request.GET.get("page"))
     return {
         "plan": figures.plan,
@@ -224,6 +256,11 @@ def _detail_context(request, figures, actions, indicators):
         "warnings": warnings,
         "indicator_charts": _indicator_charts(indicators, figures.periods, warnings),
         "participations": participations,
+        "participants_page": participants_page,
+        "participant_total": sum(summary.values()),
+        "participant_states": [
+            (state, n) for state, n in sorted(summary.items(), key=lambda item: STATE_ORDER.get(item[0], 99))
+        ],
         "updates_page": page,
         "demo": any(p.is_demo or p.latest_is_demo for p in participations) or any(u.is_demo for u in page),
     }

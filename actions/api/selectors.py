@@ -29,20 +29,23 @@ def actions_for_api():
     return Action.objects.select_related("goal__plan", "lead")
 
 
-def action_links(action_ids) -> tuple[dict[int, list[int]], dict[int, list[str]]]:
-    """({action id: SDG numbers}, {action id: member slugs}), each in order: two queries."""
+def action_links(action_ids, *, members: bool = True) -> tuple[dict[int, list[int]], dict[int, list[str]]]:
+    """({action id: SDG numbers}, {action id: member slugs}), each in order: two
+    queries (one without the members' slugs: `members=False` gives {})."""
     sdgs: dict[int, list[int]] = {pk: [] for pk in action_ids}
-    members: dict[int, list[str]] = {pk: [] for pk in action_ids}
+    slugs: dict[int, list[str]] = {pk: [] for pk in action_ids}
     for action_id, number in (
         Action.sdgs.through.objects.filter(action_id__in=action_ids)
         .order_by("sustainabledevelopmentgoal_id")
         .values_list("action_id", "sustainabledevelopmentgoal_id")
     ):
         sdgs[action_id].append(number)
+    if not members:
+        return sdgs, {}
     for action_id, slug in (
         Action.participants.through.objects.filter(action_id__in=action_ids)
         .order_by("member__slug")
         .values_list("action_id", "member__slug")
     ):
-        members[action_id].append(slug)
-    return sdgs, members
+        slugs[action_id].append(slug)
+    return sdgs, slugs

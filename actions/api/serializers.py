@@ -96,7 +96,10 @@ class ActionSerializer(InEveryLanguageMixin, serializers.ModelSerializer):
     sdgs = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=17), source="sdg_numbers",
                                  read_only=True)
     members = serializers.ListField(child=serializers.SlugField(), source="member_slugs", read_only=True,
-                                    help_text="Slugs of the taking-part members.")
+                                    help_text="Slugs of the taking-part members (in a list, only with "
+                                    "`expand=members`; `members_url` pages them).")
+    member_count = serializers.IntegerField(read_only=True, help_text="How many members take part.")
+    members_url = serializers.URLField(read_only=True, help_text="The taking-part members, a page at a time.")
     indicator_count = serializers.IntegerField(read_only=True)
     progress = progress_field()
 
@@ -105,9 +108,28 @@ class ActionSerializer(InEveryLanguageMixin, serializers.ModelSerializer):
         translated = ("title", "description")
         fields = [
             "code", "goal", "plan", *in_every_language(*translated), "lead", "start_date", "end_date",
-            "status", "weight", "order", "retired", "sdgs", "members", "indicator_count", "progress", "version",
+            "status", "weight", "order", "retired", "sdgs", "members", "member_count", "members_url",
+            "indicator_count", "progress", "version",
         ]
         read_only_fields = fields
+
+
+class ActionListSerializer(ActionSerializer):
+    """An action in a list: the number of its members and a link to them,
+    not their slugs (a list's rows do not grow with the network); with
+    `expand=members` the rows are ActionSerializer's, slugs included."""
+
+    class Meta(ActionSerializer.Meta):
+        fields = [name for name in ActionSerializer.Meta.fields if name != "members"]
+        read_only_fields = fields
+
+
+class ActionMemberSerializer(serializers.Serializer):
+    """A member taking part in an action."""
+
+    slug = serializers.SlugField(read_only=True)
+    name = serializers.CharField(read_only=True)
+    region = serializers.CharField(read_only=True, source="region__slug", help_text="The region's slug.")
 
 
 class MilestoneSerializer(serializers.ModelSerializer):

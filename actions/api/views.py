@@ -9,12 +9,21 @@ still has actions, an action with progress updates or an indicator with
 reported values: retire those instead (`retired: true`)."""
 
 import django_filters
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from django.db.models import Count
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import exceptions
+from rest_framework.decorators import action as viewset_action
 
 from actions import services
 from actions.api import selectors
 from actions.api.serializers import (
     ActionCreateSerializer,
+    ActionListSerializer,
+    ActionMemberSerializer,
     ActionSerializer,
     ActionWriteSerializer,
     GoalCreateSerializer,
@@ -26,7 +35,8 @@ from actions.api.serializers import (
     PlanSerializer,
 )
 from actions.filtersets import ActionFilterSet, GoalFilterSet, IndicatorFilterSet, PlanFilterSet
-from actions.models import Action, Goal
+from actions.models import Action, Goal, Participation
+from members.models import Member
 from metroplan.api.filters import in_request_plan
 from metroplan.api.viewsets import ApiViewSet, ServiceWriteViewSet
 
@@ -120,10 +130,19 @@ class GoalViewSet(ServiceWriteViewSet):
         services.plan_item_delete(user=self.request.user, obj=goal, expected_version=expected_version)
 
 
+EXPAND_MEMBERS = OpenApiParameter(
+    "expand", OpenApiTypes.STR, enum=["members"], required=False,
+    description="`members`: each row also lists its members' slugs (`members`). Without it a row has "
+    "`member_count` and `members_url`, so that a page's size does not grow with the network.",
+)
+
+
 @write_schema(ActionSerializer, ActionCreateSerializer, ActionWriteSerializer, deletes=True)
+@extend_schema_view(list=extend_schema(parameters=[EXPAND_MEMBERS]))
 class ActionViewSet(ServiceWriteViewSet):
     """Actions of a plan (the current plan unless `plan` is given), looked up by
-    code, with their progress."""
+    code, with their progress. A list gives each action's number of members and
+    a link to them (`members_url`, paged); `expand=members` adds their slugs."""
 
     serializer_class = ActionSerializer
     filterset_class = ActionApiFilterSet
@@ -142,11 +161,51 @@ class ActionViewSet(ServiceWriteViewSet):
     def get_queryset(self):
         return self.scope_to_plan(selectors.actions_for_api())
 
+    list_query_params = ("expand",)
+
+    def allowed_query_params(self) -> set[str]:
+        allowed = super().allowed_query_params()
+        return allowed | {"page", "page_size"} if self.action == "participants" else allowed
+
+    def expands_members(self) -> bool:
+        if self.action != "list":
+            return True
+        expand = self.request.query_params.getlist("expand")
+        if expand and expand != ["members"]:
+            raise exceptions.ValidationError({"expand": [_("Only members can be expanded.")]})
+        return expand == ["members"]
+
+    def get_serializer_class(self):
+        if self.action == "list" and not self.expands_members():
+            return ActionListSerializer
+        return super().get_serializer_class()
+
     def annotate_objects(self, objects, *, detail: bool) -> None:
         super().annotate_objects(objects, detail=detail)
-        sdgs, members = selectors.action_links([action.pk for action in objects])
+        ids = [action.pk for action in objects]
+        sdgs, members = selectors.action_links(ids, members=self.expands_members())
+        counts = dict(
+            Participation.objects.filter(action_id__in=ids).order_by().values("action_id")
+            .annotate(n=Count("pk")).values_list("action_id", "n")
+        )
         for action in objects:
-            action.sdg_numbers, action.member_slugs = sdgs[action.pk], members[action.pk]
+            action.sdg_numbers, action.member_slugs = sdgs[action.pk], members.get(action.pk, [])
+            action.member_count = counts.get(action.pk, 0)
+            action.members_url = self.request.build_absolute_uri(
+                reverse("api:action-members", kwargs={"code": action.code})
+                + "?" + urlencode({"plan": action.goal.plan.code})
+            )
+
+    @extend_schema(responses=ActionMemberSerializer(many=True), operation_id="actions_members")
+    @viewset_action(detail=True, methods=["get"], url_path="members", url_name="members")
+    def participants(self, request, *args, **kwargs):
+        """The members taking part in the action, by slug, a page at a time."""
+        action = self.get_object()
+        rows = Member.objects.filter(participations__action=action).order_by("slug").values(
+            "slug", "name", "region__slug"
+        )
+        page = self.paginate_queryset(rows)
+        return self.get_paginated_response(ActionMemberSerializer(page, many=True).data)
 
     def perform_create(self, data):
         goal, sdgs, members = data.pop("goal"), data.pop("sdgs", ()), data.pop("members", ())

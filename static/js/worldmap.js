@@ -31,13 +31,6 @@
     return polygons.map(function (polygon) { return polygon.map(ringPath).join(""); }).join("");
   }
 
-  function band(compliance) {
-    if (compliance === null || compliance === undefined) { return "none"; }
-    if (compliance >= 90) { return "good"; }
-    if (compliance >= 60) { return "fair"; }
-    return "poor";
-  }
-
   function el(name, attrs) {
     var node = document.createElementNS(SVG, name);
     Object.keys(attrs || {}).forEach(function (key) { node.setAttribute(key, attrs[key]); });
@@ -57,21 +50,16 @@
     svg.appendChild(land);
     var dots = el("g", { class: "members" });
     members.forEach(function (m) {
+      // One circle per square of the map, coloured by its members' rate: its area grows with them.
       var xy = project(m.lon, m.lat);
       var circle = el("circle", {
-        cx: xy[0].toFixed(1), cy: xy[1].toFixed(1), r: 5, class: "band-" + band(m.compliance)
+        cx: xy[0].toFixed(1), cy: xy[1].toFixed(1), r: (3 + 2 * Math.sqrt(m.members || 1)).toFixed(1),
+        class: "band-" + m.band
       });
       var title = el("title");
-      title.textContent = m.name + " (" + m.region + "): " +
-        (m.compliance === null ? "—" : m.compliance + "%") + " · " + m.on_time + "/" + m.expected;
+      title.textContent = m.label;
       circle.appendChild(title);
-      if (m.url) {
-        var link = el("a", { href: m.url });
-        link.appendChild(circle);
-        dots.appendChild(link);
-      } else {
-        dots.appendChild(circle);
-      }
+      dots.appendChild(circle);
     });
     svg.appendChild(dots);
     container.appendChild(svg);

@@ -120,6 +120,7 @@ def data(world, cast):
         "api:plan-detail": {"code": world.plan.code},
         "api:goal-detail": {"code": world.goal1.code},
         "api:action-detail": {"code": world.action1.code},
+        "api:action-members": {"code": world.action1.code},
         "api:indicator-detail": {"pk": world.indicator1.pk},
         "api:member-detail": {"slug": "member-a"},
         "api:region-detail": {"slug": cast.member_a.region.slug},

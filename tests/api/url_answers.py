@@ -574,6 +574,20 @@ EXPECTED = {
         'patch': {'anonymous': '401', 'focal_a': '403', 'focal_b': '403', 'read_token': '403', 'write_token_a': '403', 'staff': '405'},
         'delete': {'anonymous': '401', 'focal_a': '403', 'focal_b': '403', 'read_token': '403', 'write_token_a': '403', 'staff': '405'},
     },
+    'api:action-members': {
+        'get': {'anonymous': '401', 'focal_a': '2xx', 'focal_b': '2xx', 'read_token': '2xx', 'write_token_a': '2xx', 'staff': '2xx'},
+        'post': {'anonymous': '401', 'focal_a': '403', 'focal_b': '403', 'read_token': '403', 'write_token_a': '403', 'staff': '405'},
+        'put': {'anonymous': '401', 'focal_a': '403', 'focal_b': '403', 'read_token': '403', 'write_token_a': '403', 'staff': '405'},
+        'patch': {'anonymous': '401', 'focal_a': '403', 'focal_b': '403', 'read_token': '403', 'write_token_a': '403', 'staff': '405'},
+        'delete': {'anonymous': '401', 'focal_a': '403', 'focal_b': '403', 'read_token': '403', 'write_token_a': '403', 'staff': '405'},
+    },
+    'api:action-members.format': {
+        'get': {'anonymous': '401', 'focal_a': '2xx', 'focal_b': '2xx', 'read_token': '2xx', 'write_token_a': '2xx', 'staff': '2xx'},
+        'post': {'anonymous': '401', 'focal_a': '403', 'focal_b': '403', 'read_token': '403', 'write_token_a': '403', 'staff': '405'},
+        'put': {'anonymous': '401', 'focal_a': '403', 'focal_b': '403', 'read_token': '403', 'write_token_a': '403', 'staff': '405'},
+        'patch': {'anonymous': '401', 'focal_a': '403', 'focal_b': '403', 'read_token': '403', 'write_token_a': '403', 'staff': '405'},
+        'delete': {'anonymous': '401', 'focal_a': '403', 'focal_b': '403', 'read_token': '403', 'write_token_a': '403', 'staff': '405'},
+    },
     'api:action-detail': {
         'get': {'anonymous': '401', 'focal_a': '2xx', 'focal_b': '2xx', 'read_token': '2xx', 'write_token_a': '2xx', 'staff': '2xx'},
         'post': {'anonymous': '401', 'focal_a': '403', 'focal_b': '403', 'read_token': '403', 'write_token_a': '403', 'staff': '405'},

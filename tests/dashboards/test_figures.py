@@ -6,6 +6,7 @@ import re
 import pytest
 from django.urls import reverse
 
+from members.models import Member
 from reporting.figures import compliance_figures, plan_figures
 
 pytestmark = pytest.mark.django_db
@@ -80,28 +81,32 @@ def test_overview_shows_hand_computed_figures(client, cast, small):
     # Status mix: 3 on track, 1 completed
     mix = {value: n for value, _label, n in response.context["status_mix"]}
     assert mix["on_track"] == 3 and mix["completed"] == 1
-    # The map's data: every member with its compliance in the chosen period
-    by_slug = {m["slug"]: m for m in response.context["map_members"]}
-    assert by_slug["m1"]["compliance"] == 100.0
-    assert by_slug["member-a"]["compliance"] == 0.0
-    assert by_slug["m4"]["compliance"] is None
+    # The map's data: the members aggregated by 5° square, with their summed counts and the square's rate
+    # (the factories put m1, m2, m4, m5 and member A in Barcelona's square; m3 is member A)
+    points = response.context["map_points"]
+    assert sum(p["members"] for p in points) == Member.objects.count()
+    assert all(set(p) == {"lat", "lon", "members", "band", "expected", "on_time", "compliance", "label"}
+               for p in points)
+    (barcelona,) = [p for p in points if p["members"] > 1]
+    assert barcelona["expected"] == 5 and barcelona["on_time"] == 3  # 2022-Q1: 60 % of the network
     assert "Show the math" in page and "approved data for indicators from 3 of 3" in page
 
 
-def test_the_maps_table_alternative_lists_every_member_with_its_compliance(client, cast, small):
+def test_the_maps_table_alternative_counts_each_regions_members_by_band(client, cast, small):
     client.force_login(cast.staff)
     overview = text(client.get(reverse("overview")))
-    assert "The members as a table" in overview
+    assert "The members as a table, by region" in overview
     url = reverse("overview-member-table") + "?period=2022-Q1"
     page = text(client.get(url))
-    assert "Member A" in page and "Members by compliance in 2022-Q1" in page
+    assert "North" in page and "Members by compliance in 2022-Q1" in page
     fragment = client.get(url, HTTP_HX_REQUEST="true")
     body = fragment.content.decode()
     assert "<html" not in body and "<table" in body
-    rows = re.findall(r"<tr><td>", body)
-    assert len(rows) == len(response_members := fragment.context["map_members"]) and len(rows) >= 4
-    by_slug = {m["slug"]: m for m in response_members}
-    assert by_slug["m1"]["compliance"] == 100.0 and by_slug["member-a"]["compliance"] == 0.0
+    regions = {r["slug"]: r for r in fragment.context["map_regions"]}
+    # 2022-Q1: m1 on time (good), m2 late (poor), m4 not a member yet and m5 exempted (none); member A missing
+    assert (regions["north"]["good"], regions["north"]["poor"], regions["north"]["none"]) == (1, 1, 2)
+    assert regions["south"]["poor"] == 1
+    assert f'{reverse("member-list")}?region=north&amp;period=2022-Q1&amp;sort=compliance' in body
 
 
 def test_goal_and_action_pages(client, cast, small):
