@@ -149,3 +149,21 @@ class SpreadsheetUploadForm(forms.Form):
         label=gettext_lazy("Filled-in spreadsheet (.xlsx)"),
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}),
     )
+
+
+class CommentaryForm(forms.Form):
+    """The secretariat's note on a goal or an action for one period.
+    `version` is the note's version when the form was opened (0: none yet)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, initial=0)
+    period = forms.ChoiceField(label=gettext_lazy("Period"))
+    text = forms.CharField(
+        label=gettext_lazy("Commentary"), required=False, widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=NARRATIVE_MAX_LENGTH,
+        help_text=gettext_lazy("The secretariat's analysis for this period; it is printed in the period's report. "
+                               "Leave it empty to remove it."),
+    )
+
+    def __init__(self, *args, periods, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["period"].choices = [(period.code, period.code) for period in periods]

@@ -13,6 +13,7 @@ from simple_history.models import HistoricalRecords
 from actions.models import Action
 from metroplan.files import private_name, private_storage
 from reporting.querysets import (
+    CommentaryQuerySet,
     DigestSentQuerySet,
     FiguresVersionQuerySet,
     PartOfUpdateQuerySet,
@@ -444,6 +445,59 @@ class DigestSent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.week}"
+
+
+class Commentary(models.Model):
+    """The secretariat's analysis note on one goal or one action for one
+    period: at most one per (goal, period) and per (action, period), edited
+    through reporting.commentary_services (every version kept in its history).
+    It is shown on the goal's or action's page and printed in that period's
+    report under "The secretariat's commentary"."""
+
+    period = models.ForeignKey(
+        ReportingPeriod, on_delete=models.CASCADE, related_name="commentaries", verbose_name=_("period")
+    )
+    goal = models.ForeignKey(
+        "actions.Goal", null=True, blank=True, on_delete=models.CASCADE, related_name="commentaries",
+        verbose_name=_("goal"),
+    )
+    action = models.ForeignKey(
+        "actions.Action", null=True, blank=True, on_delete=models.CASCADE, related_name="commentaries",
+        verbose_name=_("action"),
+    )
+    text = models.TextField(_("commentary"), blank=True)
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("changed by"),
+    )
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    history = HistoricalRecords()
+    objects = CommentaryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-period__start"]
+        verbose_name = _("secretariat's commentary")
+        verbose_name_plural = _("secretariat's commentaries")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(goal__isnull=False) & Q(action__isnull=True))
+                | (Q(goal__isnull=True) & Q(action__isnull=False)),
+                name="commentary_on_a_goal_or_an_action",
+            ),
+            models.UniqueConstraint(
+                fields=["goal", "period"], condition=Q(goal__isnull=False), name="one_commentary_per_goal_period"
+            ),
+            models.UniqueConstraint(
+                fields=["action", "period"], condition=Q(action__isnull=False),
+                name="one_commentary_per_action_period",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        subject = self.goal or self.action
+        return f"{subject} {self.period}"
 
 
 class FiguresVersion(models.Model):

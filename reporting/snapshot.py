@@ -32,6 +32,7 @@ from django.utils import timezone
 
 from actions.models import Action
 from members.models import Member
+from reporting.commentary_services import commentary_of_period
 from reporting.figures import Outcome, compliance_figure, outcome_counts, plan_figures, rules
 from reporting.figures.figure import whole_percent
 from reporting.figures.gaps import indicator_gaps, update_gaps
@@ -126,11 +127,10 @@ def snapshot_build(report: Report, *, compliance_on: date | None = None) -> dict
 
 def commentary(report: Report) -> dict:
     """The secretariat's commentary on the report's period, per goal and per
-    action: {"goals": {code: text}, "actions": {code: text}}, where a text is
-    a string or {language: string}. Empty until the per-period commentary of
-    goals and actions exists; its model fills this (one query), and the
-    report's goal pages print it under "The secretariat's commentary"."""
-    return {"goals": {}, "actions": {}}
+    action: {"goals": {code: text}, "actions": {code: text}} (a text is kept as
+    staff typed it; one query). The report's goal pages print it under "The
+    secretariat's commentary"."""
+    return commentary_of_period(report.period)
 
 
 def _meta(report: Report, compliance_on: date) -> dict:

@@ -72,7 +72,9 @@ def data(world, cast):
     return world, {
         # the site
         "goal-detail": {"code": world.goal1.code},
+        "goal-commentary": {"code": world.goal1.code},
         "action-detail": {"code": world.action1.code},
+        "action-commentary": {"code": world.action1.code},
         "plan-period-edit": {"code": world.period.code},
         "plan-period-toggle": {"code": world.period.code},
         "plan-goal-edit": {"code": world.goal1.code},

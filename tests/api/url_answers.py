@@ -70,9 +70,23 @@ EXPECTED = {
         'patch': {'anonymous': '405', 'focal_a': '405', 'focal_b': '405', 'read_token': '405', 'write_token_a': '405', 'staff': '405'},
         'delete': {'anonymous': '405', 'focal_a': '405', 'focal_b': '405', 'read_token': '405', 'write_token_a': '405', 'staff': '405'},
     },
+    'goal-commentary': {
+        'get': {'anonymous': '405', 'focal_a': '405', 'focal_b': '405', 'read_token': '405', 'write_token_a': '405', 'staff': '405'},
+        'post': {'anonymous': '3xx', 'focal_a': '404', 'focal_b': '404', 'read_token': '3xx', 'write_token_a': '3xx', 'staff': '400'},
+        'put': {'anonymous': '405', 'focal_a': '405', 'focal_b': '405', 'read_token': '405', 'write_token_a': '405', 'staff': '405'},
+        'patch': {'anonymous': '405', 'focal_a': '405', 'focal_b': '405', 'read_token': '405', 'write_token_a': '405', 'staff': '405'},
+        'delete': {'anonymous': '405', 'focal_a': '405', 'focal_b': '405', 'read_token': '405', 'write_token_a': '405', 'staff': '405'},
+    },
     'action-detail': {
         'get': {'anonymous': '3xx', 'focal_a': '2xx', 'focal_b': '2xx', 'read_token': '3xx', 'write_token_a': '3xx', 'staff': '2xx'},
         'post': {'anonymous': '405', 'focal_a': '405', 'focal_b': '405', 'read_token': '405', 'write_token_a': '405', 'staff': '405'},
+        'put': {'anonymous': '405', 'focal_a': '405', 'focal_b': '405', 'read_token': '405', 'write_token_a': '405', 'staff': '405'},
+        'patch': {'anonymous': '405', 'focal_a': '405', 'focal_b': '405', 'read_token': '405', 'write_token_a': '405', 'staff': '405'},
+        'delete': {'anonymous': '405', 'focal_a': '405', 'focal_b': '405', 'read_token': '405', 'write_token_a': '405', 'staff': '405'},
+    },
+    'action-commentary': {
+        'get': {'anonymous': '405', 'focal_a': '405', 'focal_b': '405', 'read_token': '405', 'write_token_a': '405', 'staff': '405'},
+        'post': {'anonymous': '3xx', 'focal_a': '404', 'focal_b': '404', 'read_token': '3xx', 'write_token_a': '3xx', 'staff': '400'},
         'put': {'anonymous': '405', 'focal_a': '405', 'focal_b': '405', 'read_token': '405', 'write_token_a': '405', 'staff': '405'},
         'patch': {'anonymous': '405', 'focal_a': '405', 'focal_b': '405', 'read_token': '405', 'write_token_a': '405', 'staff': '405'},
         'delete': {'anonymous': '405', 'focal_a': '405', 'focal_b': '405', 'read_token': '405', 'write_token_a': '405', 'staff': '405'},
