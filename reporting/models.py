@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from actions.disaggregation import PART_NAMES
 from actions.models import Action
 from metroplan.files import private_name, private_storage
 from reporting.querysets import (
@@ -185,6 +186,12 @@ class IndicatorValue(models.Model):
     value = models.DecimalField(_("value"), max_digits=14, decimal_places=2, null=True, blank=True)
     not_available = models.BooleanField(_("not available"), default=False)
     not_available_reason = models.CharField(_("why not available"), max_length=500, blank=True)
+    # The parts of the value its indicator asks for (actions/disaggregation.py); empty when not asked or not given.
+    women = models.DecimalField(_("women"), max_digits=14, decimal_places=2, null=True, blank=True)
+    men = models.DecimalField(_("men"), max_digits=14, decimal_places=2, null=True, blank=True)
+    sex_other = models.DecimalField(_("other or not stated"), max_digits=14, decimal_places=2, null=True, blank=True)
+    youth = models.DecimalField(_("youth (under 30)"), max_digits=14, decimal_places=2, null=True, blank=True)
+    age_other = models.DecimalField(_("other ages"), max_digits=14, decimal_places=2, null=True, blank=True)
 
     history = HistoricalRecords()
 
@@ -201,10 +208,21 @@ class IndicatorValue(models.Model):
                 | (Q(value__isnull=True, not_available=True) & ~Q(not_available_reason="")),
                 name="value_is_number_or_not_available_with_reason",
             ),
+            models.CheckConstraint(
+                condition=Q(value__isnull=False)
+                | Q(women__isnull=True, men__isnull=True, sex_other__isnull=True, youth__isnull=True,
+                    age_other__isnull=True),
+                name="value_parts_need_a_total",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.indicator.code}: {'n/a' if self.not_available else self.value}"
+
+    @property
+    def parts(self) -> dict:
+        """{part: number or None} for every part a value can carry."""
+        return {name: getattr(self, name) for name in PART_NAMES}
 
 
 def evidence_upload_to(instance: "Evidence", filename: str) -> str:
