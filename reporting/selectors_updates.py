@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from actions.disaggregation import PART_NAMES
 from reporting.figures import Outcome, expected_slots
 from reporting.filtersets import ProgressUpdateFilterSet
 from reporting.models import Evidence, IndicatorValue, PeriodReopening, ProgressUpdate, ReportingPeriod
@@ -174,7 +175,7 @@ class HistoryEntry:
 
 
 UPDATE_FIELDS = ["state", "status", "narrative", "no_change", "reviewer_comment"]
-VALUE_FIELDS = ["value", "not_available", "not_available_reason"]
+VALUE_FIELDS = ["value", "not_available", "not_available_reason", *PART_NAMES]
 
 
 def _readable(value):

@@ -17,20 +17,25 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from actions.disaggregation import part_names_of, parts_refusals
 from actions.models import Action, Indicator
 from metroplan.limits import NARRATIVE_MAX_LENGTH
 from metroplan.services import ServiceError, ValidationError
 from metroplan.spreadsheets import SpreadsheetRefused, xlsx_append, xlsx_open, xlsx_rows
 from reporting.models import IndicatorValue, ProgressUpdate
 from reporting.selectors_updates import due_slots
-from reporting.services import IndicatorEntry, parse_indicator_entry, update_save, update_submit
+from reporting.services import IndicatorEntry, parse_indicator_entry, parse_part, update_save, update_submit
 
 UPDATES_SHEET = "Updates"
 VALUES_SHEET = "Indicator values"
 UPDATE_COLUMNS = ["Member", "Period", "Action", "Action title", "Deadline", "State", "Version",
                   "Status", "Narrative", "Submit (yes/no)"]
-VALUE_COLUMNS = ["Member", "Period", "Action", "Indicator", "Indicator name", "Unit", "Baseline", "Target",
-                 "Value", "Not available (yes/no)", "Why not available"]
+# The parts of a disaggregated value (actions/disaggregation.py), filled where the indicator asks for them.
+PART_COLUMNS = {"women": "Women", "men": "Men", "sex_other": "Other or not stated", "youth": "Youth (under 30)",
+                "age_other": "Other ages"}
+BASE_VALUE_COLUMNS = ["Member", "Period", "Action", "Indicator", "Indicator name", "Unit", "Baseline", "Target",
+                      "Value", "Not available (yes/no)", "Why not available"]
+VALUE_COLUMNS = [*BASE_VALUE_COLUMNS, *PART_COLUMNS.values()]
 EDITABLE_UPDATE = {"Status", "Narrative", "Submit (yes/no)"}
 EDITABLE_VALUE = {"Value", "Not available (yes/no)", "Why not available"}
 YES = {"yes", "y", "true", "1", "oui", "si", "sí", "x"}
@@ -84,10 +89,16 @@ def workbook_build(*, member) -> bytes:
                 value.value if value and not value.not_available else None,
                 "yes" if value and value.not_available else "no",
                 value.not_available_reason if value else "",
+                *(getattr(value, name) if value else None for name in PART_COLUMNS),
             ])
+            asked = set(part_names_of(indicator))
+            for index, name in enumerate(PART_COLUMNS, start=len(BASE_VALUE_COLUMNS) + 1):
+                if name not in asked:  # greyed: this indicator does not ask for the part
+                    values_sheet.cell(row=values_sheet.max_row, column=index).fill = KEY_FILL
     for ws, columns, editable, widths in (
         (sheet, UPDATE_COLUMNS, EDITABLE_UPDATE, [16, 10, 8, 40, 12, 10, 8, 14, 60, 14]),
-        (values_sheet, VALUE_COLUMNS, EDITABLE_VALUE, [16, 10, 8, 10, 40, 12, 10, 10, 12, 20, 40]),
+        (values_sheet, VALUE_COLUMNS, EDITABLE_VALUE | set(PART_COLUMNS.values()),
+         [16, 10, 8, 10, 40, 12, 10, 10, 12, 20, 40, 10, 10, 12, 12, 10]),
     ):
         for index, (name, width) in enumerate(zip(columns, widths, strict=True), start=1):
             letter = get_column_letter(index)
@@ -175,9 +186,15 @@ def _yes_no(value) -> bool | None:
     return None
 
 
-def _rows(ws, columns: list[str], result: UpdatesImportResult):
+def _rows(ws, columns: list[str], result: UpdatesImportResult, *, at_least: list[str] | None = None):
+    """The sheet's filled rows as {column: cell}. A header that stops after
+    `at_least` (a workbook from before later columns were added) is read with
+    the missing columns empty."""
     rows = xlsx_rows(ws)
     header = [_text(c) for c in next(rows, ())]
+    if at_least is not None and header[: len(columns)] != columns and header[: len(at_least)] == at_least \
+            and not any(header[len(at_least):]):
+        columns = at_least
     if header[: len(columns)] != columns:
         result.add(ws.title, 1, None, _("The header row of sheet “%(sheet)s” was changed; it must read: %(cols)s.")
                    % {"sheet": ws.title, "cols": ", ".join(columns)})
@@ -285,7 +302,7 @@ def _read(book, *, member, result: UpdatesImportResult) -> dict:
     }
     vcol = {name: i for i, name in enumerate(VALUE_COLUMNS, start=1)}
     ws = book[VALUES_SHEET]
-    for number, cells in _rows(ws, VALUE_COLUMNS, result):
+    for number, cells in _rows(ws, VALUE_COLUMNS, result, at_least=BASE_VALUE_COLUMNS):
         key = (_text(cells["Period"]), _text(cells["Action"]))
         if _text(cells["Member"]) != member.slug:
             result.add(ws.title, number, vcol["Member"], _("This row names member “%(other)s”; you can only "
@@ -315,14 +332,29 @@ def _read(book, *, member, result: UpdatesImportResult) -> dict:
         if not_available and _text(raw):
             result.add(ws.title, number, vcol["Value"], _("Give a number or mark it as not available, not both."))
             continue
+        parts, bad_part = {}, False
+        for name, column_name in PART_COLUMNS.items():
+            try:
+                parts[name] = parse_part(cells.get(column_name), language=get_language())
+            except ValidationError as exc:
+                result.add(ws.title, number, vcol[column_name], " ".join(exc.messages))
+                bad_part = True
+        if bad_part:
+            continue
         try:
             # A numeric cell stays a number; a text cell is read in the uploader's language.
-            slot.values[indicator.pk] = parse_indicator_entry(
-                raw, not_available, _text(cells["Why not available"]), language=get_language()
+            entry = parse_indicator_entry(
+                raw, not_available, _text(cells["Why not available"]), language=get_language(), parts=parts
             )
         except ValidationError as exc:
             column = vcol["Why not available"] if not_available else vcol["Value"]
             result.add(ws.title, number, column, " ".join(exc.messages))
+            continue
+        refused = parts_refusals(indicator, entry.value, entry.parts)
+        for name, why in refused.items():
+            result.add(ws.title, number, vcol[PART_COLUMNS[name]], why)
+        if not refused:
+            slot.values[indicator.pk] = entry
     if result.ok and not slots:
         result.add(UPDATES_SHEET, 0, None, _("The sheet “%(sheet)s” has no rows to apply.") % {"sheet": UPDATES_SHEET})
     return slots

@@ -29,6 +29,7 @@ from metroplan.visibility import get_visible_or_404
 from reporting.commentary_services import commentary_for, commentary_save
 from reporting.dashboards import figures_chart, percent, series_chart
 from reporting.figures import empty_counts, plan_figures
+from reporting.figures.split import indicator_splits
 from reporting.filtersets import ProgressUpdateFilterSet
 from reporting.forms import CommentaryForm
 from reporting.models import Commentary, ProgressUpdate
@@ -167,7 +168,7 @@ def _participations(user, actions):
     )
 
 
-def _indicator_charts(indicators, periods, warnings) -> list[dict]:
+def _indicator_charts(indicators, periods, warnings, splits=None) -> list[dict]:
     """For each indicator: its series of mean approved values per period, with
     baseline, yearly milestones and target, as a chart spec and a table."""
     labels = [period.code for period in periods]
@@ -214,6 +215,7 @@ def _indicator_charts(indicators, periods, warnings) -> list[dict]:
             "points": [points[c] for c in labels if c in points],
             "milestones": indicator.milestone_list,
             "warning": warning,
+            "splits": (splits or {}).get(indicator.pk, []),
         })
     return charts
 
@@ -233,7 +235,7 @@ def _detail_context(request, figures, actions, indicators):
         "elapsed": figures.elapsed,
         "periods": figures.periods,
         "warnings": warnings,
-        "indicator_charts": _indicator_charts(indicators, figures.periods, warnings),
+        "indicator_charts": _indicator_charts(indicators, figures.periods, warnings, indicator_splits(indicators)),
         "participations": participations,
         "updates_page": page,
         "demo": any(p.is_demo or p.latest_is_demo for p in participations) or any(u.is_demo for u in page),

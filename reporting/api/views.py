@@ -21,6 +21,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
+from actions.disaggregation import PART_NAMES
 from actions.models import Action, Plan
 from metroplan.api.errors import NotFoundBecause, api_exception_for
 from metroplan.api.filters import in_request_plan
@@ -231,6 +232,7 @@ class UpdateViewSet(ApiViewSet, mixins.CreateModelMixin, mixins.UpdateModelMixin
                 value=None if entry.get("not_available") else entry.get("value"),
                 not_available=entry.get("not_available", False),
                 reason=(entry.get("reason") or "").strip(),
+                parts={name: entry[name] for name in PART_NAMES if entry.get(name) is not None},
             )
             for entry in entries
         }

@@ -81,3 +81,83 @@ def test_a_part_on_an_indicator_that_does_not_ask_for_it_is_refused(cast, world)
                              narrative="x", values=bad)
     assert list(raised.value.message_dict) == [f"indicator_{world.ind_count.pk}_women"]
     assert not ProgressUpdate.objects.exists()
+
+
+def test_the_api_takes_and_gives_the_parts_and_names_the_part_at_fault(client, cast, split):
+    from metroplan.testing import factories as f2
+
+    _token, key = f2.make_token(cast.focal_a, scope="write")
+    headers = {"HTTP_AUTHORIZATION": f"Token {key}"}
+    pk = split.ind_count.pk
+    body = {"action": "1.1", "period": "2022-Q2", "narrative": "n",
+            "values": [{"indicator": pk, "value": "12", "women": "8", "men": "5"}]}
+    response = client.post("/api/v1/updates/", body, content_type="application/json", **headers)
+    assert response.status_code == 400
+    assert response.json()["field_errors"] == {f"indicator_{pk}_women": [
+        "Women, Men add up to 13, more than the total of 12."]}
+    assert not ProgressUpdate.objects.exists()
+    body["values"][0]["men"] = "4"
+    response = client.post("/api/v1/updates/", body, content_type="application/json", **headers)
+    assert response.status_code == 201, response.json()
+    value = response.json()["values"][0]
+    assert (value["value"], value["women"], value["men"], value["youth"]) == ("12.00", "8.00", "4.00", None)
+
+
+def test_the_spreadsheet_takes_the_parts_and_names_the_cell_of_parts_over_the_total(client, cast, split):
+    from openpyxl.utils import get_column_letter
+
+    from reporting.spreadsheet import PART_COLUMNS, VALUE_COLUMNS, VALUES_SHEET
+
+    from .test_spreadsheet import download, fill_good, rows, upload
+
+    client.force_login(cast.focal_a)
+    book = download(client)
+    updates, values = fill_good(book)
+    updates[("2022-Q2", "1.1", None)]["Submit (yes/no)"].value = "no"  # a draft: still in the next download
+    row = values[("2022-Q2", "1.1", "1.1.a")]  # value 7
+    row["Women"].value, row["Men"].value, row["Youth (under 30)"].value = 5, 3, 2
+    response = upload(client, book)
+    assert response.status_code == 400
+    women = get_column_letter(VALUE_COLUMNS.index(PART_COLUMNS["women"]) + 1)
+    errors = [(e.sheet, e.cell) for e in response.context["result"].errors]
+    assert errors == [(VALUES_SHEET, f"{women}{row['Women'].row}")]
+    assert "more than the total of 7" in response.content.decode()
+    assert not ProgressUpdate.objects.exists()
+    row["Men"].value = 2
+    assert upload(client, book).status_code == 302
+    value = IndicatorValue.objects.get(indicator=split.ind_count)
+    assert (value.value, value.women, value.men, value.youth) == (D("7"), D("5"), D("2"), D("2"))
+    again = download(client)  # pre-filled with the parts saved
+    assert rows(again, VALUES_SHEET, VALUE_COLUMNS)[("2022-Q2", "1.1", "1.1.a")]["Women"].value == 5
+
+
+def test_the_split_is_added_up_from_the_latest_approved_parts_on_the_page_and_in_the_report(client, cast):
+    from django.urls import reverse
+
+    from reporting import report_services
+    from reporting.figures.split import indicator_splits
+    from reporting.rendering import render_html
+    from reporting.tests.report_data import make_report, make_scenario
+
+    scenario = make_scenario()  # A 40 and B 80 approved in 2022-Q1 on indicator 1.1.a
+    indicator = scenario.indicator
+    indicator.by_sex = True
+    indicator.save()
+    IndicatorValue.objects.filter(update__member=scenario.a).update(women=D("30"), men=D("10"))
+    IndicatorValue.objects.filter(update__member=scenario.b).update(women=D("20"), men=D("50"), sex_other=D("5"))
+    (split,) = indicator_splits([indicator])[indicator.pk]
+    assert (split.key, split.period_code, split.members, split.total) == ("sex", "2022-Q1", 2, D("120"))
+    assert [(p.name, p.value, round(p.share, 4)) for p in split.parts] == [
+        ("women", D("50"), 0.4167), ("men", D("60"), 0.5), ("sex_other", D("5"), 0.0417)]
+    assert split.unstated == D("5")
+
+    client.force_login(cast.focal_a)
+    body = client.get(reverse("action-detail", args=["1.1"])).content.decode()
+    assert "By sex" in body and "Women" in body and "(42 %)" in body
+
+    report = report_services.report_build(report_id=make_report(scenario).pk)
+    (row,) = [r for r in report.snapshot["indicators"] if r["code"] == "1.1.a"]
+    assert row["split"] == [{"breakdown": "sex", "period": "2022-Q1", "members": 2, "without_parts": 0,
+                             "total": 120.0, "parts": {"women": 50.0, "men": 60.0, "sex_other": 5.0}}]
+    html = render_html(report.snapshot, "fr")
+    assert "Par sexe" in html and "Femmes 50" in html
