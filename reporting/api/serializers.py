@@ -17,7 +17,7 @@ from members.models import Member
 from metroplan.api.fields import DecimalInputField
 from metroplan.limits import COMMENT_MAX_LENGTH, NARRATIVE_MAX_LENGTH
 from metroplan.permissions import can_see_report_failure, member_of
-from reporting.models import Evidence, IndicatorValue, ProgressUpdate, Report, ReportingPeriod
+from reporting.models import Commentary, Evidence, IndicatorValue, ProgressUpdate, Report, ReportingPeriod
 from reporting.report_files import FORMATS, report_file_formats
 
 
@@ -397,3 +397,20 @@ class ReportRequestSerializer(serializers.Serializer):
                 {"period": [_("Plan %(plan)s has no period %(code)s.") % {"plan": plan.code, "code": attrs["period"]}]}
             )
         return {**attrs, "plan": plan, "period": period}
+
+
+class CommentarySerializer(serializers.ModelSerializer):
+    """The secretariat's analysis note on a goal or an action for a period, as typed."""
+
+    goal = serializers.CharField(source="goal.code", read_only=True, allow_null=True,
+                                 help_text="Code of the goal the note is on; null for a note on an action.")
+    action = serializers.CharField(source="action.code", read_only=True, allow_null=True,
+                                   help_text="Code of the action the note is on; null for a note on a goal.")
+    period = serializers.CharField(source="period.code", read_only=True)
+    plan = serializers.CharField(source="period.plan.code", read_only=True)
+
+    class Meta:
+        model = Commentary
+        fields = ["id", "plan", "period", "goal", "action", "text", "updated_at", "version"]
+        read_only_fields = fields
+        extra_kwargs = in_utc("updated_at")

@@ -42,6 +42,7 @@ from metroplan.visibility import visible_choices
 from reporting import services
 from reporting.api import selectors
 from reporting.api.serializers import (
+    CommentarySerializer,
     EvidenceAddSerializer,
     EvidenceLinkSerializer,
     EvidenceSerializer,
@@ -59,8 +60,13 @@ from reporting.api.serializers import (
     UpdateWriteSerializer,
 )
 from reporting.figures import plan_figures
-from reporting.filtersets import ProgressUpdateFilterSet, ReportFilterSet, ReportingPeriodFilterSet
-from reporting.models import ProgressUpdate, ReportingPeriod
+from reporting.filtersets import (
+    CommentaryFilterSet,
+    ProgressUpdateFilterSet,
+    ReportFilterSet,
+    ReportingPeriodFilterSet,
+)
+from reporting.models import Commentary, ProgressUpdate, ReportingPeriod
 from reporting.report_files import CONTENT_TYPES, FORMATS, NotRendered, report_file
 from reporting.search import search_matches
 
@@ -460,4 +466,21 @@ class ReportViewSet(ApiViewSet, mixins.CreateModelMixin):
             report.pk,
             http_status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
             serializer_class=ReportSerializer,
+        )
+
+
+class CommentaryViewSet(ApiViewSet):
+    """The secretariat's per-period commentary on goals and actions (read
+    only; staff write it on the goal's and action's pages). Notes left empty
+    are not listed."""
+
+    serializer_class = CommentarySerializer
+    filterset_class = CommentaryFilterSet
+    plan_path = "period__plan"
+    ordering_fields = ["updated_at"]
+
+    def get_queryset(self):
+        return (
+            Commentary.objects.exclude(text="").select_related("goal", "action", "period", "period__plan")
+            .order_by("-period__start", "pk")
         )

@@ -99,3 +99,23 @@ def test_the_periods_report_prints_the_periods_commentary():
     html = render_html(report.snapshot, "fr")
     assert "On course after a slow start." in html and "Waiting for the survey." in html
     assert "Another period's note." not in html
+
+
+def test_the_api_lists_the_notes_read_only(client, cast, world):
+    commentary_save(user=cast.staff, period=world.period, goal=world.action.goal, text="On course.")
+    commentary_save(user=cast.staff, period=world.previous, action=world.action, text="Slow start.")
+    commentary_save(user=cast.staff, period=world.previous, action=world.other_action, text="")
+    client.force_login(cast.focal_b)
+    rows = client.get("/api/v1/commentary/").json()["results"]
+    assert [(r["period"], r["goal"], r["action"], r["text"]) for r in rows] == [
+        ("2022-Q2", "1", None, "On course."), ("2022-Q1", None, "1.1", "Slow start.")]
+    rows = client.get("/api/v1/commentary/", {"action": "1.1"}).json()["results"]
+    assert [r["text"] for r in rows] == ["Slow start."]
+    assert client.post("/api/v1/commentary/", {}, content_type="application/json").status_code in (403, 405)
+
+
+def test_a_note_whose_author_is_gone_still_shows(client, cast, world):
+    Commentary.objects.create(period=world.period, goal=world.action.goal, text="Written before the move.")
+    client.force_login(cast.staff)
+    response = client.get(reverse("goal-detail", args=["1"]))
+    assert response.status_code == 200 and "Written before the move." in response.content.decode()
