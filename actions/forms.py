@@ -4,6 +4,8 @@ ValidationError messages are put back on the form's fields."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -139,17 +141,27 @@ class IndicatorForm(VersionedForm):
     baseline = forms.DecimalField(label=_("Baseline"), max_digits=14, decimal_places=2)
     target = forms.DecimalField(label=_("Target"), max_digits=14, decimal_places=2)
     direction = forms.ChoiceField(label=_("Direction"), choices=Indicator.Direction.choices)
+    by_sex = forms.BooleanField(label=_("Values by sex (women, men, other or not stated)"), required=False)
+    by_age = forms.BooleanField(label=_("Values by age group (youth under 30, other ages)"), required=False)
+    jump_factor = forms.DecimalField(
+        label=_("Flag a jump larger than (times the previous value)"), max_digits=6, decimal_places=2,
+        min_value=Decimal("1.01"), initial=Decimal("3"), required=False,
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         _translated_fields(self, "name", _("Name"))
         _translated_fields(self, "description", _("Description"), textarea=True)
-        self.order_fields(["code", *translated("name", "description"), "unit", "baseline", "target", "direction"])
+        self.order_fields(["code", *translated("name", "description"), "unit", "baseline", "target", "direction",
+                           "by_sex", "by_age", "jump_factor"])
 
     def service_data(self) -> dict:
         data = self.cleaned_data
-        return {name: data[name] for name in
-                ("code", "unit", "baseline", "target", "direction", *translated("name", "description"))}
+        values = {name: data[name] for name in
+                  ("code", "unit", "baseline", "target", "direction", "by_sex", "by_age",
+                   *translated("name", "description"))}
+        values["jump_factor"] = data.get("jump_factor") or Decimal("3")
+        return values
 
 
 class MilestoneForm(forms.Form):

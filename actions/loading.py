@@ -113,6 +113,9 @@ def plan_load(*, path: Path, make_current: bool = True) -> Plan:
                         "direction": indicator_spec.get("direction", Indicator.Direction.INCREASE),
                         "order": index,
                         "basis": str(indicator_spec.get("basis", "")),
+                        "by_sex": bool(indicator_spec.get("by_sex", False)),
+                        "by_age": bool(indicator_spec.get("by_age", False)),
+                        "jump_factor": Decimal(str(indicator_spec.get("jump_factor", 3))),
                     },
                 )
                 _fill_translations(indicator, indicator_spec, ("name", "description", "unit"))

@@ -1,6 +1,8 @@
 """The plan hierarchy, owned by the secretariat: plan → goal → action →
 indicator → yearly milestone."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -254,6 +256,21 @@ class Indicator(models.Model):
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     basis = models.TextField(_("basis"), blank=True)
     retired = models.BooleanField(_("retired"), default=False)
+    # What a value must be split into (actions/disaggregation.py).
+    by_sex = models.BooleanField(
+        _("values by sex"), default=False,
+        help_text=_("Ask for each value split into women, men, other or not stated."),
+    )
+    by_age = models.BooleanField(
+        _("values by age group"), default=False,
+        help_text=_("Ask for each value split into youth (under 30) and other ages."),
+    )
+    jump_factor = models.DecimalField(
+        _("jump factor"), max_digits=6, decimal_places=2, default=Decimal("3"),
+        validators=[MinValueValidator(Decimal("1.01"))],
+        help_text=_("A value more than this many times (or less than its inverse) the member's previous approved "
+                    "value is flagged for review."),
+    )
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
 
     # history: registered in actions/translation.py, after the translated fields exist
@@ -271,6 +288,7 @@ class Indicator(models.Model):
                 | Q(direction="decrease", target__lt=F("baseline")),
                 name="indicator_target_matches_direction",
             ),
+            models.CheckConstraint(condition=Q(jump_factor__gt=1), name="indicator_jump_factor_above_one"),
         ]
 
     def __str__(self) -> str:

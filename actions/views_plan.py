@@ -471,7 +471,8 @@ def indicator_edit_view(request, code, indicator_code):
     indicator = _indicator(action, indicator_code)
     initial = {
         name: getattr(indicator, name)
-        for name in ["code", "unit", "baseline", "target", "direction", *translated("name", "description")]
+        for name in ["code", "unit", "baseline", "target", "direction", "by_sex", "by_age", "jump_factor",
+                     *translated("name", "description")]
     }
     initial["version"] = indicator.version
     form = IndicatorForm(request.POST or None, initial=initial)

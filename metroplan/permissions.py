@@ -153,6 +153,11 @@ def can_request_report(user) -> bool:
     return is_secretariat(user)
 
 
+def can_write_commentary(user) -> bool:
+    """Writing the secretariat's per-period commentary on a goal or an action: staff."""
+    return is_secretariat(user)
+
+
 # --- the Django admin ------------------------------------------------------------
 
 # What the Secretariat group may do in /admin/: keep reference data (view, add,

@@ -182,6 +182,22 @@ def _at(day, hour=10) -> datetime:
     return timezone.make_aware(datetime.combine(day, time(hour, 0)))
 
 
+def _demo_parts(value: IndicatorValue, rng: random.Random) -> None:
+    """Made-up parts for an indicator asked by sex or age group: whole numbers
+    that never add up to more than the value; now and then a part is left
+    out, so that the split and the quality flag "parts short of the total"
+    show in the demo."""
+    total = int(value.value)
+    if value.indicator.by_sex:
+        women = round(total * rng.uniform(0.38, 0.62))
+        other = min(total - women, rng.choice([0, 0, 1, 2]))
+        value.women, value.men = Decimal(women), Decimal(total - women - other)
+        value.sex_other = Decimal(other) if rng.random() > 0.1 else None
+    if value.indicator.by_age:
+        youth = round(total * rng.uniform(0.45, 0.8))
+        value.youth, value.age_other = Decimal(youth), Decimal(total - youth)
+
+
 def _seed_updates(plan: Plan) -> None:
     periods = list(ReportingPeriod.objects.filter(plan=plan).order_by("start"))
     if not periods:
@@ -265,14 +281,11 @@ def _seed_updates(plan: Plan) -> None:
                 fraction = Decimal(
                     str(round(min(1.0, elapsed * pace[participation.action_id] * rng.uniform(0.8, 1.15)), 3))
                 )
-                values.append(
-                    (
-                        update,
-                        IndicatorValue(
-                            indicator=indicator, value=(indicator.baseline + span * fraction).quantize(Decimal("0.01"))
-                        ),
-                    )
+                value = IndicatorValue(
+                    indicator=indicator, value=(indicator.baseline + span * fraction).quantize(Decimal("0.01"))
                 )
+                _demo_parts(value, _rng("parts", participation.member.slug, indicator.code, period.code))
+                values.append((update, value))
     ProgressUpdate.objects.bulk_create(updates, batch_size=500)
     for update, value in values:
         value.update = update

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from actions.models import Plan
 from members.models import Member, Region
 from metroplan.visibility import visible_choices
-from reporting.models import DigestSent, ProgressUpdate, ReminderSent, Report, ReportingPeriod
+from reporting.models import Commentary, DigestSent, ProgressUpdate, ReminderSent, Report, ReportingPeriod
 from reporting.search import RANKED_AT_MOST, SEARCH_MAX_LENGTH, updates_search
 
 
@@ -113,3 +113,15 @@ class DigestSentFilterSet(django_filters.FilterSet):
     class Meta:
         model = DigestSent
         fields = ["user", "state", "after", "before"]
+
+
+class CommentaryFilterSet(django_filters.FilterSet):
+    """The secretariat's commentary: by goal, action or period code."""
+
+    goal = django_filters.CharFilter(field_name="goal__code")
+    action = django_filters.CharFilter(field_name="action__code")
+    period = django_filters.CharFilter(field_name="period__code")
+
+    class Meta:
+        model = Commentary
+        fields = ["goal", "action", "period"]

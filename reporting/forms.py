@@ -8,13 +8,14 @@ from django.conf import settings
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
+from actions.disaggregation import PART_NAMES, breakdowns_of
 from actions.models import Action
 from metroplan.limits import COMMENT_MAX_LENGTH, NARRATIVE_MAX_LENGTH
 from metroplan.numbers import format_decimal_input
 from metroplan.services import ValidationError
-from reporting.services import IndicatorEntry, evidence_check_file, parse_indicator_entry
+from reporting.services import IndicatorEntry, evidence_check_file, parse_indicator_entry, parse_part
 
-INDICATOR_FIELD = re.compile(r"^ind_(\d+)_(value|na|reason)$")
+INDICATOR_FIELD = re.compile(r"^ind_(\d+)_(value|na|reason|" + "|".join(PART_NAMES) + r")$")
 
 
 class UpdateForm(forms.Form):
@@ -61,15 +62,30 @@ class UpdateForm(forms.Form):
             self.fields[f"ind_{indicator.pk}_reason"] = forms.CharField(
                 label=gettext_lazy("Why not available"), required=False, max_length=500
             )
+            for breakdown in breakdowns_of(indicator):
+                for name, label in breakdown.parts:
+                    self.fields[f"ind_{indicator.pk}_{name}"] = forms.CharField(
+                        label=label, required=False,
+                        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+                    )
+
+    # The saved update's data-quality checks by indicator (reporting.quality), set by the page.
+    checks: dict = {}
 
     def indicator_rows(self):
-        """For the template: each indicator with its three bound fields."""
+        """For the template: each indicator with its bound fields (value, not
+        available, why, and the parts it asks for) and its quality check."""
         for indicator in self.indicators:
             yield {
                 "indicator": indicator,
+                "check": self.checks.get(indicator.pk),
                 "value": self[f"ind_{indicator.pk}_value"],
                 "na": self[f"ind_{indicator.pk}_na"],
                 "reason": self[f"ind_{indicator.pk}_reason"],
+                "breakdowns": [
+                    (breakdown, [self[f"ind_{indicator.pk}_{name}"] for name in breakdown.names])
+                    for breakdown in breakdowns_of(indicator)
+                ],
             }
 
     def clean_evidence_file(self):
@@ -98,9 +114,19 @@ class UpdateForm(forms.Form):
             if not_available and str(raw).strip():
                 self.add_error(prefix + "value", _("Give a number or mark it as not available, not both."))
                 continue
+            parts, bad_part = {}, False
+            for breakdown in breakdowns_of(indicator):
+                for name in breakdown.names:
+                    try:
+                        parts[name] = parse_part(self.data.get(prefix + name, ""), language=get_language())
+                    except ValidationError as exc:
+                        self.add_error(prefix + name, exc.messages)
+                        bad_part = True
+            if bad_part:
+                continue
             try:
                 values[indicator.pk] = parse_indicator_entry(
-                    raw, not_available, data.get(prefix + "reason", ""), language=get_language()
+                    raw, not_available, data.get(prefix + "reason", ""), language=get_language(), parts=parts
                 )
             except ValidationError as exc:
                 self.add_error(prefix + ("reason" if not_available else "value"), exc.messages)
@@ -122,6 +148,10 @@ class UpdateForm(forms.Form):
             initial[f"ind_{indicator_id}_value"] = format_decimal_input(value, get_language())
             initial[f"ind_{indicator_id}_na"] = not_available
             initial[f"ind_{indicator_id}_reason"] = reason
+            parts = getattr(entry, "parts", None) or {}
+            for name in PART_NAMES:
+                if parts.get(name) is not None:
+                    initial[f"ind_{indicator_id}_{name}"] = format_decimal_input(parts[name], get_language())
         return initial
 
 
@@ -149,3 +179,21 @@ class SpreadsheetUploadForm(forms.Form):
         label=gettext_lazy("Filled-in spreadsheet (.xlsx)"),
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}),
     )
+
+
+class CommentaryForm(forms.Form):
+    """The secretariat's note on a goal or an action for one period.
+    `version` is the note's version when the form was opened (0: none yet)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0, initial=0)
+    period = forms.ChoiceField(label=gettext_lazy("Period"))
+    text = forms.CharField(
+        label=gettext_lazy("Commentary"), required=False, widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=NARRATIVE_MAX_LENGTH,
+        help_text=gettext_lazy("The secretariat's analysis for this period; it is printed in the period's report. "
+                               "Leave it empty to remove it."),
+    )
+
+    def __init__(self, *args, periods, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["period"].choices = [(period.code, period.code) for period in periods]

@@ -10,9 +10,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from actions.disaggregation import PART_NAMES
 from actions.models import Action
 from metroplan.files import private_name, private_storage
 from reporting.querysets import (
+    CommentaryQuerySet,
     DigestSentQuerySet,
     FiguresVersionQuerySet,
     PartOfUpdateQuerySet,
@@ -194,6 +196,12 @@ class IndicatorValue(models.Model):
     value = models.DecimalField(_("value"), max_digits=14, decimal_places=2, null=True, blank=True)
     not_available = models.BooleanField(_("not available"), default=False)
     not_available_reason = models.CharField(_("why not available"), max_length=500, blank=True)
+    # The parts of the value its indicator asks for (actions/disaggregation.py); empty when not asked or not given.
+    women = models.DecimalField(_("women"), max_digits=14, decimal_places=2, null=True, blank=True)
+    men = models.DecimalField(_("men"), max_digits=14, decimal_places=2, null=True, blank=True)
+    sex_other = models.DecimalField(_("other or not stated"), max_digits=14, decimal_places=2, null=True, blank=True)
+    youth = models.DecimalField(_("youth (under 30)"), max_digits=14, decimal_places=2, null=True, blank=True)
+    age_other = models.DecimalField(_("other ages"), max_digits=14, decimal_places=2, null=True, blank=True)
 
     history = HistoricalRecords()
 
@@ -210,10 +218,21 @@ class IndicatorValue(models.Model):
                 | (Q(value__isnull=True, not_available=True) & ~Q(not_available_reason="")),
                 name="value_is_number_or_not_available_with_reason",
             ),
+            models.CheckConstraint(
+                condition=Q(value__isnull=False)
+                | Q(women__isnull=True, men__isnull=True, sex_other__isnull=True, youth__isnull=True,
+                    age_other__isnull=True),
+                name="value_parts_need_a_total",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.indicator.code}: {'n/a' if self.not_available else self.value}"
+
+    @property
+    def parts(self) -> dict:
+        """{part: number or None} for every part a value can carry."""
+        return {name: getattr(self, name) for name in PART_NAMES}
 
 
 def evidence_upload_to(instance: "Evidence", filename: str) -> str:
@@ -458,6 +477,59 @@ class DigestSent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} {self.week}"
+
+
+class Commentary(models.Model):
+    """The secretariat's analysis note on one goal or one action for one
+    period: at most one per (goal, period) and per (action, period), edited
+    through reporting.commentary_services (every version kept in its history).
+    It is shown on the goal's or action's page and printed in that period's
+    report under "The secretariat's commentary"."""
+
+    period = models.ForeignKey(
+        ReportingPeriod, on_delete=models.CASCADE, related_name="commentaries", verbose_name=_("period")
+    )
+    goal = models.ForeignKey(
+        "actions.Goal", null=True, blank=True, on_delete=models.CASCADE, related_name="commentaries",
+        verbose_name=_("goal"),
+    )
+    action = models.ForeignKey(
+        "actions.Action", null=True, blank=True, on_delete=models.CASCADE, related_name="commentaries",
+        verbose_name=_("action"),
+    )
+    text = models.TextField(_("commentary"), blank=True)
+    updated_at = models.DateTimeField(_("changed"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("changed by"),
+    )
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    history = HistoricalRecords()
+    objects = CommentaryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-period__start"]
+        verbose_name = _("secretariat's commentary")
+        verbose_name_plural = _("secretariat's commentaries")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(goal__isnull=False) & Q(action__isnull=True))
+                | (Q(goal__isnull=True) & Q(action__isnull=False)),
+                name="commentary_on_a_goal_or_an_action",
+            ),
+            models.UniqueConstraint(
+                fields=["goal", "period"], condition=Q(goal__isnull=False), name="one_commentary_per_goal_period"
+            ),
+            models.UniqueConstraint(
+                fields=["action", "period"], condition=Q(action__isnull=False),
+                name="one_commentary_per_action_period",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        subject = self.goal or self.action
+        return f"{subject} {self.period}"
 
 
 class FiguresVersion(models.Model):

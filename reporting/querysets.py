@@ -91,6 +91,13 @@ class ReminderScheduleQuerySet(models.QuerySet):
         return self if is_secretariat(user) else self.none()
 
 
+class CommentaryQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The secretariat's commentary is read where the plan's pages are:
+        by whoever may see the dashboards of its plan."""
+        return in_visible_plans(self, user, "period__plan")
+
+
 class FiguresVersionQuerySet(models.QuerySet):
     def visible_to(self, user):
         """The figures engine's bookkeeping: nobody's to read through a page or the API."""

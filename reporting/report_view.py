@@ -31,6 +31,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext, to_locale
 
+from actions.disaggregation import BREAKDOWNS
 from actions.models import Action
 from members.names import region_name
 from reporting.figures import COMPLIANCE_RULE, PROGRESS_RULE, EarlyWarning, compliance_figure
@@ -48,6 +49,7 @@ GAP_LABELS = {
 # Members printed in the PDF's annex table; every member is in the XLSX and CSV.
 ANNEX_MEMBERS = 300
 # Highlighted narratives printed per goal page.
+BREAKDOWN_BY_KEY = {breakdown.key: breakdown for breakdown in BREAKDOWNS}
 NARRATIVES_PER_GOAL = 2
 
 
@@ -258,8 +260,29 @@ class ReportView:
                 expected_members=row.get("expected_members", 0), reported_members=row.get("reported_members", 0),
                 missing=row.get("missing_members", []), missing_text=shortened(row.get("missing_members", []), 3),
                 series=row.get("series", []), milestones=row.get("milestones", []),
+                splits=self._splits(row.get("split", [])),
             ))
         return rows
+
+    def _splits(self, splits: list[dict]) -> list[SimpleNamespace]:
+        """An indicator's split by sex and age group, in this language's words."""
+        w = self.words
+        shown = []
+        for split in splits:
+            breakdown = BREAKDOWN_BY_KEY.get(split["breakdown"])
+            if breakdown is None:
+                continue
+            total = split.get("total") or 0
+            parts = [
+                SimpleNamespace(label=str(label), value_text=w.num(split["parts"].get(name)),
+                                percent=w.pct(split["parts"].get(name) / total) if total and split["parts"].get(
+                                    name) is not None else "—")
+                for name, label in breakdown.parts
+            ]
+            shown.append(SimpleNamespace(label=str(breakdown.label), period=split["period"],
+                                         members=split["members"], without_parts=split.get("without_parts", 0),
+                                         total_text=w.num(total), parts=parts))
+        return shown
 
     @cached_property
     def actions(self) -> list[SimpleNamespace]:

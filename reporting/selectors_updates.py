@@ -2,6 +2,7 @@
 update's history. Each composes querysets so a page costs a fixed number of
 queries whatever the number of rows."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import PurePath
@@ -9,10 +10,13 @@ from pathlib import PurePath
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from actions.disaggregation import PART_NAMES
 from reporting.figures import Outcome, expected_slots
 from reporting.filtersets import ProgressUpdateFilterSet
 from reporting.models import Evidence, IndicatorValue, PeriodReopening, ProgressUpdate, ReportingPeriod
+from reporting.quality import flag_count, update_checks
 
 MISSING = "missing"
 NEEDS_ACTION = {MISSING, ProgressUpdate.State.DRAFT, ProgressUpdate.State.RETURNED}
@@ -107,6 +111,46 @@ def review_queue(params, user):
     return ProgressUpdateFilterSet(params, queryset=base)
 
 
+def only_flagged(queryset):
+    """The updates of `queryset` with at least one data-quality flag
+    (reporting.quality; two queries for the whole queue)."""
+    checks = update_checks(list(queryset.select_related("action", "period")))
+    return queryset.filter(pk__in=[pk for pk, own in checks.items() if flag_count(own)])
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """A filter of the review queue beyond the shared FilterSet: a checkbox
+    (`?<param>=yes`) that narrows the queue with `narrow(queryset)`."""
+
+    param: str
+    label: str
+    narrow: Callable
+
+
+# The queue's checkboxes, in order. Another check joins by adding a QueueFilter
+# here (e.g. "status disagrees" from the figures engine's disagreements).
+QUEUE_FILTERS: list[QueueFilter] = [
+    QueueFilter("flags", gettext_lazy("Has data-quality flags"), only_flagged),
+]
+
+
+def review_queue_updates(params, user):
+    """(filterset, updates): the queue filtered by the shared FilterSet and by
+    each QUEUE_FILTERS checkbox ticked in `params`."""
+    filterset = review_queue(params, user)
+    updates = filterset.qs
+    for extra in QUEUE_FILTERS:
+        if params.get(extra.param) == "yes":
+            updates = extra.narrow(updates)
+    return filterset, updates
+
+
+def flags_by_update(updates) -> dict[int, int]:
+    """{update pk: number of data-quality flags} for a page of the queue (two queries)."""
+    return {pk: flag_count(own) for pk, own in update_checks(list(updates)).items()}
+
+
 def pending_reopenings():
     return (
         PeriodReopening.objects.filter(state=PeriodReopening.State.REQUESTED)
@@ -131,7 +175,7 @@ class HistoryEntry:
 
 
 UPDATE_FIELDS = ["state", "status", "narrative", "no_change", "reviewer_comment"]
-VALUE_FIELDS = ["value", "not_available", "not_available_reason"]
+VALUE_FIELDS = ["value", "not_available", "not_available_reason", *PART_NAMES]
 
 
 def _readable(value):

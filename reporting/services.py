@@ -31,6 +31,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from actions.disaggregation import PART_NAMES, parts_refusals
 from actions.models import Action
 from metroplan.numbers import parse_decimal_input
 from metroplan.permissions import (
@@ -49,20 +50,35 @@ from reporting.models import Evidence, IndicatorValue, PeriodReopening, Progress
 
 @dataclass(frozen=True)
 class IndicatorEntry:
-    """What a user gave for one indicator: a number, or not available with a reason."""
+    """What a user gave for one indicator: a number, or not available with a
+    reason; with the number, its parts where the indicator asks for them
+    ({"women": Decimal, …}, actions/disaggregation.py; parts left out are empty)."""
 
     value: Decimal | None = None
     not_available: bool = False
     reason: str = ""
+    parts: dict = field(default_factory=dict, compare=False, hash=False)
+
+
+def parse_part(raw_value, *, language: str | None) -> Decimal | None:
+    """A part of a disaggregated value as typed (empty: None), read like a
+    value; a ValidationError says what is wrong with it."""
+    if raw_value is None or (isinstance(raw_value, str) and not raw_value.strip()):
+        return None
+    column = IndicatorValue._meta.get_field("value")
+    return parse_decimal_input(
+        raw_value, language=language, decimal_places=column.decimal_places, max_digits=column.max_digits
+    )
 
 
 def parse_indicator_entry(
-    raw_value, not_available: bool = False, reason: str = "", *, language: str | None
+    raw_value, not_available: bool = False, reason: str = "", *, language: str | None, parts: dict | None = None
 ) -> IndicatorEntry:
     """Turn user input into an IndicatorEntry or raise ValidationError (never
     free text in a number's place). Text is read in `language` (the page's or
     the upload's; None for the API's point-only format) by
-    metroplan.numbers.parse_decimal_input: nothing is guessed or rounded."""
+    metroplan.numbers.parse_decimal_input: nothing is guessed or rounded.
+    `parts` are already parsed (`parse_part`); they go with a number only."""
     if not_available:
         if not (reason or "").strip():
             raise ValidationError(_("Say why the value is not available."))
@@ -72,12 +88,14 @@ def parse_indicator_entry(
                                   % {"limit": limit, "count": len(reason.strip())})
         return IndicatorEntry(not_available=True, reason=reason.strip())
     if raw_value is None or (isinstance(raw_value, str) and not raw_value.strip()):
+        if any(v is not None for v in (parts or {}).values()):
+            return IndicatorEntry(parts={k: v for k, v in parts.items() if v is not None})  # refused on save
         return IndicatorEntry()
     column = IndicatorValue._meta.get_field("value")
     value = parse_decimal_input(
         raw_value, language=language, decimal_places=column.decimal_places, max_digits=column.max_digits
     )
-    return IndicatorEntry(value=value)
+    return IndicatorEntry(value=value, parts={k: v for k, v in (parts or {}).items() if v is not None})
 
 
 def period_lock_reason(*, period, member, today=None) -> str | None:
@@ -119,6 +137,12 @@ def _write_values(update: ProgressUpdate, values: dict[int, IndicatorEntry], use
             }]
     if errors:
         raise ValidationError(errors)
+    # Every entry is checked before anything is written: a refused part leaves the update as it was.
+    for indicator_id, entry in values.items():
+        for part, why in parts_refusals(indicators[indicator_id], entry.value, entry.parts).items():
+            errors[f"indicator_{indicator_id}_{part}"] = [why]
+    if errors:
+        raise ValidationError(errors)
     existing = {value.indicator_id: value for value in IndicatorValue.objects.filter(update=update)}
     for indicator_id, entry in values.items():
         row = existing.get(indicator_id)
@@ -128,10 +152,13 @@ def _write_values(update: ProgressUpdate, values: dict[int, IndicatorEntry], use
                 row.delete()
             continue
         row = row or IndicatorValue(update=update, indicator_id=indicator_id)
-        new = (entry.value, entry.not_available, entry.reason if entry.not_available else "")
-        if row.pk and (row.value, row.not_available, row.not_available_reason) == new:
+        parts = tuple(entry.parts.get(name) if entry.value is not None else None for name in PART_NAMES)
+        new = (entry.value, entry.not_available, entry.reason if entry.not_available else "", *parts)
+        if row.pk and (row.value, row.not_available, row.not_available_reason, *row.parts.values()) == new:
             continue  # unchanged: no new version in the history
-        row.value, row.not_available, row.not_available_reason = new
+        row.value, row.not_available, row.not_available_reason = new[:3]
+        for name, part in zip(PART_NAMES, parts, strict=True):
+            setattr(row, name, part)
         row._history_user = user
         row.save()
 
@@ -151,7 +178,10 @@ def update_prefill(*, member, action, period) -> dict:
         "narrative": previous.narrative,
         "status": previous.status,
         "values": {
-            v.indicator_id: IndicatorEntry(v.value, v.not_available, v.not_available_reason)
+            v.indicator_id: IndicatorEntry(
+                v.value, v.not_available, v.not_available_reason,
+                parts={k: p for k, p in v.parts.items() if p is not None},
+            )
             for v in previous.values.all()
         },
         "previous": previous,

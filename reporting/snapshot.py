@@ -32,10 +32,12 @@ from django.utils import timezone
 
 from actions.models import Action
 from members.models import Member
+from reporting.commentary_services import commentary_of_period
 from reporting.figures import Outcome, compliance_figure, outcome_counts, plan_figures, rules
 from reporting.figures.figure import whole_percent
 from reporting.figures.gaps import indicator_gaps, update_gaps
 from reporting.figures.slots import add_counts, end_of_day
+from reporting.figures.split import indicator_splits
 from reporting.models import ProgressUpdate, Report
 
 SNAPSHOT_VERSION = 2
@@ -98,7 +100,8 @@ def snapshot_build(report: Report, *, compliance_on: date | None = None) -> dict
         "plan_progress": _plan_progress(figures, gaps),
         "status_mix": [{"status": value, "count": count} for value, _label, count in figures.status_mix],
     }
-    actions, indicators = _actions_and_indicators(figures, period, gaps, value_gaps)
+    splits = indicator_splits(figures.indicators, as_of=compliance_on, up_to=as_of)
+    actions, indicators = _actions_and_indicators(figures, period, gaps, value_gaps, splits)
     del value_gaps
     snapshot["goals"] = _goals(figures, actions, period)
     snapshot["actions"] = actions
@@ -126,11 +129,10 @@ def snapshot_build(report: Report, *, compliance_on: date | None = None) -> dict
 
 def commentary(report: Report) -> dict:
     """The secretariat's commentary on the report's period, per goal and per
-    action: {"goals": {code: text}, "actions": {code: text}}, where a text is
-    a string or {language: string}. Empty until the per-period commentary of
-    goals and actions exists; its model fills this (one query), and the
-    report's goal pages print it under "The secretariat's commentary"."""
-    return {"goals": {}, "actions": {}}
+    action: {"goals": {code: text}, "actions": {code: text}} (a text is kept as
+    staff typed it; one query). The report's goal pages print it under "The
+    secretariat's commentary"."""
+    return commentary_of_period(report.period)
 
 
 def _meta(report: Report, compliance_on: date) -> dict:
@@ -175,7 +177,17 @@ def _gap(member: str, why: str, reason: str = "") -> dict:
     return {"member": member, "why": why, "reason": reason} if reason else {"member": member, "why": why}
 
 
-def _actions_and_indicators(figures, period, update_gaps, indicator_gaps):
+def _split_data(splits) -> list[dict]:
+    """An indicator's split by sex and by age group (reporting.figures.split), as data."""
+    return [
+        {"breakdown": split.key, "period": split.period_code, "members": split.members,
+         "without_parts": split.members_without_parts, "total": _number(split.total),
+         "parts": {part.name: _number(part.value) for part in split.parts}}
+        for split in splits
+    ]
+
+
+def _actions_and_indicators(figures, period, update_gaps, indicator_gaps, splits=None):
     counts_by_action = figures.compliance.action_counts(period)
     gaps_by_action: dict[int, list[dict]] = defaultdict(list)
     for row in update_gaps:
@@ -222,6 +234,7 @@ def _actions_and_indicators(figures, period, update_gaps, indicator_gaps):
                 {"year": milestone.year, "value": _number(milestone.value)}
                 for milestone in indicator.milestone_list
             ],
+            "split": _split_data((splits or {}).get(indicator.pk, [])),
         }
         indicators.append(row)
         indicators_by_action[indicator.action_id].append(row)

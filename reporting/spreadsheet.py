@@ -34,6 +34,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from actions.disaggregation import part_names_of, parts_refusals
 from actions.models import Action, Indicator
 from metroplan.limits import NARRATIVE_MAX_LENGTH
 from metroplan.numbers import number_example
@@ -41,7 +42,7 @@ from metroplan.services import ServiceError, ValidationError
 from metroplan.spreadsheets import SpreadsheetRefused, xlsx_append, xlsx_open, xlsx_rows
 from reporting.models import IndicatorValue, ProgressUpdate
 from reporting.selectors_updates import due_slots
-from reporting.services import IndicatorEntry, parse_indicator_entry, update_save, update_submit
+from reporting.services import IndicatorEntry, parse_indicator_entry, parse_part, update_save, update_submit
 
 LANGUAGES = [code for code, _name in settings.LANGUAGES]
 
@@ -52,6 +53,7 @@ class Column:
     label: object  # lazy, in the workbook's language
     width: int
     editable: bool = False
+    optional: bool = False  # added later: a workbook made before it still uploads without it
 
 
 UPDATES = "updates"
@@ -86,8 +88,15 @@ COLUMNS = {
         Column("value", gettext_lazy("Value"), 12, editable=True),
         Column("not_available", pgettext_lazy("spreadsheet column", "Not available (yes/no)"), 22, editable=True),
         Column("not_available_reason", gettext_lazy("Why not available"), 40, editable=True),
+        # The parts of a disaggregated value (actions/disaggregation.py), filled where the indicator asks for them.
+        Column("women", gettext_lazy("Women"), 10, editable=True, optional=True),
+        Column("men", gettext_lazy("Men"), 10, editable=True, optional=True),
+        Column("sex_other", gettext_lazy("Other or not stated"), 12, editable=True, optional=True),
+        Column("youth", gettext_lazy("Youth (under 30)"), 12, editable=True, optional=True),
+        Column("age_other", gettext_lazy("Other ages"), 10, editable=True, optional=True),
     ],
 }
+PART_KEYS = ["women", "men", "sex_other", "youth", "age_other"]
 UPDATE_KEYS = [c.key for c in COLUMNS[UPDATES]]
 VALUE_KEYS = [c.key for c in COLUMNS[VALUES]]
 HEADER_ROWS = 2  # the hidden keys, then the headers in the workbook's language
@@ -209,7 +218,12 @@ def _build(*, member, language: str) -> bytes:
                 value.value if value and not value.not_available else None,
                 yes if value and value.not_available else no,
                 value.not_available_reason if value else "",
+                *(getattr(value, name) if value else None for name in PART_KEYS),
             ])
+            asked = set(part_names_of(indicator))
+            for name in PART_KEYS:
+                if name not in asked:  # greyed: this indicator does not ask for the part
+                    values_sheet.cell(row=values_sheet.max_row, column=VALUE_KEYS.index(name) + 1).fill = KEY_FILL
     for ws, kind in ((sheet, UPDATES), (values_sheet, VALUES)):
         ws.row_dimensions[1].hidden = True
         for index, column in enumerate(COLUMNS[kind], start=1):
@@ -337,16 +351,20 @@ def _trimmed(row: list[str]) -> list[str]:
 
 def _columns_of(header: list[str], kind: str) -> dict[str, int] | None:
     """The columns of a header row when it is the sheet's keys (in any order)
-    or its headers in one of the three languages (in their order); else None."""
+    or its headers in one of the three languages (in their order); else None.
+    Optional columns (added later) may be missing: a workbook made before
+    them still uploads."""
     keys = [c.key for c in COLUMNS[kind]]
+    required = [c.key for c in COLUMNS[kind] if not c.optional]
     found = {text: index for index, text in enumerate(header, start=1) if text}
-    if set(keys) <= set(found):
-        return {key: found[key] for key in keys}
+    if set(required) <= set(found):
+        return {key: found[key] for key in keys if key in found}
     for language in LANGUAGES:
         with translation.override(language):
             labels = [str(c.label) for c in COLUMNS[kind]]
-        if _trimmed(header)[: len(labels)] == labels:
-            return {key: index for index, key in enumerate(keys, start=1)}
+        trimmed = _trimmed(header)
+        if len(trimmed) >= len(required) and trimmed == labels[: len(trimmed)]:
+            return {key: index for index, key in enumerate(keys[: len(trimmed)], start=1)}
     return None
 
 
@@ -531,14 +549,29 @@ def _read(book, *, member, result: UpdatesImportResult) -> dict:
         if not_available and _text(raw):
             result.add(title, number, vcol["value"], _("Give a number or mark it as not available, not both."))
             continue
+        parts, bad_part = {}, False
+        for name in PART_KEYS:
+            try:
+                parts[name] = parse_part(cells.get(name), language=language)
+            except ValidationError as exc:
+                result.add(title, number, vcol[name], " ".join(exc.messages))
+                bad_part = True
+        if bad_part:
+            continue
         try:
             # A numeric cell stays a number; a text cell is read in the workbook's language.
-            slot.values[indicator.pk] = parse_indicator_entry(
-                raw, not_available, _text(cells["not_available_reason"]), language=language
+            entry = parse_indicator_entry(
+                raw, not_available, _text(cells["not_available_reason"]), language=language, parts=parts
             )
         except ValidationError as exc:
             column = vcol["not_available_reason"] if not_available else vcol["value"]
             result.add(title, number, column, " ".join(exc.messages))
+            continue
+        refused = parts_refusals(indicator, entry.value, entry.parts)
+        for name, why in refused.items():
+            result.add(title, number, vcol[name], why)
+        if not refused:
+            slot.values[indicator.pk] = entry
     if result.ok and not slots:
         result.add(sheets[UPDATES].title, 0, None, _("The sheet “%(sheet)s” has no rows to apply.")
                    % {"sheet": sheets[UPDATES].title})

@@ -13,8 +13,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
 
+from actions.disaggregation import breakdowns_of
 from actions.models import Action, Goal
 from members.models import Member, Region
 from metroplan.files import serve_file
@@ -30,16 +32,16 @@ from metroplan.permissions import (
 from metroplan.security import safe_next
 from metroplan.services import ConflictError, PermissionDenied, ServiceError, ValidationError
 from metroplan.visibility import get_visible_or_404, visible
+from reporting import forms, services, spreadsheet
 from reporting import selectors_updates as selectors
-from reporting import services, spreadsheet
 from reporting.forms import (
     ReopeningGrantForm,
     ReopeningRequestForm,
     ReturnForm,
     SpreadsheetUploadForm,
-    UpdateForm,
 )
 from reporting.models import Evidence, PeriodReopening, ProgressUpdate, ReportingPeriod
+from reporting.quality import flag_count, update_checks
 
 
 def _add_service_errors(form, exc: ValidationError) -> None:
@@ -51,7 +53,8 @@ def _add_service_errors(form, exc: ValidationError) -> None:
     for field, errors in exc.message_dict.items():
         name = aliases.get(field, field)
         if name.startswith("indicator_"):
-            name = f"ind_{name.removeprefix('indicator_')}_value"
+            rest = name.removeprefix("indicator_")  # "12" (the value) or "12_women" (a part of it)
+            name = f"ind_{rest}_value" if rest.isdigit() else f"ind_{rest}"
         form.add_error(name if name in form.fields else None, errors)
 
 
@@ -153,13 +156,21 @@ def update_edit(request, member_slug: str, period_code: str, action_code: str):
                           % {"state": update.get_state_display().lower()})
         return redirect("update-detail", pk=update.pk)
     indicators = list(action.indicators.filter(retired=False).order_by("order", "code"))
+    checks = _checks_by_indicator(update)
+
+    def page_form(*args, **kwargs):
+        """The page's form, carrying the saved update's quality checks."""
+        form = forms.UpdateForm(*args, **kwargs)
+        form.checks = checks
+        return form
+
     prefill = services.update_prefill(member=member, action=action, period=period)
     if update is None:
-        initial = UpdateForm.initial_from(
+        initial = forms.UpdateForm.initial_from(
             narrative=prefill["narrative"], status=prefill["status"], values=prefill["values"], version=0
         )
     else:
-        initial = UpdateForm.initial_from(
+        initial = forms.UpdateForm.initial_from(
             narrative=update.narrative, status=update.status,
             values=selectors.update_values_by_indicator(update), version=update.version,
         )
@@ -173,7 +184,7 @@ def update_edit(request, member_slug: str, period_code: str, action_code: str):
         "reopen_form": ReopeningRequestForm(),
     }
     if request.method != "POST":
-        context["form"] = UpdateForm(initial=initial, indicators=indicators)
+        context["form"] = page_form(initial=initial, indicators=indicators)
         return render(request, "reporting/update_form.html", context)
 
     intent = request.POST.get("intent", "save")
@@ -182,10 +193,10 @@ def update_edit(request, member_slug: str, period_code: str, action_code: str):
     if intent == "no_change":
         # Ask first, and keep what was typed on the page: the carried-over update replaces it.
         context.update(
-            form=UpdateForm(initial=request.POST.dict(), indicators=indicators), confirm_no_change=True
+            form=page_form(initial=request.POST.dict(), indicators=indicators), confirm_no_change=True
         )
         return render(request, "reporting/update_form.html", context)
-    form = UpdateForm(request.POST, request.FILES, indicators=indicators)
+    form = page_form(request.POST, request.FILES, indicators=indicators)
     context["form"] = form
     if not form.is_valid():
         messages.error(request, _("Nothing was saved: correct the fields marked below."))
@@ -221,6 +232,12 @@ def update_edit(request, member_slug: str, period_code: str, action_code: str):
         form.add_error(None, getattr(exc, "message", str(exc)))
         return render(request, "reporting/update_form.html", context, status=400)
 
+    flagged = flag_count(update_checks([saved]).get(saved.pk, []))
+    if flagged:
+        messages.warning(request, ngettext(
+            "%(count)d value is flagged for a check; the reason is next to it. You can still save and submit.",
+            "%(count)d values are flagged for a check; the reasons are next to them. You can still save and submit.",
+            flagged) % {"count": flagged})
     if intent != "submit":
         messages.success(request, _("Draft saved. Nothing is sent to the secretariat until you submit."))
         return redirect(_slot_url(member, period, action))
@@ -280,13 +297,28 @@ def _visible_update(request, pk: int) -> ProgressUpdate:
     )
 
 
+def _checks_by_indicator(update) -> dict:
+    """The data-quality checks of a saved update's values, by indicator id."""
+    if update is None:
+        return {}
+    return {check.indicator.pk: check for check in update_checks([update]).get(update.pk, [])}
+
+
+def _parts_shown(indicator, value) -> list:
+    """(label, number) for each part the indicator asks for, for display."""
+    if value is None or value.value is None:
+        return []
+    return [(label, getattr(value, name)) for breakdown in breakdowns_of(indicator) for name, label in breakdown.parts]
+
+
 def _detail_context(request, update: ProgressUpdate, return_form=None) -> dict:
-    values = selectors.update_values_by_indicator(update)
+    checks = update_checks([update]).get(update.pk, [])
     return {
         "update": update,
         "indicators": [
-            {"indicator": indicator, "value": values.get(indicator.pk)}
-            for indicator in update.action.indicators.filter(retired=False).order_by("order", "code")
+            {"indicator": check.indicator, "value": check.value, "check": check,
+             "parts": _parts_shown(check.indicator, check.value)}
+            for check in checks
         ],
         "evidence": update.evidence.all(),
         "can_edit": can_edit_update(request.user, update),
@@ -395,12 +427,16 @@ def evidence_remove(request, pk: int):
 @login_required
 def review_queue(request):
     _require_reviewer(request)
-    filterset = selectors.review_queue(request.GET, request.user)
-    page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
+    filterset, updates = selectors.review_queue_updates(request.GET, request.user)
+    page = Paginator(updates, 50).get_page(request.GET.get("page"))
+    flags = selectors.flags_by_update(page.object_list)
+    for update in page.object_list:
+        update.flag_count = flags.get(update.pk, 0)
     query = request.GET.copy()
     query.pop("page", None)
     return render(request, "reporting/review_queue.html", {
         "filterset": filterset, "page": page, "now": timezone.now(), "query": query.urlencode(),
+        "queue_filters": [(extra, request.GET.get(extra.param) == "yes") for extra in selectors.QUEUE_FILTERS],
         "regions": Region.objects.all(),
         "goals": Goal.objects.filter(plan__is_current=True).order_by("order"),
         "actions": Action.objects.filter(goal__plan__is_current=True).order_by("goal__order", "order"),

@@ -5,25 +5,38 @@ choose what to show."""
 
 import math
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Count, OuterRef, Subquery, Value
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_safe
+from django.views.decorators.http import require_POST, require_safe
 
 from actions.models import Action, Participation, Plan
 from members.filtersets import MemberFilterSet
 from members.models import Member, Region
-from metroplan.permissions import can_see_provenance, is_secretariat, member_of, reader_required
+from metroplan.permissions import (
+    can_see_provenance,
+    can_write_commentary,
+    is_secretariat,
+    member_of,
+    reader_required,
+)
+from metroplan.services import ConflictError, ServiceError, ValidationError
 from metroplan.visibility import get_visible_or_404
+from reporting.commentary_services import commentary_for, commentary_save
 from reporting.dashboards import figures_chart, percent, series_chart
 from reporting.figures import empty_counts, plan_figures
 from reporting.figures.slots import add_counts
+from reporting.figures.split import indicator_splits
 from reporting.filtersets import ProgressUpdateFilterSet
-from reporting.models import ProgressUpdate
+from reporting.forms import CommentaryForm
+from reporting.models import Commentary, ProgressUpdate
 from reporting.selectors_updates import action_report_slot
 from reporting.templatetags.dashboards import compliance_band, pct
 
@@ -184,7 +197,7 @@ def _participations(user, actions):
     )
 
 
-def _indicator_charts(indicators, periods, warnings) -> list[dict]:
+def _indicator_charts(indicators, periods, warnings, splits=None) -> list[dict]:
     """For each indicator: its series of mean approved values per period, with
     baseline, yearly milestones and target, as a chart spec and a table."""
     labels = [period.code for period in periods]
@@ -231,6 +244,7 @@ def _indicator_charts(indicators, periods, warnings) -> list[dict]:
             "points": [points[c] for c in labels if c in points],
             "milestones": indicator.milestone_list,
             "warning": warning,
+            "splits": (splits or {}).get(indicator.pk, []),
         })
     return charts
 
@@ -254,7 +268,7 @@ def _detail_context(request, figures, actions, indicators):
         "elapsed": figures.elapsed,
         "periods": figures.periods,
         "warnings": warnings,
-        "indicator_charts": _indicator_charts(indicators, figures.periods, warnings),
+        "indicator_charts": _indicator_charts(indicators, figures.periods, warnings, indicator_splits(indicators)),
         "participations": participations,
         "participants_page": participants_page,
         "participant_total": sum(summary.values()),
@@ -273,6 +287,10 @@ def goal_detail(request, code: str):
     goal = figures.goal(code)
     if goal is None:
         raise Http404
+    return goal_detail_page(request, figures, goal)
+
+
+def goal_detail_page(request, figures, goal, *, commentary_form=None):
     actions = goal.action_list
     participants = dict(
         Participation.objects.filter(action__in=[a.pk for a in actions]).order_by().values("action")
@@ -283,6 +301,10 @@ def goal_detail(request, code: str):
     indicators = [indicator for action in actions for indicator in action.indicator_list]
     context = _detail_context(request, figures, actions, indicators)
     context.update(goal=goal, progress=goal.figure, actions=actions)
+    notes = commentary_for(user=request.user, goal=goal, actions=actions)
+    context.update(_commentary_context(request, figures, notes["goal"], goal=goal, form=commentary_form))
+    context["action_commentary"] = [(a, notes["actions"][a.pk]) for a in actions if a.pk in notes["actions"]]
+    context["commentary_url"] = reverse("goal-commentary", args=[goal.code])
     return render(request, "actions/goal_detail.html", context)
 
 
@@ -292,6 +314,10 @@ def action_detail(request, code: str):
     figures = plan_figures(_current_plan(request))
     if not any(action.code == code for action in figures.all_actions):
         raise Http404
+    return action_detail_page(request, figures, code)
+
+
+def action_detail_page(request, figures, code: str, *, commentary_form=None):
     action = get_visible_or_404(
         request.user,
         Action.objects.filter(goal__plan=figures.plan).select_related("goal", "lead").prefetch_related("sdgs"),
@@ -300,11 +326,100 @@ def action_detail(request, code: str):
     computed = next(a for a in figures.all_actions if a.pk == action.pk)
     context = _detail_context(request, figures, [action], computed.indicator_list)
     context.update(action=action, goal=action.goal, progress=computed.figure)
+    notes = commentary_for(user=request.user, actions=[action])
+    context.update(_commentary_context(
+        request, figures, notes["actions"].get(action.pk, []), action=action, form=commentary_form
+    ))
+    context["commentary_url"] = reverse("action-commentary", args=[action.code])
     # "Report on this": for a focal point whose member takes part in the action.
     member = None if is_secretariat(request.user) else member_of(request.user)
     if member is not None and any(p.member_id == member.pk for p in context["participations"]):
         context.update(reporting_member=member, report_slot=action_report_slot(member, action))
     return render(request, "actions/action_detail.html", context)
+
+
+# --- the secretariat's commentary ---------------------------------------------------------------------
+
+
+def _commentary_context(request, figures, notes, *, goal=None, action=None, form=None) -> dict:
+    """The notes a goal's or action's page shows, and for staff the form to
+    write one: on the period asked for (?commentary=<code>), else the
+    reference period, holding that period's note if there is one."""
+    context = {"commentary": notes}
+    if not can_write_commentary(request.user) or not figures.periods:
+        return context
+    if form is None:
+        period = figures.period(request.GET.get("commentary"))
+        subject = {"goal_id": goal.pk} if goal is not None else {"action_id": action.pk}
+        note = Commentary.objects.filter(period=period, **subject).first() if period is not None else None
+        form = CommentaryForm(
+            periods=figures.periods,
+            initial={"period": period.code if period else "", "text": note.text if note else "",
+                     "version": note.version if note else 0},
+        )
+    context["commentary_form"] = form
+    return context
+
+
+def _commentary_post(request, figures, *, goal=None, action=None, page_url: str, render_page):
+    if not can_write_commentary(request.user):
+        raise Http404
+    form = CommentaryForm(request.POST, periods=figures.periods)
+    if form.is_valid():
+        period = figures.period(form.cleaned_data["period"])
+        try:
+            with transaction.atomic():
+                commentary_save(
+                    user=request.user, period=period, goal=goal, action=action, text=form.cleaned_data["text"],
+                    expected_version=form.cleaned_data["version"],
+                )
+        except ConflictError:
+            form.add_error(None, _("Someone else saved this commentary since you opened it; nothing of yours "
+                                   "was saved. Your text is still below: open the period again to see theirs."))
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        except ServiceError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, _("Commentary for %(period)s saved.") % {"period": period.code})
+            return redirect(f"{page_url}?commentary={period.code}#commentary")
+    messages.error(request, _("Nothing was saved: correct the fields marked below."))
+    return render_page(form)
+
+
+@require_POST
+@login_required
+def goal_commentary(request, code: str):
+    figures = plan_figures(_current_plan(request))
+    goal = figures.goal(code)
+    if goal is None:
+        raise Http404
+
+    def render_page(form):
+        response = goal_detail_page(request, figures, goal, commentary_form=form)
+        response.status_code = 400
+        return response
+
+    return _commentary_post(request, figures, goal=goal, page_url=reverse("goal-detail", args=[goal.code]),
+                            render_page=render_page)
+
+
+@require_POST
+@login_required
+def action_commentary(request, code: str):
+    figures = plan_figures(_current_plan(request))
+    if not any(action.code == code for action in figures.all_actions):
+        raise Http404
+    action = get_visible_or_404(request.user, Action.objects.filter(goal__plan=figures.plan), code=code)
+
+    def render_page(form):
+        response = action_detail_page(request, figures, action.code, commentary_form=form)
+        response.status_code = 400
+        return response
+
+    return _commentary_post(request, figures, action=action, page_url=reverse("action-detail", args=[action.code]),
+                            render_page=render_page)
 
 
 # --- members --------------------------------------------------------------------------------------------

@@ -1,6 +1,8 @@
 """The plan as integrators read it. Figures (`progress`, counts) are queryset
 annotations (actions/api/selectors.py), never per-row queries."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.utils.translation import get_language_info
 from django.utils.translation import gettext as _
@@ -153,7 +155,8 @@ class IndicatorSerializer(InEveryLanguageMixin, serializers.ModelSerializer):
         translated = ("name", "description", "unit")
         fields = [
             "id", "code", "action", "plan", *in_every_language(*translated), "baseline", "target",
-            "direction", "retired", "milestones", "latest_value", "progress", "version",
+            "direction", "by_sex", "by_age", "jump_factor", "retired", "milestones", "latest_value", "progress",
+            "version",
         ]
         read_only_fields = fields
 
@@ -329,6 +332,12 @@ class IndicatorWriteSerializer(NameFields):
     baseline = serializers.DecimalField(max_digits=14, decimal_places=2)
     target = serializers.DecimalField(max_digits=14, decimal_places=2)
     direction = serializers.ChoiceField(choices=Indicator.Direction.choices)
+    by_sex = serializers.BooleanField(help_text="Values are asked by sex (women, men, other or not stated).")
+    by_age = serializers.BooleanField(help_text="Values are asked by age group (youth under 30, other ages).")
+    jump_factor = serializers.DecimalField(
+        max_digits=6, decimal_places=2, min_value=Decimal("1.01"),
+        help_text="A value more than this many times the member's previous approved value is flagged for review.",
+    )
     order = serializers.IntegerField(min_value=0, max_value=32767)
     milestones = MilestoneWriteSerializer(many=True, help_text="Per-year milestones: the complete set.")
     retired = serializers.BooleanField(help_text="A retired indicator keeps its values and leaves progress.")
@@ -351,7 +360,7 @@ class IndicatorCreateSerializer(PlanFromContextMixin, OptionalOnCreateMixin, Ind
     version = None
     optional_on_create = (
         "name_fr", "name_es", "description_en", "description_fr", "description_es", "direction", "order",
-        "milestones",
+        "milestones", "by_sex", "by_age", "jump_factor",
     )
 
     def validate(self, attrs):

@@ -21,7 +21,8 @@ ACTION_FIELDS = {
     *translated("title", "description"),
 }
 INDICATOR_FIELDS = {
-    "code", "unit", "baseline", "target", "direction", "order", "basis", *translated("name", "description"),
+    "code", "unit", "baseline", "target", "direction", "order", "basis", "by_sex", "by_age", "jump_factor",
+    *translated("name", "description"),
 }
 
 

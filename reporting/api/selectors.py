@@ -11,6 +11,7 @@ from django.db.models import (
     Q,
 )
 
+from actions.disaggregation import PART_NAMES
 from reporting.figures import update_timeliness
 from reporting.models import Evidence, IndicatorValue, ProgressUpdate, Report, ReportingPeriod
 
@@ -61,7 +62,7 @@ def updates_for_api(user):
     indicator values with their indicators' codes, and its evidence. Each reads
     only the columns it prints."""
     values = IndicatorValue.objects.annotate(indicator_code=F("indicator__code")).only(
-        "update_id", "indicator_id", "value", "not_available", "not_available_reason",
+        "update_id", "indicator_id", "value", "not_available", "not_available_reason", *PART_NAMES,
     )
     evidence = Evidence.objects.only("update_id", "title", "url", "file", "file_name", "added_at")
     return (

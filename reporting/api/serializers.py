@@ -10,13 +10,14 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from actions.disaggregation import PART_NAMES
 from actions.models import Action, Plan
 from members.api.serializers import ComplianceSerializer
 from members.models import Member
 from metroplan.api.fields import DecimalInputField
 from metroplan.limits import COMMENT_MAX_LENGTH, NARRATIVE_MAX_LENGTH
 from metroplan.permissions import can_see_report_failure, member_of
-from reporting.models import Evidence, IndicatorValue, ProgressUpdate, Report, ReportingPeriod
+from reporting.models import Commentary, Evidence, IndicatorValue, ProgressUpdate, Report, ReportingPeriod
 from reporting.report_files import FORMATS, report_file_formats
 
 
@@ -95,8 +96,10 @@ class IndicatorValueSerializer(ReadFieldsOnce, serializers.ModelSerializer):
 
     class Meta:
         model = IndicatorValue
-        fields = ["indicator", "indicator_code", "value", "not_available", "reason"]
+        fields = ["indicator", "indicator_code", "value", "not_available", "reason", *PART_NAMES]
         read_only_fields = fields
+        extra_kwargs = {name: {"help_text": "A part of the value where its indicator asks for it (null: not given)."}
+                        for name in PART_NAMES}
 
 
 NULLABLE_URI = {"type": "string", "format": "uri", "nullable": True}
@@ -224,6 +227,17 @@ class IndicatorEntrySerializer(serializers.Serializer):
     )
     not_available = serializers.BooleanField(default=False)
     reason = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
+    women = DecimalInputField(max_digits=14, decimal_places=2, required=False, allow_null=True,
+                              help_text="Where the indicator asks by sex: the part for women.")
+    men = DecimalInputField(max_digits=14, decimal_places=2, required=False, allow_null=True,
+                            help_text="Where the indicator asks by sex: the part for men.")
+    sex_other = DecimalInputField(max_digits=14, decimal_places=2, required=False, allow_null=True,
+                                  help_text="Where the indicator asks by sex: other or not stated.")
+    youth = DecimalInputField(max_digits=14, decimal_places=2, required=False, allow_null=True,
+                              help_text="Where the indicator asks by age group: youth (under 30).")
+    age_other = DecimalInputField(max_digits=14, decimal_places=2, required=False, allow_null=True,
+                                  help_text="Where the indicator asks by age group: other ages. "
+                                            "The parts of a breakdown add up to the value at most.")
 
     def validate(self, attrs):
         if attrs.get("not_available"):
@@ -383,3 +397,20 @@ class ReportRequestSerializer(serializers.Serializer):
                 {"period": [_("Plan %(plan)s has no period %(code)s.") % {"plan": plan.code, "code": attrs["period"]}]}
             )
         return {**attrs, "plan": plan, "period": period}
+
+
+class CommentarySerializer(serializers.ModelSerializer):
+    """The secretariat's analysis note on a goal or an action for a period, as typed."""
+
+    goal = serializers.CharField(source="goal.code", read_only=True, allow_null=True,
+                                 help_text="Code of the goal the note is on; null for a note on an action.")
+    action = serializers.CharField(source="action.code", read_only=True, allow_null=True,
+                                   help_text="Code of the action the note is on; null for a note on a goal.")
+    period = serializers.CharField(source="period.code", read_only=True)
+    plan = serializers.CharField(source="period.plan.code", read_only=True)
+
+    class Meta:
+        model = Commentary
+        fields = ["id", "plan", "period", "goal", "action", "text", "updated_at", "version"]
+        read_only_fields = fields
+        extra_kwargs = in_utc("updated_at")

@@ -8,6 +8,7 @@ def register(router) -> None:
     router.register("periods", views.PeriodViewSet, basename="period")
     router.register("updates", views.UpdateViewSet, basename="update")
     router.register("reports", views.ReportViewSet, basename="report")
+    router.register("commentary", views.CommentaryViewSet, basename="commentary")
 
 
 # Under /api/v1/, next to the router's resources. File downloads are the

@@ -21,6 +21,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.generics import get_object_or_404
 from rest_framework.response import Response
 
+from actions.disaggregation import PART_NAMES
 from actions.models import Action, Plan
 from metroplan.api.errors import NotFoundBecause, api_exception_for
 from metroplan.api.filters import in_request_plan
@@ -41,6 +42,7 @@ from metroplan.visibility import visible_choices
 from reporting import services
 from reporting.api import selectors
 from reporting.api.serializers import (
+    CommentarySerializer,
     EvidenceAddSerializer,
     EvidenceLinkSerializer,
     EvidenceSerializer,
@@ -58,8 +60,13 @@ from reporting.api.serializers import (
     UpdateWriteSerializer,
 )
 from reporting.figures import plan_figures
-from reporting.filtersets import ProgressUpdateFilterSet, ReportFilterSet, ReportingPeriodFilterSet
-from reporting.models import ProgressUpdate, ReportingPeriod
+from reporting.filtersets import (
+    CommentaryFilterSet,
+    ProgressUpdateFilterSet,
+    ReportFilterSet,
+    ReportingPeriodFilterSet,
+)
+from reporting.models import Commentary, ProgressUpdate, ReportingPeriod
 from reporting.report_files import CONTENT_TYPES, FORMATS, NotRendered, report_file
 from reporting.search import search_matches
 
@@ -231,6 +238,7 @@ class UpdateViewSet(ApiViewSet, mixins.CreateModelMixin, mixins.UpdateModelMixin
                 value=None if entry.get("not_available") else entry.get("value"),
                 not_available=entry.get("not_available", False),
                 reason=(entry.get("reason") or "").strip(),
+                parts={name: entry[name] for name in PART_NAMES if entry.get(name) is not None},
             )
             for entry in entries
         }
@@ -458,4 +466,21 @@ class ReportViewSet(ApiViewSet, mixins.CreateModelMixin):
             report.pk,
             http_status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
             serializer_class=ReportSerializer,
+        )
+
+
+class CommentaryViewSet(ApiViewSet):
+    """The secretariat's per-period commentary on goals and actions (read
+    only; staff write it on the goal's and action's pages). Notes left empty
+    are not listed."""
+
+    serializer_class = CommentarySerializer
+    filterset_class = CommentaryFilterSet
+    plan_path = "period__plan"
+    ordering_fields = ["updated_at"]
+
+    def get_queryset(self):
+        return (
+            Commentary.objects.exclude(text="").select_related("goal", "action", "period", "period__plan")
+            .order_by("-period__start", "pk")
         )

@@ -20,7 +20,7 @@ from django.core.files.base import ContentFile
 from django.test import Client
 
 from members.models import ApiToken, SignInDomain, SignInRequest
-from reporting.models import Evidence, PeriodReopening, Report
+from reporting.models import Commentary, Evidence, PeriodReopening, Report
 from reporting.report_services import report_build
 from tests.access.walk import ACTORS, METHODS, answer, routes
 from tests.api.url_answers import ADMIN, ADMIN_ROUTES, EXPECTED
@@ -61,6 +61,7 @@ def data(world, cast):
         plan=world.plan, kind="on_demand", period=world.period, as_of=date(2022, 3, 31), state=Report.State.QUEUED
     )
     report_build(report_id=report.pk)  # built as the worker builds it: a snapshot and its renderings
+    note = Commentary.objects.create(period=world.period, goal=world.goal1, text="The secretariat's note")
     token = ApiToken.objects.get(user=cast.focal_a, scope=ApiToken.Scope.WRITE)
     history_id = world.action1.history.first().history_id
     sign_in_domain = SignInDomain.objects.create(provider="workplace", domain="member-a.example",
@@ -72,7 +73,9 @@ def data(world, cast):
     return world, {
         # the site
         "goal-detail": {"code": world.goal1.code},
+        "goal-commentary": {"code": world.goal1.code},
         "action-detail": {"code": world.action1.code},
+        "action-commentary": {"code": world.action1.code},
         "plan-period-edit": {"code": world.period.code},
         "plan-period-toggle": {"code": world.period.code},
         "plan-goal-edit": {"code": world.goal1.code},
@@ -131,6 +134,7 @@ def data(world, cast):
         )},
         "api:update-evidence-detail": {"pk": world.draft_a.pk, "evidence_id": evidence.pk},
         "api:report-detail": {"pk": report.pk},
+        "api:commentary-detail": {"pk": note.pk},
         "api-evidence-file": {"pk": world.draft_a.pk, "evidence_id": evidence_file.pk},
         "api-report-file": {"pk": report.pk, "format": "csv"},
     }

@@ -239,7 +239,7 @@ def test_update_detail_carries_values_and_timeliness(world, staff_api):
     body = response.json()
     assert body["values"] == [
         {"indicator": world.indicator1.pk, "indicator_code": "1.1.a", "value": "5.00", "not_available": False,
-         "reason": ""}
+         "reason": "", "women": None, "men": None, "sex_other": None, "youth": None, "age_other": None}
     ]
     assert body["timeliness"] == "on_time"
     assert response["ETag"] == f'"progressupdate-{world.approved_a.pk}-v{world.approved_a.version}"'

@@ -54,6 +54,10 @@ def reviewed(world, cast, settings, tmp_path):
     return update, second, minutes, link
 
 
+# The parts of a disaggregated value (by sex, by age group): none asked here.
+NO_PARTS = {"women": None, "men": None, "sex_other": None, "youth": None, "age_other": None}
+
+
 def test_an_update_reads_the_same_in_the_list_the_detail_and_the_csv(world, reviewed, staff_api):
     update, second, minutes, link = reviewed
     expected = {
@@ -62,9 +66,9 @@ def test_an_update_reads_the_same_in_the_list_the_detail_and_the_csv(world, revi
         "no_change": False,
         "values": [  # in the indicators' order
             {"indicator": world.indicator1.pk, "indicator_code": "1.1.a", "value": "7.50", "not_available": False,
-             "reason": ""},
+             "reason": "", **NO_PARTS},
             {"indicator": second.pk, "indicator_code": "1.1.b", "value": None, "not_available": True,
-             "reason": "No survey"},
+             "reason": "No survey", **NO_PARTS},
         ],
         "evidence": [  # oldest first; a file as the absolute URL of its checked download
             {"id": minutes.pk, "title": "Minutes", "url": None,
