@@ -91,11 +91,14 @@ def test_a_deactivated_focal_point_cannot_sign_in_nor_keep_their_session_or_toke
     assert api.get("/api/v1/updates/").status_code == 401
     anonymous = type(staff_client)()
     login = anonymous.post(reverse("login"), {"username": "focal-a", "password": f.PASSWORD})
-    assert login.status_code == 200 and not login.wsgi_request.user.is_authenticated
+    # The sign-in (django-allauth) says the account is inactive, and signs nobody in.
+    assert login.status_code == 302 and login["Location"] == reverse("account_inactive")
+    assert anonymous.get(reverse("home")).status_code == 302
 
     staff_client.post(reverse("focal-point-reactivate", args=[cast.focal_a.focal_point.pk]))
     login = anonymous.post(reverse("login"), {"username": "focal-a", "password": f.PASSWORD})
-    assert login.status_code == 302
+    assert login.status_code == 302 and login["Location"] != reverse("account_inactive")
+    assert anonymous.get(reverse("home")).status_code == 200
 
 
 def test_staff_see_when_each_focal_point_last_signed_in_and_who_is_deactivated(staff_client, cast):
