@@ -71,6 +71,7 @@ class Plan(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="successors",
         verbose_name=_("carried over from"),
     )
+    modified = models.DateTimeField(_("modified"), auto_now=True, db_index=True, editable=False)
 
     objects = PlanQuerySet.as_manager()
 
@@ -103,6 +104,7 @@ class Goal(models.Model):
         verbose_name=_("carried over from"),
     )
     version = models.PositiveIntegerField(default=1, editable=False)
+    modified = models.DateTimeField(_("modified"), auto_now=True, db_index=True, editable=False)
 
     # history: registered in actions/translation.py, after the translated fields exist
     objects = GoalQuerySet.as_manager()
@@ -178,6 +180,7 @@ class Action(models.Model):
         verbose_name=_("carried over from"),
     )
     version = models.PositiveIntegerField(default=1)
+    modified = models.DateTimeField(_("modified"), auto_now=True, db_index=True, editable=False)
 
     # history: registered in actions/translation.py, after the translated fields exist
     objects = ActionQuerySet.as_manager()
@@ -253,6 +256,7 @@ class Indicator(models.Model):
     basis = models.TextField(_("basis"), blank=True)
     retired = models.BooleanField(_("retired"), default=False)
     version = models.PositiveIntegerField(default=1, editable=False)
+    modified = models.DateTimeField(_("modified"), auto_now=True, db_index=True, editable=False)
 
     # history: registered in actions/translation.py, after the translated fields exist
     objects = IndicatorQuerySet.as_manager()

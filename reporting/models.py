@@ -40,6 +40,7 @@ class ReportingPeriod(models.Model):
     is_open = models.BooleanField(_("open"), default=True)
     # Grows by one on every change through reporting.period_services.period_update (conflict-safe writes).
     version = models.PositiveIntegerField(default=1, editable=False)
+    modified = models.DateTimeField(_("modified"), auto_now=True, db_index=True, editable=False)
 
     objects = ReportingPeriodQuerySet.as_manager()
 
@@ -131,7 +132,7 @@ class ProgressUpdate(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     created = models.DateTimeField(_("created"), auto_now_add=True)
-    modified = models.DateTimeField(_("modified"), auto_now=True)
+    modified = models.DateTimeField(_("modified"), auto_now=True, db_index=True)
     first_submitted_at = models.DateTimeField(_("first submitted"), null=True, blank=True)
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
     submitted_by = models.ForeignKey(
@@ -299,6 +300,7 @@ class Report(models.Model):
     heartbeat_at = models.DateTimeField(null=True, blank=True, editable=False)
     finished_at = models.DateTimeField(null=True, blank=True)
     notified_at = models.DateTimeField(_("staff told"), null=True, blank=True)
+    modified = models.DateTimeField(_("modified"), auto_now=True, db_index=True, editable=False)
 
     objects = ReportQuerySet.as_manager()
 

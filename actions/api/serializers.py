@@ -61,6 +61,7 @@ class PlanSerializer(InEveryLanguageMixin, serializers.ModelSerializer):
         fields = [
             "code", *in_every_language(*translated), "start_date", "end_date", "status", "is_current",
             "progress", "goal_count", "action_count",
+            "modified",
         ]
         read_only_fields = fields
 
@@ -84,6 +85,7 @@ class GoalSerializer(InEveryLanguageMixin, serializers.ModelSerializer):
         fields = [
             "code", "plan", *in_every_language(*translated), "order", "sdgs", "retired", "version",
             "progress", "action_count",
+            "modified",
         ]
         read_only_fields = fields
 
@@ -106,6 +108,7 @@ class ActionSerializer(InEveryLanguageMixin, serializers.ModelSerializer):
         fields = [
             "code", "goal", "plan", *in_every_language(*translated), "lead", "start_date", "end_date",
             "status", "weight", "order", "retired", "sdgs", "members", "indicator_count", "progress", "version",
+            "modified",
         ]
         read_only_fields = fields
 
@@ -132,6 +135,7 @@ class IndicatorSerializer(InEveryLanguageMixin, serializers.ModelSerializer):
         fields = [
             "id", "code", "action", "plan", *in_every_language(*translated), "baseline", "target",
             "direction", "retired", "milestones", "latest_value", "progress", "version",
+            "modified",
         ]
         read_only_fields = fields
 
