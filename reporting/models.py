@@ -462,3 +462,40 @@ class FiguresVersion(models.Model):
 
     def __str__(self) -> str:
         return self.token
+
+
+class OpenDataPackageQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The open-data package holds public data only: whoever may use the
+        API (or the staff page) may have it."""
+        return self
+
+
+class OpenDataPackage(models.Model):
+    """The open-data package (a zip of CSVs and a Frictionless datapackage.json,
+    reporting.open_data) for one state of the public data, named by `key`: built
+    once in the background, kept until the data changes."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    key = models.CharField(max_length=100, unique=True, help_text="The change feed's position and the figures version.")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    file = models.FileField(storage=private_storage, blank=True, max_length=200)
+    created = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    failure_reason = models.TextField(blank=True)
+
+    objects = OpenDataPackageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("open-data package")
+        verbose_name_plural = _("open-data packages")
+
+    def __str__(self) -> str:
+        return f"open data {self.key} ({self.state})"

@@ -294,6 +294,7 @@ class ApiAutoSchema(AutoSchema):
         action = self._action()
         if self._is_file():
             responses = self._file_responses()
+            responses.update(copy.deepcopy((getattr(self.view, "file_extra_responses", None) or {}).get(action, {})))
             codes = ["400", "401", "404", "429"]
         else:
             responses = super()._get_response_bodies(direction)
