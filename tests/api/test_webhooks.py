@@ -231,3 +231,22 @@ def test_staff_read_the_delivery_log_and_replay_in_the_admin(world, client, cast
     delivery.refresh_from_db()
     assert delivery.state == "pending"
     assert client.get("/admin/metroplan/webhook/add/").status_code == 200
+
+
+def test_the_documented_receiver_accepts_the_sites_signature_and_nothing_else():
+    """docs/api.md's verification snippet, run as written against what the site sends."""
+    import re
+    from pathlib import Path
+
+    from metroplan.webhooks import signature_header
+
+    docs = Path(__file__).resolve().parents[2] / "docs" / "api.md"
+    block = next(b for b in re.findall(r"```python\n(.*?)```", docs.read_text(), re.S) if "def verified" in b)
+    namespace: dict = {}
+    exec(block.split("class Receiver")[0], namespace)  # noqa: S102 - our own documentation
+    secret = namespace["SECRET"].decode()
+    body = b'{"id":1,"event":"goal.updated"}'
+    header = signature_header(secret, int(time.time()), body)
+    assert namespace["verified"](header, body)
+    assert not namespace["verified"](header, body + b"x")
+    assert not namespace["verified"](signature_header(secret, int(time.time()) - 3600, body), body)
