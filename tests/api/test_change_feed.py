@@ -179,3 +179,25 @@ def test_a_page_costs_the_same_queries_whatever_the_history(world, staff_api):
         f.MemberFactory(slug=f"extra-{number}")
     assert Change.objects.count() > 40
     assert queries() == few
+
+
+def test_a_reports_build_steps_are_transitions_only_staff_see_until_it_is_done(world, staff_api, reader_api):
+    from django.utils import timezone
+
+    from reporting import report_services
+    from reporting.models import Report
+
+    report = Report.objects.create(plan=world.plan, kind="period", period=world.closed_period,
+                                   as_of=world.closed_period.end)
+    _, staff_cursor = everything(staff_api)
+    _, reader_cursor = everything(reader_api)
+    assert report_services._claim(report.pk, timezone.now())  # queued → running, by a conditional update
+    [running] = feed(staff_api, staff_cursor)["results"]
+    assert running["kind"] == "transition" and running["key"] == str(report.pk)
+    assert running["transition"] == {"field": "state", "from": "queued", "to": "running"}
+    assert feed(reader_api, reader_cursor)["results"] == []
+    report.refresh_from_db()
+    report.state = "done"
+    report.save()
+    [done] = feed(reader_api, reader_cursor)["results"]
+    assert done["transition"] == {"field": "state", "from": "running", "to": "done"}
