@@ -29,7 +29,8 @@ class OpenDataViewSet(ApiViewSet):
     serializer_class = OpenDataPackageSerializer
     queryset = OpenDataPackage.objects.all()
     file_actions = {"package": ()}
-    file_content_types = {"package": ["application/zip"]}
+    # octet-stream first: generated clients (openapi-python-client) read it as bytes; the answer is a zip.
+    file_content_types = {"package": ["application/octet-stream", "application/zip"]}
     file_extra_responses = {
         "package": {
             "202": {
