@@ -73,6 +73,7 @@ class Plan(models.Model):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="successors",
         verbose_name=_("carried over from"),
     )
+    modified = models.DateTimeField(_("modified"), auto_now=True, db_index=True, editable=False)
 
     objects = PlanQuerySet.as_manager()
 
@@ -105,6 +106,7 @@ class Goal(models.Model):
         verbose_name=_("carried over from"),
     )
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    modified = models.DateTimeField(_("modified"), auto_now=True, db_index=True, editable=False)
 
     # history: registered in actions/translation.py, after the translated fields exist
     objects = GoalQuerySet.as_manager()
@@ -180,6 +182,7 @@ class Action(models.Model):
         verbose_name=_("carried over from"),
     )
     version = models.PositiveIntegerField(_("version"), default=1)
+    modified = models.DateTimeField(_("modified"), auto_now=True, db_index=True, editable=False)
 
     # history: registered in actions/translation.py, after the translated fields exist
     objects = ActionQuerySet.as_manager()
@@ -272,6 +275,7 @@ class Indicator(models.Model):
                     "value is flagged for review."),
     )
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    modified = models.DateTimeField(_("modified"), auto_now=True, db_index=True, editable=False)
 
     # history: registered in actions/translation.py, after the translated fields exist
     objects = IndicatorQuerySet.as_manager()

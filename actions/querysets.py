@@ -19,6 +19,27 @@ def in_visible_plans(queryset, user, plan_path: str):
     return queryset.filter(**{f"{plan_path}__in": Plan.objects.visible_to(user)})
 
 
+def plan_audience(plan):
+    """Who may see `plan` and what belongs to it, as PlanQuerySet.visible_to
+    draws it, for one plan as it now stands (the change feed records it with
+    each change): a draft plan is staff's, any other every reader's."""
+    from metroplan.changes import EVERYONE, STAFF_ONLY
+
+    return STAFF_ONLY if plan is None or plan.status == "draft" else EVERYONE
+
+
+def audience_through(plan_attr: str):
+    """The audience of an object that belongs to the plan at `plan_attr` (e.g. "goal.plan")."""
+
+    def audience(obj):
+        plan = obj
+        for part in plan_attr.split("."):
+            plan = getattr(plan, part, None)
+        return plan_audience(plan)
+
+    return audience
+
+
 class SustainableDevelopmentGoalQuerySet(UnrestrictedQuerySet):
     """The UN's 17 goals: public."""
 

@@ -79,7 +79,8 @@ def language_name(code: str) -> str:
 # Each action record also snapshots its SDG tags, so that the
 # history page can show them changing and a restore can bring them back
 # (participants have their own history: HistoricalParticipation).
-simple_history_register(Goal)
+# `modified` is bookkeeping for incremental sync (the API's modified_after), not history.
+simple_history_register(Goal, excluded_fields=["modified"])
 # `plan` is a copy of the goal's plan (for the per-plan code constraint), not history.
-simple_history_register(Action, m2m_fields=["sdgs"], excluded_fields=["plan"])
-simple_history_register(Indicator)
+simple_history_register(Action, m2m_fields=["sdgs"], excluded_fields=["plan", "modified"])
+simple_history_register(Indicator, excluded_fields=["modified"])

@@ -7,4 +7,6 @@ class MembersConfig(AppConfig):
     verbose_name = _("Members")
 
     def ready(self):
-        from members import signals  # noqa: F401 - connects the receivers
+        from members import changes, signals  # noqa: F401 - signals connects the receivers
+
+        changes.register()

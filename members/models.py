@@ -34,6 +34,7 @@ class Region(models.Model):
     slug = models.SlugField(_("slug"), max_length=60, unique=True)
     name = models.CharField(_("name"), max_length=100, unique=True)
     order = models.PositiveSmallIntegerField(_("order"), default=0)
+    modified = models.DateTimeField(_("modified"), auto_now=True, db_index=True, editable=False)
 
     objects = RegionQuerySet.as_manager()
 
@@ -90,8 +91,9 @@ class Member(models.Model):
     source = models.TextField(_("source"), blank=True)
     # Grows by one on every change through members.services, so that a stale write is refused.
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    modified = models.DateTimeField(_("modified"), auto_now=True, db_index=True, editable=False)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(excluded_fields=["modified"])  # sync bookkeeping, not history
     objects = MemberQuerySet.as_manager()
 
     class Meta:

@@ -10,8 +10,9 @@ class MetroplanConfig(AppConfig):
         from allauth.mfa.signals import authenticator_added
         from django.contrib.auth.signals import user_logged_in
         from django.core.signals import request_finished
+        from django.db.models.signals import post_save
 
-        from metroplan import second_factor, security, timezones
+        from metroplan import changes, second_factor, security, timezones
         from metroplan.logging import end_of_request
         from metroplan.metrics import install_query_metrics
 
@@ -19,4 +20,5 @@ class MetroplanConfig(AppConfig):
         connection_created.connect(timezones.install_sqlite_functions, dispatch_uid="metroplan-sqlite-functions")
         request_finished.connect(end_of_request, dispatch_uid="metroplan-request-id-end")
         connection_created.connect(install_query_metrics, dispatch_uid="metroplan-query-metrics")
+        post_save.connect(changes.keep_modified, dispatch_uid="metroplan-keep-modified")
         authenticator_added.connect(second_factor.record_new_authenticator, dispatch_uid="metroplan-second-factor")

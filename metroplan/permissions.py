@@ -165,10 +165,11 @@ def can_write_commentary(user) -> bool:
 # and reports change only through the review workflow's services.
 SECRETARIAT_ADMIN_REFERENCE_MODELS = [
     "members.region", "members.member", "members.membership", "members.focalpoint", "reporting.reportingperiod",
+    "metroplan.webhook",
 ]
 SECRETARIAT_ADMIN_WORKFLOW_MODELS = [
     "reporting.progressupdate", "reporting.indicatorvalue", "reporting.evidence", "reporting.periodreopening",
-    "reporting.report",
+    "reporting.report", "metroplan.webhookdelivery",
 ]
 
 

@@ -550,4 +550,13 @@ if env_str("PROMETHEUS_MULTIPROC_DIR"):
     values.ValueClass = values.MultiProcessValue(lambda: f"{socket.gethostname()}-{os.getpid()}")
 METRICS_TOKEN = env_str("METRICS_TOKEN", "")
 METRICS_ALLOWED_NETWORKS = env_networks("METRICS_ALLOWED_NETWORKS", [])
+
+# Webhooks (metroplan.webhooks): receivers at loopback, private or reserved
+# addresses are refused unless their network is listed here (e.g. 10.0.0.0/8
+# for a receiver inside the same private network).
+WEBHOOK_ALLOWED_NETWORKS = env_networks("WEBHOOK_ALLOWED_NETWORKS", [])
+# A failed delivery is tried again after 30 s, then doubling up to 2 h apart, for a day.
+WEBHOOK_FIRST_RETRY_SECONDS = env_int("WEBHOOK_FIRST_RETRY_SECONDS", 30)
+WEBHOOK_MAX_RETRY_SECONDS = env_int("WEBHOOK_MAX_RETRY_SECONDS", 2 * 60 * 60)
+WEBHOOK_RETRY_FOR_SECONDS = env_int("WEBHOOK_RETRY_FOR_SECONDS", 24 * 60 * 60)
 PROMETHEUS_LATENCY_BUCKETS = (.01, .025, .05, .075, .1, .25, .5, .75, 1.0, 2.5, 5.0, 10.0, 30.0, float("inf"))

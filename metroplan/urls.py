@@ -37,6 +37,7 @@ urlpatterns = [
     path("", include("reporting.urls_compliance")),
     path("", include("reporting.urls_search")),
     path("", include("reporting.urls_reminders")),
+    path("", include("reporting.urls_open_data")),
     path("api/", include(api_urlpatterns(router, reporting_api_views))),
     path("tokens/", include("members.urls_tokens")),
     path("accounts/", include(account_urlpatterns)),

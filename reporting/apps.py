@@ -11,11 +11,12 @@ class ReportingConfig(AppConfig):
 
         from metroplan.admin_access import secretariat_group_sync
         from metroplan.metrics import register_scrape_collector
-        from reporting import metrics
+        from reporting import changes, metrics
         from reporting.api import figure_fields
         from reporting.figures import signals
 
         signals.connect()
+        changes.register()
         figure_fields.register()
         register_scrape_collector(metrics.collect)
         # Reporting is the last of the site's apps: every model's permissions exist when its signal is sent.

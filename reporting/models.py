@@ -42,6 +42,7 @@ class ReportingPeriod(models.Model):
     is_open = models.BooleanField(_("open"), default=True)
     # Grows by one on every change through reporting.period_services.period_update (conflict-safe writes).
     version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    modified = models.DateTimeField(_("modified"), auto_now=True, db_index=True, editable=False)
 
     objects = ReportingPeriodQuerySet.as_manager()
 
@@ -139,7 +140,7 @@ class ProgressUpdate(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("created by"), null=True, on_delete=models.SET_NULL, related_name="+"
     )
     created = models.DateTimeField(_("created"), auto_now_add=True)
-    modified = models.DateTimeField(_("modified"), auto_now=True)
+    modified = models.DateTimeField(_("modified"), auto_now=True, db_index=True)
     first_submitted_at = models.DateTimeField(_("first submitted"), null=True, blank=True)
     submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
     submitted_by = models.ForeignKey(
@@ -332,6 +333,7 @@ class Report(models.Model):
     heartbeat_at = models.DateTimeField(_("heartbeat at"), null=True, blank=True, editable=False)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     notified_at = models.DateTimeField(_("staff told"), null=True, blank=True)
+    modified = models.DateTimeField(_("modified"), auto_now=True, db_index=True, editable=False)
 
     objects = ReportQuerySet.as_manager()
 
@@ -546,3 +548,40 @@ class FiguresVersion(models.Model):
 
     def __str__(self) -> str:
         return self.token
+
+
+class OpenDataPackageQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The open-data package holds public data only: whoever may use the
+        API (or the staff page) may have it."""
+        return self
+
+
+class OpenDataPackage(models.Model):
+    """The open-data package (a zip of CSVs and a Frictionless datapackage.json,
+    reporting.open_data) for one state of the public data, named by `key`: built
+    once in the background, kept until the data changes."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    key = models.CharField(max_length=100, unique=True, help_text="The change feed's position and the figures version.")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    file = models.FileField(storage=private_storage, blank=True, max_length=200)
+    created = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    failure_reason = models.TextField(blank=True)
+
+    objects = OpenDataPackageQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("open-data package")
+        verbose_name_plural = _("open-data packages")
+
+    def __str__(self) -> str:
+        return f"open data {self.key} ({self.state})"

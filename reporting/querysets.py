@@ -35,6 +35,15 @@ class ReportQuerySet(models.QuerySet):
             return self.none()
         return in_visible_plans(self.filter(state="done"), user, "plan")
 
+    @staticmethod
+    def audience(report):
+        """visible_to, for one report as it now stands: a finished report is
+        every reader's (of a plan they may see); one being built, or failed, staff's."""
+        from actions.querysets import plan_audience
+        from metroplan.changes import STAFF_ONLY
+
+        return plan_audience(report.plan) if report.state == "done" else STAFF_ONLY
+
 
 class ProgressUpdateQuerySet(models.QuerySet):
     def approved(self):
@@ -54,6 +63,20 @@ class ProgressUpdateQuerySet(models.QuerySet):
         if own is not None:
             return in_visible_plans(self.filter(Q(state="approved") | Q(member=own)), user, "period__plan")
         return in_visible_plans(self.approved(), user, "period__plan")
+
+
+    @staticmethod
+    def audience(update):
+        """visible_to, for one update as it now stands (the change feed records
+        it with each change): an approved update is every reader's, any other
+        its member's focal points' (and staff's); a draft plan's are staff's."""
+        from actions.querysets import plan_audience
+        from metroplan.changes import Audience
+
+        plan = plan_audience(update.period.plan)
+        if not plan.public or update.state == "approved":
+            return plan
+        return Audience(member_id=update.member_id)
 
 
 class PartOfUpdateQuerySet(models.QuerySet):

@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 
 from actions.models import Plan
 from members.languages import emails_by_language
+from metroplan import changes
 from metroplan.db_router import replica_reads
 from metroplan.metrics import REPORT_BUILDS
 from metroplan.outbox import outbox_enqueue
@@ -110,9 +111,10 @@ def report_request(*, user, plan, kind: str, period, as_of: date | None = None) 
 def _requeue_failed(report: Report) -> None:
     now = timezone.now()
     if Report.objects.filter(pk=report.pk, state=Report.State.FAILED).update(
-        state=Report.State.QUEUED, queued_at=now, attempts=0,
+        state=Report.State.QUEUED, queued_at=now, attempts=0, modified=now,
         failure_reason=_("Asked for again after: %(reason)s") % {"reason": report.failure_reason},
     ):
+        _record_transition(report.pk, Report.State.FAILED)
         report.refresh_from_db()
         _queue_build(report.pk)
 
@@ -149,15 +151,28 @@ def _with_last_sign_of_life(queryset):
     return queryset.alias(last_sign_of_life=Coalesce("heartbeat_at", "started_at"))
 
 
+def _record_transition(report_id: int, old_state: str) -> None:
+    """A state changed by a conditional update (which sends no signal): into
+    the change feed, in the same transaction."""
+    report = Report.objects.select_related("plan", "period").get(pk=report_id)
+    if report.state != old_state:
+        changes.record_saved(report, changed_fields=["state"], old_state=old_state)
+
+
+@transaction.atomic
 def _claim(report_id: int, now) -> bool:
     """queued → running (or take over a running row whose worker was lost)."""
     claimable = Q(state=Report.State.QUEUED) | _lost(now)
-    return bool(
+    old_state = Report.objects.filter(pk=report_id).values_list("state", flat=True).first()
+    claimed = bool(
         _with_last_sign_of_life(Report.objects.filter(pk=report_id)).filter(claimable).update(
             state=Report.State.RUNNING, started_at=now, heartbeat_at=now, finished_at=None,
-            attempts=F("attempts") + 1,
+            attempts=F("attempts") + 1, modified=now,
         )
     )
+    if claimed:
+        _record_transition(report_id, old_state)
+    return claimed
 
 
 @contextmanager
@@ -270,16 +285,24 @@ def report_build(*, report_id: int, may_retry: bool = False) -> Report | None:
         retry = may_retry and isinstance(exc, TRANSIENT_ERRORS)
         REPORT_BUILDS.labels("retry" if retry else "failed").inc()
         reason = f"{type(exc).__name__}: {exc}"
-        Report.objects.filter(pk=report_id, state=Report.State.RUNNING, started_at=now).update(
-            state=Report.State.QUEUED if retry else Report.State.FAILED,
-            failure_reason=(
-                _("Attempt %(n)s failed and will be retried: %(reason)s") % {"n": report.attempts, "reason": reason}
-                if retry else reason
-            ),
-            queued_at=timezone.now(),
-            finished_at=None if retry else timezone.now(),
-        )
+        with transaction.atomic():
+            _record_failure(report_id, now, report, retry, reason)
         raise
+
+
+def _record_failure(report_id: int, now, report: Report, retry: bool, reason: str) -> None:
+    """running → queued (to retry) or failed, with the reason."""
+    if Report.objects.filter(pk=report_id, state=Report.State.RUNNING, started_at=now).update(
+        state=Report.State.QUEUED if retry else Report.State.FAILED,
+        failure_reason=(
+            _("Attempt %(n)s failed and will be retried: %(reason)s") % {"n": report.attempts, "reason": reason}
+            if retry else reason
+        ),
+        queued_at=timezone.now(),
+        finished_at=None if retry else timezone.now(),
+        modified=timezone.now(),
+    ):
+        _record_transition(report_id, Report.State.RUNNING)
 
 
 @transaction.atomic
@@ -297,16 +320,18 @@ def reports_recover_stale(*, now=None) -> list[int]:
     for report in _with_last_sign_of_life(Report.objects.all()).filter(_lost(now)):
         same_run = Report.objects.filter(pk=report.pk, state=Report.State.RUNNING, started_at=report.started_at)
         if report.attempts >= MAX_ATTEMPTS:
-            same_run.update(
-                state=Report.State.FAILED, finished_at=now,
+            if same_run.update(
+                state=Report.State.FAILED, finished_at=now, modified=now,
                 failure_reason=_("Gave up after %(n)s attempts; the last one, started %(at)s, stopped without "
                                  "finishing (its worker was lost).") % {"n": report.attempts, "at": report.started_at},
-            )
+            ):
+                _record_transition(report.pk, Report.State.RUNNING)
         elif same_run.update(
-            state=Report.State.QUEUED, queued_at=now,
+            state=Report.State.QUEUED, queued_at=now, modified=now,
             failure_reason=_("The build started %(at)s stopped without finishing (its worker was lost); "
                              "queued again.") % {"at": report.started_at},
         ):
+            _record_transition(report.pk, Report.State.RUNNING)
             queued.append(report.pk)
     for report in Report.objects.filter(state=Report.State.QUEUED, queued_at__lt=now - STALE_QUEUED_AFTER):
         if Report.objects.filter(pk=report.pk, state=Report.State.QUEUED, queued_at=report.queued_at).update(

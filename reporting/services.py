@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 
 from actions.disaggregation import PART_NAMES, parts_refusals
 from actions.models import Action
+from metroplan import changes
 from metroplan.numbers import parse_decimal_input
 from metroplan.permissions import (
     can_decide_reopening,
@@ -438,7 +439,9 @@ def _touch(update: ProgressUpdate) -> int:
     API client's ETag goes stale and a form opened before it is refused).
     Returns the new version."""
     ProgressUpdate.objects.filter(pk=update.pk).update(version=models.F("version") + 1, modified=timezone.now())
-    return ProgressUpdate.objects.values_list("version", flat=True).get(pk=update.pk)
+    fresh = ProgressUpdate.objects.select_related("member", "action", "period__plan").get(pk=update.pk)
+    changes.record_saved(fresh, changed_fields=["evidence", "version"])  # a queryset update sends no signal
+    return fresh.version
 
 
 @transaction.atomic

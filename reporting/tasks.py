@@ -109,3 +109,12 @@ def send_digest(digest_id: int) -> int:
 @outbox_task
 def notify_reopening(reopening_id: int, event: str) -> int:
     return send_reopening_notification(reopening_id=reopening_id, event=event)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=8 * 60, time_limit=10 * 60)
+@outbox_task
+def build_open_data(package_id: int) -> None:
+    """Build the open-data package (reporting.open_data)."""
+    from reporting.open_data import package_build
+
+    package_build(package_id=package_id)

@@ -63,6 +63,7 @@ class PlanSerializer(InEveryLanguageMixin, serializers.ModelSerializer):
         fields = [
             "code", *in_every_language(*translated), "start_date", "end_date", "status", "is_current",
             "progress", "goal_count", "action_count",
+            "modified",
         ]
         read_only_fields = fields
 
@@ -86,6 +87,7 @@ class GoalSerializer(InEveryLanguageMixin, serializers.ModelSerializer):
         fields = [
             "code", "plan", *in_every_language(*translated), "order", "sdgs", "retired", "version",
             "progress", "action_count",
+            "modified",
         ]
         read_only_fields = fields
 
@@ -112,6 +114,7 @@ class ActionSerializer(InEveryLanguageMixin, serializers.ModelSerializer):
             "code", "goal", "plan", *in_every_language(*translated), "lead", "start_date", "end_date",
             "status", "weight", "order", "retired", "sdgs", "members", "member_count", "members_url",
             "indicator_count", "progress", "version",
+            "modified",
         ]
         read_only_fields = fields
 
@@ -157,6 +160,7 @@ class IndicatorSerializer(InEveryLanguageMixin, serializers.ModelSerializer):
             "id", "code", "action", "plan", *in_every_language(*translated), "baseline", "target",
             "direction", "by_sex", "by_age", "jump_factor", "retired", "milestones", "latest_value", "progress",
             "version",
+            "modified",
         ]
         read_only_fields = fields
 

@@ -26,7 +26,7 @@ class RegionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Region
-        fields = ["slug", "name", "order", "member_count", "compliance"]
+        fields = ["slug", "name", "order", "member_count", "compliance", "modified"]
         read_only_fields = fields
 
 
@@ -41,6 +41,7 @@ class MemberSerializer(serializers.ModelSerializer):
         fields = [
             "slug", "name", "country", "country_code", "region", "membership_type", "latitude", "longitude",
             "time_zone", "confidence", "source", "version", "compliance",
+            "modified",
         ]
         read_only_fields = fields
 

@@ -105,12 +105,46 @@ def _datetime_problem(filter_, raw: str) -> str | None:
     return None
 
 
+SYNC_FIELD = "modified"
+SYNC_PARAMETERS = ("modified_after", "modified_before")
+
+
+def with_sync_filters(filterset_class):
+    """`filterset_class` plus `modified_after` / `modified_before` when its model
+    has the indexed `modified` column (incremental sync): the API base adds them
+    to every list, so that no view can forget them. `modified_after` includes
+    the given moment (a client that asks again from the newest `modified` it
+    saw gets that row twice rather than missing a row saved in the same
+    instant); `modified_before` excludes it."""
+    model = filterset_class._meta.model
+    if model is None or not any(field.name == SYNC_FIELD for field in model._meta.concrete_fields):
+        return filterset_class
+    if set(SYNC_PARAMETERS) <= set(filterset_class.base_filters):
+        return filterset_class
+    attrs = {
+        "modified_after": df_filters.IsoDateTimeFilter(
+            field_name=SYNC_FIELD, lookup_expr="gte",
+            help_text="Rows changed at or after this moment (ISO 8601, e.g. 2026-12-07T13:00:00Z); "
+            "sorted by `modified` unless `ordering` is given. Deletions are in /api/v1/changes/.",
+        ),
+        "modified_before": df_filters.IsoDateTimeFilter(
+            field_name=SYNC_FIELD, lookup_expr="lt",
+            help_text="Rows last changed before this moment (ISO 8601).",
+        ),
+        "Meta": type("Meta", (filterset_class.Meta,), {}),
+        "__module__": filterset_class.__module__,
+    }
+    return type(filterset_class.__name__, (filterset_class,), attrs)
+
+
 class StrictOrderingFilter(OrderingFilter):
     """`ordering=field` or `-field`, comma-separated; an unknown field is a 400."""
 
     def get_ordering(self, request, queryset, view):
         raw = request.query_params.getlist(self.ordering_param)
         if not raw:
+            if set(SYNC_PARAMETERS) & set(request.query_params):
+                return [SYNC_FIELD, "pk"]  # an incremental sync reads in the order rows changed
             return self.get_default_ordering(view)
         if len(raw) > 1:
             raise exceptions.ValidationError({self.ordering_param: [_("Give this parameter once.")]})

@@ -54,6 +54,10 @@ FORMAT_PARAMETER = OpenApiParameter(
     "format", OpenApiTypes.STR, OpenApiParameter.QUERY, enum=["json", "csv"],
     description="json (default) or csv. A CSV list holds every matching row unless page or page_size is given.",
 )
+JSON_FORMAT_PARAMETER = OpenApiParameter(
+    "format", OpenApiTypes.STR, OpenApiParameter.QUERY, enum=["json"],
+    description="json (the default; this operation answers JSON only).",
+)
 PLAN_PARAMETER = OpenApiParameter(
     "plan", OpenApiTypes.STR, OpenApiParameter.QUERY,
     description="Code of the plan (e.g. 2021-2023); the current plan when not given.",
@@ -226,7 +230,8 @@ class ApiAutoSchema(AutoSchema):
                 parameters.append(self.view.file_query_parameters[name])
             return parameters
         if self.method == "GET":
-            parameters.append(FORMAT_PARAMETER)
+            answers_csv = any(renderer.format == "csv" for renderer in self.view.get_renderers())
+            parameters.append(FORMAT_PARAMETER if answers_csv else JSON_FORMAT_PARAMETER)
             if self._is_detail():
                 parameters += [IF_NONE_MATCH, ETAG_HEADER]
                 if getattr(self.view, "plan_path", None) and getattr(self.view, "plan_scoped_detail", False):
@@ -289,6 +294,7 @@ class ApiAutoSchema(AutoSchema):
         action = self._action()
         if self._is_file():
             responses = self._file_responses()
+            responses.update(copy.deepcopy((getattr(self.view, "file_extra_responses", None) or {}).get(action, {})))
             codes = ["400", "401", "404", "429"]
         else:
             responses = super()._get_response_bodies(direction)

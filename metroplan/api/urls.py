@@ -24,7 +24,13 @@ def not_found(request, *args, **kwargs):
 def api_urlpatterns(router: DefaultRouter, extra_v1: list) -> list:
     """/api/...: the router's resources and `extra_v1` views under v1/, the
     schema, the docs, and a JSON 404 for any other path."""
+    from metroplan.api.changes import ChangeFeedViewSet
+
+    core_v1 = [
+        path("changes/", ChangeFeedViewSet.as_view({"get": "feed"}, basename="change"), name="api-changes"),
+    ]
     return [
+        path("v1/", include(core_v1)),
         path("v1/", include(extra_v1)),
         # Namespaced, so that the router's names (update-detail, ...) never shadow the pages'.
         path("v1/", include((router.urls, "api"))),

@@ -32,7 +32,13 @@ from rest_framework.response import Response
 
 from metroplan.api import figure_fields
 from metroplan.api.errors import Conflict, PreconditionFailed, PreconditionRequired
-from metroplan.api.filters import StrictFilterBackend, StrictOrderingFilter, StrictSearchFilter
+from metroplan.api.filters import (
+    SYNC_FIELD,
+    StrictFilterBackend,
+    StrictOrderingFilter,
+    StrictSearchFilter,
+    with_sync_filters,
+)
 from metroplan.api.parsers import JSONParser
 from metroplan.api.renderers import CSVRenderer, flatten
 from metroplan.api.schema import ApiAutoSchema
@@ -161,6 +167,14 @@ class ApiViewSet(viewsets.GenericViewSet):
         super().__init_subclass__(**kwargs)
         if "get_queryset" in cls.__dict__:
             cls.get_queryset = _restricted(cls.__dict__["get_queryset"])
+        # Incremental sync on every list whose model has `modified`: the filters
+        # and the ordering, added here once rather than by each view.
+        if getattr(cls, "filterset_class", None) is not None:
+            cls.filterset_class = with_sync_filters(cls.filterset_class)
+            model = cls.filterset_class._meta.model
+            has_modified = any(field.name == SYNC_FIELD for field in model._meta.concrete_fields)
+            if has_modified and cls.__dict__.get("ordering_fields") and SYNC_FIELD not in cls.ordering_fields:
+                cls.ordering_fields = [*cls.ordering_fields, SYNC_FIELD]
 
     def restrict(self, queryset):
         return visible(getattr(self.request, "user", None), queryset)
@@ -194,14 +208,16 @@ class ApiViewSet(viewsets.GenericViewSet):
         return super().get_renderers()
 
     def perform_content_negotiation(self, request, force=False):
+        answers_csv = any(renderer.format == "csv" for renderer in self.get_renderers())
+        message = _("Choose json or csv.") if answers_csv else _("This operation answers JSON only: choose json.")
         if not force and "format" in request.query_params and self.action not in self.file_actions:
             formats = request.query_params.getlist("format")
             if len(formats) > 1 or formats[0] not in ("json", "csv", "api"):
-                raise exceptions.ValidationError({"format": [_("Choose json or csv.")]})
+                raise exceptions.ValidationError({"format": [message]})
         try:
             return super().perform_content_negotiation(request, force=force)
         except Http404:
-            raise exceptions.ValidationError({"format": [_("Choose json or csv.")]}) from None
+            raise exceptions.ValidationError({"format": [message]}) from None
 
     def allowed_query_params(self) -> set[str]:
         if self.action in self.file_actions:

@@ -52,8 +52,10 @@ class PeriodSerializer(serializers.ModelSerializer):
         fields = [
             "code", "plan", "start", "end", "deadline", "is_open", "version",
             "update_count", "submitted_count", "approved_count", "compliance",
+            "modified",
         ]
         read_only_fields = fields
+        extra_kwargs = in_utc("modified")
 
 
 class PeriodWriteSerializer(serializers.Serializer):
@@ -345,9 +347,10 @@ class ReportSerializer(ReadFieldsOnce, serializers.ModelSerializer):
         fields = [
             "id", "plan", "kind", "period", "as_of", "state", "failure_reason", "attempts", "corrects",
             "correction_note", "requested_by", "created", "started_at", "finished_at", "files",
+            "modified",
         ]
         read_only_fields = fields
-        extra_kwargs = in_utc("created", "started_at", "finished_at")
+        extra_kwargs = in_utc("created", "started_at", "finished_at", "modified")
 
     @extend_schema_field(ReportFilesSerializer)
     def get_files(self, report):

@@ -2,6 +2,7 @@ from django.urls import path
 
 from reporting.api import views
 from reporting.api.figures import FiguresView, FigureView
+from reporting.api.open_data import OpenDataViewSet
 
 
 def register(router) -> None:
@@ -24,6 +25,7 @@ urlpatterns = [
         views.ReportViewSet.as_view({"get": "file"}, basename="report", detail=True),
         name="api-report-file",
     ),
+    path("export/", OpenDataViewSet.as_view({"get": "package"}, basename="export"), name="api-export"),
     path("figures/", FiguresView.as_view(), name="api-figures"),
     path("figures/<slug:name>/", FigureView.as_view(), name="api-figure"),
 ]

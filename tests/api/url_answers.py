@@ -28,6 +28,27 @@ ADMIN_ROUTES = {
 
 # Recorded by METROPLAN_RECORD_URL_ANSWERS=1 and reviewed row by row.
 EXPECTED = {
+    'open-data': {
+        'get': {'anonymous': '3xx', 'focal_a': '404', 'focal_b': '404', 'read_token': '3xx', 'write_token_a': '3xx', 'staff': '2xx'},
+        'post': {'anonymous': '3xx', 'focal_a': '405', 'focal_b': '405', 'read_token': '3xx', 'write_token_a': '3xx', 'staff': '405'},
+        'put': {'anonymous': '3xx', 'focal_a': '405', 'focal_b': '405', 'read_token': '3xx', 'write_token_a': '3xx', 'staff': '405'},
+        'patch': {'anonymous': '3xx', 'focal_a': '405', 'focal_b': '405', 'read_token': '3xx', 'write_token_a': '3xx', 'staff': '405'},
+        'delete': {'anonymous': '3xx', 'focal_a': '405', 'focal_b': '405', 'read_token': '3xx', 'write_token_a': '3xx', 'staff': '405'},
+    },
+    'api-changes': {
+        'get': {'anonymous': '401', 'focal_a': '2xx', 'focal_b': '2xx', 'read_token': '2xx', 'write_token_a': '2xx', 'staff': '2xx'},
+        'post': {'anonymous': '401', 'focal_a': '403', 'focal_b': '403', 'read_token': '403', 'write_token_a': '403', 'staff': '405'},
+        'put': {'anonymous': '401', 'focal_a': '403', 'focal_b': '403', 'read_token': '403', 'write_token_a': '403', 'staff': '405'},
+        'patch': {'anonymous': '401', 'focal_a': '403', 'focal_b': '403', 'read_token': '403', 'write_token_a': '403', 'staff': '405'},
+        'delete': {'anonymous': '401', 'focal_a': '403', 'focal_b': '403', 'read_token': '403', 'write_token_a': '403', 'staff': '405'},
+    },
+    'api-export': {
+        'get': {'anonymous': '401', 'focal_a': '2xx', 'focal_b': '2xx', 'read_token': '2xx', 'write_token_a': '2xx', 'staff': '2xx'},
+        'post': {'anonymous': '401', 'focal_a': '403', 'focal_b': '403', 'read_token': '403', 'write_token_a': '403', 'staff': '405'},
+        'put': {'anonymous': '401', 'focal_a': '403', 'focal_b': '403', 'read_token': '403', 'write_token_a': '403', 'staff': '405'},
+        'patch': {'anonymous': '401', 'focal_a': '403', 'focal_b': '403', 'read_token': '403', 'write_token_a': '403', 'staff': '405'},
+        'delete': {'anonymous': '401', 'focal_a': '403', 'focal_b': '403', 'read_token': '403', 'write_token_a': '403', 'staff': '405'},
+    },
     'overview': {
         'get': {'anonymous': '3xx', 'focal_a': '2xx', 'focal_b': '2xx', 'read_token': '3xx', 'write_token_a': '3xx', 'staff': '2xx'},
         'post': {'anonymous': '405', 'focal_a': '405', 'focal_b': '405', 'read_token': '405', 'write_token_a': '405', 'staff': '405'},

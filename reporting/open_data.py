@@ -1,0 +1,207 @@
+"""The open-data package: one CSV per resource of the approved, public data
+and a Frictionless Data Package descriptor (`datapackage.json`) describing
+every field, in one zip.
+
+- Its CSVs are the API's own CSV lists (GET /api/v1/<resource>/?format=csv),
+  read as an integrator with a read token reads them: no staff's or member's
+  view, so no drafts, no submissions under review, no draft plan. One shape
+  per object: the package can never disagree with the API.
+- Field types come from the API's schema (/api/schema/), which tests hold to
+  what the server does.
+- It is built in the background (Celery, through the outbox) and kept under a
+  key made of the change feed's public position and the figures version: the
+  same data gives the same package, any change to it a new one.
+"""
+
+import csv
+import io
+import json
+import logging
+import zipfile
+
+from django.contrib.auth import get_user_model
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Max
+from django.urls import resolve
+from django.utils import timezone
+
+from metroplan.files import private_name
+from metroplan.models import Change
+from metroplan.outbox import outbox_enqueue
+from reporting.figures.cache import current_version
+from reporting.models import OpenDataPackage
+
+logger = logging.getLogger(__name__)
+
+RESOURCES = ("plans", "goals", "actions", "indicators", "members", "regions", "periods", "updates", "reports")
+BUILD_TASK = "reporting.tasks.build_open_data"
+State = OpenDataPackage.State
+PACKAGE_NAME = "metroplan-open-data"
+TYPES = {"integer": "integer", "number": "number", "boolean": "boolean"}
+FORMATS = {"date": "date", "date-time": "datetime", "decimal": "number"}
+
+
+def package_key() -> str:
+    """The state of the public data: the last change every reader may see, and the figures version."""
+    position = Change.objects.filter(public=True).aggregate(last=Max("pk"))["last"] or 0
+    return f"{position}-{current_version() or 'none'}"
+
+
+def package_current() -> tuple[OpenDataPackage, bool]:
+    """The package of the data as it now is, and whether it is built. One that
+    is not is queued for building (once, whoever asks)."""
+    key = package_key()
+    with transaction.atomic():
+        package, created = OpenDataPackage.objects.get_or_create(key=key)
+        if created or package.state == State.FAILED:
+            OpenDataPackage.objects.filter(pk=package.pk).update(state=State.QUEUED, failure_reason="")
+            outbox_enqueue(BUILD_TASK, package_id=package.pk)
+            package.state = State.QUEUED
+    return package, package.state == State.DONE
+
+
+def package_latest_built() -> OpenDataPackage | None:
+    return OpenDataPackage.objects.filter(state=State.DONE).order_by("-finished_at").first()
+
+
+def public_reader():
+    """A signed-in reader who is neither staff nor a member's focal point: what
+    an integrator's read token sees (the caches of metroplan.permissions say so,
+    so that no row of the user is needed)."""
+    user = get_user_model()(username="open-data", is_active=True)
+    user._metroplan_is_secretariat = False
+    user._metroplan_member = None
+    return user
+
+
+def api_csv(resource: str) -> str:
+    """GET /api/v1/<resource>/?format=csv as the public reader gets it."""
+    from rest_framework.test import APIRequestFactory, force_authenticate
+
+    path = f"/api/v1/{resource}/"
+    request = APIRequestFactory().get(path, {"format": "csv"})
+    force_authenticate(request, user=public_reader())
+    match = resolve(path)
+    response = match.func(request, *match.args, **match.kwargs)
+    response.render()
+    if response.status_code != 200:
+        raise RuntimeError(f"{path}: {response.status_code} {response.content[:200]!r}")
+    return response.content.decode("utf-8")
+
+
+def _schema() -> dict:
+    from drf_spectacular.generators import SchemaGenerator
+
+    return SchemaGenerator().get_schema(request=None, public=True)
+
+
+def _resolve(schema: dict, components: dict) -> dict:
+    while "$ref" in schema:
+        schema = components[schema["$ref"].rsplit("/", 1)[-1]]
+    for combined in ("allOf", "oneOf", "anyOf"):
+        if combined in schema and schema[combined]:
+            return _resolve({**schema[combined][0], **{k: v for k, v in schema.items() if k != combined}},
+                            components)
+    return schema
+
+
+def _field(name: str, row_schema: dict, components: dict) -> dict:
+    """A Table Schema field for a CSV column (nested names are `a.b`)."""
+    schema = row_schema
+    for part in name.split("."):
+        properties = _resolve(schema, components).get("properties", {})
+        schema = properties.get(part, {})
+    schema = _resolve(schema, components)
+    field = {"name": name}
+    kind, fmt = schema.get("type"), schema.get("format")
+    if kind == "array" or kind == "object":
+        field["type"] = "string"
+        field["description"] = "A list: plain values joined by ';', objects as JSON."
+    elif fmt in FORMATS:
+        field["type"] = FORMATS[fmt]
+    else:
+        field["type"] = TYPES.get(kind, "string")
+    if field["type"] == "boolean":
+        field["trueValues"], field["falseValues"] = ["True", "true"], ["False", "false"]
+    if schema.get("description"):
+        field["description"] = " ".join(str(schema["description"]).split())
+    if schema.get("enum") and field["type"] == "string":
+        field.setdefault("constraints", {})["enum"] = [value for value in schema["enum"] if value is not None]
+    return field
+
+
+def descriptor(headers: dict[str, list[str]]) -> dict:
+    """The Frictionless Data Package descriptor of the CSVs (their headers by resource)."""
+    schema = _schema()
+    components = schema["components"]["schemas"]
+    resources = []
+    for resource, header in headers.items():
+        listing = schema["paths"][f"/api/v1/{resource}/"]["get"]
+        page = _resolve(listing["responses"]["200"]["content"]["application/json"]["schema"], components)
+        row_schema = page["properties"]["results"]["items"]
+        resources.append({
+            "name": resource,
+            "path": f"{resource}.csv",
+            "profile": "tabular-data-resource",
+            "format": "csv",
+            "mediatype": "text/csv",
+            "encoding": "utf-8",
+            "description": f"GET /api/v1/{resource}/?format=csv as any API reader sees it.",
+            "schema": {"fields": [_field(name, row_schema, components) for name in header]},
+        })
+    return {
+        "name": PACKAGE_NAME,
+        "title": "metroplan: the strategic plan, its members and their approved progress",
+        "profile": "tabular-data-package",
+        "created": timezone.now().isoformat(),
+        "licenses": [{"name": "CC-BY-4.0", "title": "Creative Commons Attribution 4.0",
+                      "path": "https://creativecommons.org/licenses/by/4.0/"}],
+        "resources": resources,
+    }
+
+
+def package_zip() -> bytes:
+    """The zip: one CSV per resource and datapackage.json."""
+    csvs = {resource: api_csv(resource) for resource in RESOURCES}
+    headers = {resource: next(csv.reader(io.StringIO(text)), []) for resource, text in csvs.items()}
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for resource, text in csvs.items():
+            archive.writestr(f"{resource}.csv", text)
+        archive.writestr("datapackage.json", json.dumps(descriptor(headers), indent=2, ensure_ascii=False))
+    return buffer.getvalue()
+
+
+def package_build(*, package_id: int) -> OpenDataPackage | None:
+    """Build one package, once: claim it (queued → running), write the zip to
+    private storage, mark it done. Returns None when there was nothing to do."""
+    now = timezone.now()
+    if not OpenDataPackage.objects.filter(pk=package_id, state=State.QUEUED).update(
+        state=State.RUNNING, started_at=now
+    ):
+        return None
+    package = OpenDataPackage.objects.get(pk=package_id)
+    try:
+        content = package_zip()
+        package.file.save(private_name("open-data", f"{PACKAGE_NAME}.zip"), ContentFile(content), save=False)
+    except Exception as exc:
+        OpenDataPackage.objects.filter(pk=package_id).update(
+            state=State.FAILED, failure_reason=f"{type(exc).__name__}: {exc}"[:2000], finished_at=timezone.now()
+        )
+        raise
+    OpenDataPackage.objects.filter(pk=package_id).update(
+        state=State.DONE, file=package.file.name, finished_at=timezone.now()
+    )
+    _forget_older(package_id)
+    package.refresh_from_db()
+    return package
+
+
+def _forget_older(package_id: int) -> None:
+    """Older packages' files: gone once a newer one is built (their rows stay as a log)."""
+    storage = OpenDataPackage._meta.get_field("file").storage
+    for old in OpenDataPackage.objects.filter(state=State.DONE, pk__lt=package_id).exclude(file=""):
+        name = old.file.name
+        OpenDataPackage.objects.filter(pk=old.pk).update(file="")
+        transaction.on_commit(lambda name=name: storage.delete(name))

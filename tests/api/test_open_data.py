@@ -1,0 +1,87 @@
+"""The open-data package (GET /api/v1/export/): built in the background, a zip
+of CSVs of the public data and a datapackage.json that validates as a
+Frictionless Data Package, with CSVs equal to the API's."""
+
+import io
+import json
+import zipfile
+
+import frictionless
+import pytest
+
+from metroplan.models import OutboxMessage
+from reporting.models import OpenDataPackage
+from reporting.open_data import RESOURCES, package_build
+
+
+def build_pending():
+    for message in OutboxMessage.objects.filter(task="reporting.tasks.build_open_data", state="pending"):
+        package_build(package_id=message.kwargs["package_id"])
+        OutboxMessage.objects.filter(pk=message.pk).update(state="done")
+
+
+def download(client):
+    first = client.get("/api/v1/export/")
+    assert first.status_code == 202, first.content[:300]
+    assert first.json()["state"] == "queued" and int(first["Retry-After"]) > 0
+    # Asking again while it waits queues nothing more.
+    assert client.get("/api/v1/export/").status_code == 202
+    assert OutboxMessage.objects.filter(task="reporting.tasks.build_open_data").count() == 1
+    build_pending()
+    response = client.get("/api/v1/export/")
+    assert response.status_code == 200, response.content[:300]
+    assert response["Content-Type"] == "application/zip"
+    assert "attachment" in response["Content-Disposition"]
+    return zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+
+
+@pytest.fixture
+def reader_api(api, keys):
+    return api(keys["read"])
+
+
+def test_the_package_validates_and_its_csvs_are_the_apis(world, reader_api, tmp_path):
+    archive = download(reader_api)
+    assert set(archive.namelist()) == {"datapackage.json", *[f"{name}.csv" for name in RESOURCES]}
+    archive.extractall(tmp_path)
+    report = frictionless.validate(str(tmp_path / "datapackage.json"))
+    assert report.valid, report.flatten(["resourceName", "rowNumber", "fieldName", "type", "note"])[:20]
+    descriptor = json.loads((tmp_path / "datapackage.json").read_text())
+    for resource in descriptor["resources"]:
+        header = (tmp_path / resource["path"]).read_text().splitlines()[0].split(",")
+        assert [field["name"] for field in resource["schema"]["fields"]] == header
+    for name in RESOURCES:
+        api_csv = reader_api.get(f"/api/v1/{name}/", {"format": "csv"}).content
+        assert (tmp_path / f"{name}.csv").read_bytes() == api_csv, name
+
+
+def test_only_public_data_is_in_it(world, reader_api, tmp_path):
+    download(reader_api).extractall(tmp_path)
+    updates = (tmp_path / "updates.csv").read_text()
+    assert "Approved narrative of A" in updates
+    assert "Draft narrative of A" not in updates and "Secret draft of B" not in updates
+    assert "Submitted narrative of B" not in updates
+
+
+def test_the_package_is_kept_until_the_data_changes(world, reader_api, staff_api):
+    download(reader_api)
+    assert reader_api.get("/api/v1/export/").status_code == 200  # the same data: the same package
+    assert OpenDataPackage.objects.count() == 1
+    goal = staff_api.get("/api/v1/goals/2/")
+    staff_api.patch("/api/v1/goals/2/", {"title_en": "Climate action"}, format="json", HTTP_IF_MATCH=goal["ETag"])
+    assert reader_api.get("/api/v1/export/").status_code == 202
+    build_pending()
+    archive = zipfile.ZipFile(io.BytesIO(b"".join(reader_api.get("/api/v1/export/").streaming_content)))
+    assert "Climate action" in archive.read("goals.csv").decode()
+
+
+def test_anonymous_is_401(world, api):
+    assert api().get("/api/v1/export/").status_code == 401
+
+
+def test_staff_page_shows_the_package(world, client, cast):
+    client.force_login(cast.staff)
+    page = client.get("/open-data/")
+    assert page.status_code == 200 and b"/api/v1/export/" in page.content
+    client.force_login(cast.focal_a)
+    assert client.get("/open-data/").status_code == 404
