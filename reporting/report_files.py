@@ -160,8 +160,14 @@ def render_files(report: Report, snapshot: dict, language: str, formats=(*FORMAT
     return names
 
 
+def renderable(report: Report) -> bool:
+    """Whether the report's files can be rendered: it is built and its
+    snapshot is one the renderers read (it says what it is in `meta`)."""
+    return report.state == Report.State.DONE and isinstance(report.snapshot, dict) and "meta" in report.snapshot
+
+
 def _stored(report: Report, fmt: str, language: str) -> str:
-    if report.snapshot is None:
+    if not renderable(report):
         raise NotRendered(report.pk)
     path = _path(report.snapshot, language, fmt)
     if not _storage().exists(path):
@@ -172,7 +178,7 @@ def _stored(report: Report, fmt: str, language: str) -> str:
 def report_file_formats(report: Report) -> list[str]:
     """The formats a report can be downloaded in, from the row alone (no query,
     no rendering): every format, once it is built."""
-    return list(FORMATS) if report.state == Report.State.DONE else []
+    return list(FORMATS) if renderable(report) else []
 
 
 def report_file(report: Report, fmt: str, language: str | None = None) -> ReportFile:

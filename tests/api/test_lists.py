@@ -298,8 +298,6 @@ def test_reports_list_filter_and_detail(world, staff_api):
     assert results(staff_api.get("/api/v1/reports/", {"kind": "monthly"})) == []
     detail = staff_api.get(f"/api/v1/reports/{report.pk}/").json()
     assert detail["snapshot"] == {"progress": 0.25}
-    # A built report is rendered from its snapshot in any format when first asked for.
-    assert detail["files"] == {
-        fmt: f"http://testserver/api/v1/reports/{report.pk}/files/{fmt}"
-        for fmt in ("html", "pdf", "pptx", "xlsx", "csv")
-    }
+    # A snapshot the renderers cannot read (no `meta`) offers no file, and asking for one is a 404, not a 500.
+    assert detail["files"] == {fmt: None for fmt in ("html", "pdf", "pptx", "xlsx", "csv")}
+    assert staff_api.get(f"/api/v1/reports/{report.pk}/files/pdf").status_code == 404
