@@ -182,6 +182,9 @@ class IndicatorValue(models.Model):
     update = models.ForeignKey(ProgressUpdate, on_delete=models.CASCADE, related_name="values")
     indicator = models.ForeignKey("actions.Indicator", on_delete=models.PROTECT, related_name="values")
     value = models.DecimalField(_("value"), max_digits=14, decimal_places=2, null=True, blank=True)
+    # A ratio indicator's parts, as given; `value` is their quotient (actions/measures.py).
+    numerator = models.DecimalField(_("numerator"), max_digits=14, decimal_places=2, null=True, blank=True)
+    denominator = models.DecimalField(_("denominator"), max_digits=14, decimal_places=2, null=True, blank=True)
     not_available = models.BooleanField(_("not available"), default=False)
     not_available_reason = models.CharField(_("why not available"), max_length=500, blank=True)
 
@@ -199,6 +202,11 @@ class IndicatorValue(models.Model):
                 condition=(Q(value__isnull=False, not_available=False))
                 | (Q(value__isnull=True, not_available=True) & ~Q(not_available_reason="")),
                 name="value_is_number_or_not_available_with_reason",
+            ),
+            models.CheckConstraint(
+                condition=Q(numerator__isnull=True, denominator__isnull=True)
+                | (Q(numerator__isnull=False, denominator__isnull=False) & ~Q(denominator=0)),
+                name="value_ratio_parts_both_denominator_not_zero",
             ),
         ]
 

@@ -54,15 +54,22 @@ class IndicatorEntry:
     value: Decimal | None = None
     not_available: bool = False
     reason: str = ""
+    numerator: Decimal | None = None  # a ratio indicator's parts; `value` is their quotient
+    denominator: Decimal | None = None
 
 
 def parse_indicator_entry(
-    raw_value, not_available: bool = False, reason: str = "", *, language: str | None
+    raw_value, not_available: bool = False, reason: str = "", *, language: str | None, indicator=None,
+    numerator=None, denominator=None,
 ) -> IndicatorEntry:
     """Turn user input into an IndicatorEntry or raise ValidationError (never
     free text in a number's place). Text is read in `language` (the page's or
     the upload's; None for the API's point-only format) by
-    metroplan.numbers.parse_decimal_input: nothing is guessed or rounded."""
+    metroplan.numbers.parse_decimal_input: nothing is guessed or rounded.
+
+    With `indicator`, the value is checked against its measure
+    (Indicator.clean_value, the one check): the error's dict names the field
+    ("value", "numerator" or "denominator")."""
     if not_available:
         if not (reason or "").strip():
             raise ValidationError(_("Say why the value is not available."))
@@ -71,6 +78,10 @@ def parse_indicator_entry(
             raise ValidationError(_("Say why in %(limit)s characters at most; this has %(count)s.")
                                   % {"limit": limit, "count": len(reason.strip())})
         return IndicatorEntry(not_available=True, reason=reason.strip())
+    if indicator is not None:
+        value, top, bottom = indicator.clean_value(raw_value, numerator=numerator, denominator=denominator,
+                                                   language=language)
+        return IndicatorEntry(value=value, numerator=top, denominator=bottom)
     if raw_value is None or (isinstance(raw_value, str) and not raw_value.strip()):
         return IndicatorEntry()
     column = IndicatorValue._meta.get_field("value")
@@ -119,6 +130,21 @@ def _write_values(update: ProgressUpdate, values: dict[int, IndicatorEntry], use
             }]
     if errors:
         raise ValidationError(errors)
+    for indicator_id, entry in values.items():
+        if entry.not_available or (entry.value is None and entry.numerator is None):
+            continue
+        # The one check of a value against its indicator's measure, whichever way the value came.
+        try:
+            indicators[indicator_id].clean_value(
+                entry.value if entry.numerator is None else None,
+                numerator=entry.numerator, denominator=entry.denominator, language=None,
+            )
+        except ValidationError as exc:
+            code = indicators[indicator_id].code
+            for field, messages in exc.message_dict.items():
+                errors[f"indicator_{indicator_id}_{field}"] = [f"{code}: {message}" for message in messages]
+    if errors:
+        raise ValidationError(errors)
     existing = {value.indicator_id: value for value in IndicatorValue.objects.filter(update=update)}
     for indicator_id, entry in values.items():
         row = existing.get(indicator_id)
@@ -128,10 +154,16 @@ def _write_values(update: ProgressUpdate, values: dict[int, IndicatorEntry], use
                 row.delete()
             continue
         row = row or IndicatorValue(update=update, indicator_id=indicator_id)
-        new = (entry.value, entry.not_available, entry.reason if entry.not_available else "")
-        if row.pk and (row.value, row.not_available, row.not_available_reason) == new:
+        if entry.numerator is not None and not entry.not_available:
+            value, numerator, denominator = indicators[indicator_id].clean_value(
+                None, numerator=entry.numerator, denominator=entry.denominator, language=None)
+        else:
+            value, numerator, denominator = entry.value, None, None
+        new = (value, numerator, denominator, entry.not_available, entry.reason if entry.not_available else "")
+        if row.pk and (row.value, row.numerator, row.denominator, row.not_available,
+                       row.not_available_reason) == new:
             continue  # unchanged: no new version in the history
-        row.value, row.not_available, row.not_available_reason = new
+        row.value, row.numerator, row.denominator, row.not_available, row.not_available_reason = new
         row._history_user = user
         row.save()
 
@@ -151,7 +183,8 @@ def update_prefill(*, member, action, period) -> dict:
         "narrative": previous.narrative,
         "status": previous.status,
         "values": {
-            v.indicator_id: IndicatorEntry(v.value, v.not_available, v.not_available_reason)
+            v.indicator_id: IndicatorEntry(v.value, v.not_available, v.not_available_reason, v.numerator,
+                                           v.denominator)
             for v in previous.values.all()
         },
         "previous": previous,

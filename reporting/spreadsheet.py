@@ -31,8 +31,10 @@ UPDATE_COLUMNS = ["Member", "Period", "Action", "Action title", "Deadline", "Sta
                   "Status", "Narrative", "Submit (yes/no)"]
 VALUE_COLUMNS = ["Member", "Period", "Action", "Indicator", "Indicator name", "Unit", "Baseline", "Target",
                  "Value", "Not available (yes/no)", "Why not available"]
+# A ratio indicator's parts; optional at the end, so that a sheet made before them still reads.
+RATIO_COLUMNS = ["Numerator", "Denominator"]
 EDITABLE_UPDATE = {"Status", "Narrative", "Submit (yes/no)"}
-EDITABLE_VALUE = {"Value", "Not available (yes/no)", "Why not available"}
+EDITABLE_VALUE = {"Value", "Not available (yes/no)", "Why not available", *RATIO_COLUMNS}
 YES = {"yes", "y", "true", "1", "oui", "si", "sí", "x"}
 NO = {"no", "n", "false", "0", "non", ""}
 KEY_FILL = PatternFill("solid", fgColor="E4E8EF")
@@ -66,7 +68,7 @@ def workbook_build(*, member) -> bytes:
     sheet.title = UPDATES_SHEET
     values_sheet = book.create_sheet(VALUES_SHEET)
     xlsx_append(sheet, UPDATE_COLUMNS)
-    xlsx_append(values_sheet, VALUE_COLUMNS)
+    xlsx_append(values_sheet, VALUE_COLUMNS + RATIO_COLUMNS)
     status_labels = [str(label) for label in Action.Status.labels]
     for slot in slots:
         update = updates.get((slot.period.pk, slot.action.pk))
@@ -81,13 +83,15 @@ def workbook_build(*, member) -> bytes:
             xlsx_append(values_sheet, [
                 member.slug, slot.period.code, slot.action.code, indicator.code, indicator.name, indicator.unit,
                 indicator.baseline, indicator.target,
-                value.value if value and not value.not_available else None,
+                value.value if value and not value.not_available and value.numerator is None else None,
                 "yes" if value and value.not_available else "no",
                 value.not_available_reason if value else "",
+                value.numerator if value else None, value.denominator if value else None,
             ])
     for ws, columns, editable, widths in (
         (sheet, UPDATE_COLUMNS, EDITABLE_UPDATE, [16, 10, 8, 40, 12, 10, 8, 14, 60, 14]),
-        (values_sheet, VALUE_COLUMNS, EDITABLE_VALUE, [16, 10, 8, 10, 40, 12, 10, 10, 12, 20, 40]),
+        (values_sheet, VALUE_COLUMNS + RATIO_COLUMNS, EDITABLE_VALUE,
+         [16, 10, 8, 10, 40, 12, 10, 10, 12, 20, 40, 12, 12]),
     ):
         for index, (name, width) in enumerate(zip(columns, widths, strict=True), start=1):
             letter = get_column_letter(index)
@@ -175,13 +179,16 @@ def _yes_no(value) -> bool | None:
     return None
 
 
-def _rows(ws, columns: list[str], result: UpdatesImportResult):
+def _rows(ws, columns: list[str], result: UpdatesImportResult, optional: list[str] = ()):
     rows = xlsx_rows(ws)
     header = [_text(c) for c in next(rows, ())]
     if header[: len(columns)] != columns:
         result.add(ws.title, 1, None, _("The header row of sheet “%(sheet)s” was changed; it must read: %(cols)s.")
                    % {"sheet": ws.title, "cols": ", ".join(columns)})
         return
+    extra = list(optional)
+    if header[len(columns): len(columns) + len(extra)] == extra:
+        columns = [*columns, *extra]
     for number, row in enumerate(rows, start=2):
         cells = dict(zip(columns, list(row) + [None] * (len(columns) - len(row)), strict=False))
         if all(_text(v) == "" for v in cells.values()):
@@ -283,9 +290,9 @@ def _read(book, *, member, result: UpdatesImportResult) -> dict:
         (i.action_id, i.code): i
         for i in Indicator.objects.filter(action_id__in={s.action.pk for s in slots.values()}, retired=False)
     }
-    vcol = {name: i for i, name in enumerate(VALUE_COLUMNS, start=1)}
+    vcol = {name: i for i, name in enumerate(VALUE_COLUMNS + RATIO_COLUMNS, start=1)}
     ws = book[VALUES_SHEET]
-    for number, cells in _rows(ws, VALUE_COLUMNS, result):
+    for number, cells in _rows(ws, VALUE_COLUMNS, result, optional=RATIO_COLUMNS):
         key = (_text(cells["Period"]), _text(cells["Action"]))
         if _text(cells["Member"]) != member.slug:
             result.add(ws.title, number, vcol["Member"], _("This row names member “%(other)s”; you can only "
@@ -312,17 +319,24 @@ def _read(book, *, member, result: UpdatesImportResult) -> dict:
             result.add(ws.title, number, vcol["Not available (yes/no)"], _("Write yes or no."))
             continue
         raw = cells["Value"]
-        if not_available and _text(raw):
+        numerator, denominator = cells.get("Numerator"), cells.get("Denominator")
+        if not_available and any(_text(given) for given in (raw, numerator, denominator)):
             result.add(ws.title, number, vcol["Value"], _("Give a number or mark it as not available, not both."))
             continue
         try:
             # A numeric cell stays a number; a text cell is read in the uploader's language.
             slot.values[indicator.pk] = parse_indicator_entry(
-                raw, not_available, _text(cells["Why not available"]), language=get_language()
+                raw, not_available, _text(cells["Why not available"]), language=get_language(),
+                indicator=indicator, numerator=numerator, denominator=denominator,
             )
         except ValidationError as exc:
-            column = vcol["Why not available"] if not_available else vcol["Value"]
-            result.add(ws.title, number, column, " ".join(exc.messages))
+            if not hasattr(exc, "error_dict"):
+                column = vcol["Why not available"] if not_available else vcol["Value"]
+                result.add(ws.title, number, column, " ".join(exc.messages))
+                continue
+            for field, messages in exc.message_dict.items():
+                column = vcol.get(field.capitalize(), vcol["Value"])
+                result.add(ws.title, number, column, " ".join(messages))
     if result.ok and not slots:
         result.add(UPDATES_SHEET, 0, None, _("The sheet “%(sheet)s” has no rows to apply.") % {"sheet": UPDATES_SHEET})
     return slots
