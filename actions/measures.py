@@ -5,7 +5,8 @@ check of a value a person typed (the update form, a spreadsheet cell, the API).
 
 - count: a whole number ("12", not "12.5");
 - percentage: a number, with or without a trailing per cent sign ("45", "45 %");
-- ratio: a numerator and a denominator (not zero); the value is their quotient;
+- ratio: a numerator and a denominator (not zero); the value is their quotient
+  (× 100 when the unit is "%");
 - currency: a number with at most two decimals;
 - yes/no: 1 (yes) or 0 (no), or the word yes or no in the page's language;
 - qualitative: the position on the indicator's scale (0 is its first step),
@@ -74,7 +75,7 @@ def clean_value(indicator, raw, *, numerator=None, denominator=None, language: s
         bottom = _number(denominator, "denominator", language)
         if bottom == 0:
             raise ValidationError({"denominator": [_("The denominator cannot be zero.")]})
-        value = (top / bottom).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        value = (top / bottom * ratio_scale(indicator)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
         return value, top, bottom
     if not _blank(numerator) or not _blank(denominator):
         raise ValidationError({"value": [_("Only a ratio indicator takes a numerator and a denominator.")]})
@@ -106,6 +107,11 @@ def clean_value(indicator, raw, *, numerator=None, denominator=None, language: s
                 }
             ]})
     return value, None, None
+
+
+def ratio_scale(indicator) -> int:
+    """A ratio in per cent (its unit is "%") is numerator / denominator × 100; otherwise × 1."""
+    return 100 if str(indicator.unit or "").strip().startswith("%") else 1
 
 
 def display_decimals(indicator) -> int:

@@ -338,6 +338,10 @@ class Indicator(models.Model):
         return measures.clean_value(self, raw, numerator=numerator, denominator=denominator, language=language)
 
     @property
+    def ratio_scale(self) -> int:
+        return measures.ratio_scale(self)
+
+    @property
     def display_decimals(self) -> int:
         return measures.display_decimals(self)
 
