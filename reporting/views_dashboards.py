@@ -18,7 +18,7 @@ from members.models import Member, Region
 from metroplan.permissions import can_see_provenance, is_secretariat, member_of, reader_required
 from metroplan.visibility import get_visible_or_404
 from reporting.dashboards import figures_chart, percent, series_chart
-from reporting.figures import empty_counts, plan_figures
+from reporting.figures import empty_counts, plan_figures, shown
 from reporting.filtersets import ProgressUpdateFilterSet
 from reporting.models import ProgressUpdate
 from reporting.selectors_updates import action_report_slot
@@ -176,13 +176,15 @@ def _indicator_charts(indicators, periods, warnings) -> list[dict]:
             "horizontal": False,
             "max": None,
             "series": [
-                {"label": _("Mean approved value"), "data": [
-                    round(points[c].value, 2) if c in points else None for c in labels
+                {"label": _("Network value"), "data": [
+                    round(points[c].value, indicator.display_decimals) if c in points else None for c in labels
                 ], "color": "#0b5cad"},
                 {"label": _("Baseline"), "data": [float(indicator.baseline)] * len(labels), "style": "dashed",
                  "color": "#5b6475"},
-                {"label": _("Target"), "data": [float(indicator.target)] * len(labels), "style": "dashed",
-                 "color": "#1e7b3a"},
+                {"label": _("Target for the period"), "data": [
+                    round(indicator.period_targets[c], 2) if indicator.period_targets.get(c) is not None else None
+                    for c in labels
+                ], "style": "dashed", "color": "#1e7b3a"},
             ],
         }
         warning = projected.get(indicator.pk)
@@ -201,6 +203,12 @@ def _indicator_charts(indicators, periods, warnings) -> list[dict]:
             "spec": spec,
             "chart_id": f"indicator-{indicator.pk}",
             "points": [points[c] for c in labels if c in points],
+            "rows": [
+                {"point": points[c], "value": shown(indicator, points[c].value),
+                 "target": shown(indicator, indicator.period_targets.get(c))}
+                for c in labels if c in points
+            ],
+            "latest_text": shown(indicator, indicator.latest_value),
             "milestones": indicator.milestone_list,
             "warning": warning,
         })
@@ -262,7 +270,7 @@ def action_detail(request, code: str):
     )
     computed = next(a for a in figures.all_actions if a.pk == action.pk)
     context = _detail_context(request, figures, [action], computed.indicator_list)
-    context.update(action=action, goal=action.goal, progress=computed.figure)
+    context.update(action=action, goal=action.goal, progress=computed.figure, computed=computed)
     # "Report on this": for a focal point whose member takes part in the action.
     member = None if is_secretariat(request.user) else member_of(request.user)
     if member is not None and any(p.member_id == member.pk for p in context["participations"]):

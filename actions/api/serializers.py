@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from actions.models import Action, Goal, Indicator, Milestone, Plan
+from metroplan.api.explain import explain_field
 
 PROGRESS_HELP = "0..1, computed from approved indicator values (DESIGN.md, Derived figures)."
 
@@ -52,6 +53,7 @@ def progress_field(**kwargs):
 
 class PlanSerializer(InEveryLanguageMixin, serializers.ModelSerializer):
     progress = progress_field()
+    explain = explain_field()
     goal_count = serializers.IntegerField(read_only=True)
     action_count = serializers.IntegerField(read_only=True)
 
@@ -60,7 +62,7 @@ class PlanSerializer(InEveryLanguageMixin, serializers.ModelSerializer):
         translated = ("name", "subtitle")
         fields = [
             "code", *in_every_language(*translated), "start_date", "end_date", "status", "is_current",
-            "progress", "goal_count", "action_count",
+            "progress", "explain", "goal_count", "action_count",
         ]
         read_only_fields = fields
 
@@ -76,6 +78,7 @@ class GoalSerializer(InEveryLanguageMixin, serializers.ModelSerializer):
     plan = serializers.CharField(source="plan.code", read_only=True)
     sdgs = SdgNumbersField(read_only=True)
     progress = progress_field()
+    explain = explain_field()
     action_count = serializers.IntegerField(read_only=True, allow_null=True)
 
     class Meta:
@@ -83,7 +86,7 @@ class GoalSerializer(InEveryLanguageMixin, serializers.ModelSerializer):
         translated = ("title", "description")
         fields = [
             "code", "plan", *in_every_language(*translated), "order", "sdgs", "retired", "version",
-            "progress", "action_count",
+            "progress", "explain", "action_count",
         ]
         read_only_fields = fields
 
@@ -99,13 +102,15 @@ class ActionSerializer(InEveryLanguageMixin, serializers.ModelSerializer):
                                     help_text="Slugs of the taking-part members.")
     indicator_count = serializers.IntegerField(read_only=True)
     progress = progress_field()
+    explain = explain_field()
 
     class Meta:
         model = Action
         translated = ("title", "description")
         fields = [
             "code", "goal", "plan", *in_every_language(*translated), "lead", "start_date", "end_date",
-            "status", "weight", "order", "retired", "sdgs", "members", "indicator_count", "progress", "version",
+            "status", "weight", "order", "retired", "sdgs", "members", "indicator_count", "progress", "explain",
+            "version",
         ]
         read_only_fields = fields
 
@@ -122,16 +127,19 @@ class IndicatorSerializer(InEveryLanguageMixin, serializers.ModelSerializer):
     plan = serializers.CharField(source="action.goal.plan.code", read_only=True)
     milestones = MilestoneSerializer(many=True, read_only=True)
     latest_value = serializers.DecimalField(
-        max_digits=14, decimal_places=2, read_only=True, allow_null=True, help_text="The newest approved value."
+        max_digits=14, decimal_places=2, read_only=True, allow_null=True,
+        help_text="The network's latest value, added up by the indicator's rule (see explain).",
     )
     progress = progress_field()
+    explain = explain_field()
 
     class Meta:
         model = Indicator
         translated = ("name", "description", "unit")
         fields = [
             "id", "code", "action", "plan", *in_every_language(*translated), "baseline", "target",
-            "direction", "retired", "milestones", "latest_value", "progress", "version",
+            "direction", "measure", "decimals", "scale", "across", "over_time", "threshold", "carry_forward",
+            "retired", "milestones", "latest_value", "progress", "explain", "version",
         ]
         read_only_fields = fields
 
