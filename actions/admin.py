@@ -31,7 +31,7 @@ class GoalAdmin(GoalAdminBase):
 class IndicatorInline(admin.TabularInline):
     model = Indicator
     extra = 0
-    fields = ["code", "name", "unit", "baseline", "target", "direction", "order", "retired"]
+    fields = ["code", "name", "unit", "measure", "baseline", "target", "direction", "order", "retired"]
 
 
 class ParticipationInline(admin.TabularInline):
@@ -57,8 +57,9 @@ class MilestoneInline(admin.TabularInline):
 
 @admin.register(Indicator)
 class IndicatorAdmin(SimpleHistoryAdmin, TranslationAdmin):
-    list_display = ["code", "name", "action", "unit", "baseline", "target", "direction"]
-    list_filter = ["action__goal__plan", "direction"]
+    list_display = ["code", "name", "action", "unit", "measure", "across", "over_time", "baseline", "target",
+                    "direction"]
+    list_filter = ["action__goal__plan", "direction", "measure"]
     search_fields = ["code", "name"]
     inlines = [MilestoneInline]
 

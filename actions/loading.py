@@ -111,6 +111,7 @@ def plan_load(*, path: Path, make_current: bool = True) -> Plan:
                         "baseline": Decimal(str(indicator_spec["baseline"])),
                         "target": Decimal(str(indicator_spec["target"])),
                         "direction": indicator_spec.get("direction", Indicator.Direction.INCREASE),
+                        **_indicator_rules(indicator_spec),
                         "order": index,
                         "basis": str(indicator_spec.get("basis", "")),
                         "by_sex": bool(indicator_spec.get("by_sex", False)),
@@ -120,6 +121,30 @@ def plan_load(*, path: Path, make_current: bool = True) -> Plan:
                 )
                 _fill_translations(indicator, indicator_spec, ("name", "description", "unit"))
     return plan
+
+
+def _indicator_rules(spec: dict) -> dict:
+    """The measure and how the values add up, as the file says (the model's
+    defaults where it says nothing; a count or a percentage by the unit)."""
+    unit = str(spec.get("unit", "")).strip()
+    rules = {
+        "measure": spec.get(
+            "measure", Indicator.Measure.PERCENTAGE if unit.startswith("%") else Indicator.Measure.COUNT
+        ),
+        "across": spec.get("across", Indicator.Across.MEAN),
+        "over_time": spec.get("over_time", Indicator.OverTime.PERIOD),
+        "carry_forward": int(spec.get("carry_forward", 1)),
+        "decimals": spec.get("decimals"),
+        "scale": list(spec.get("scale", [])),
+        "threshold": Decimal(str(spec["threshold"])) if spec.get("threshold") is not None else None,
+    }
+    for name, choices in (("measure", Indicator.Measure), ("across", Indicator.Across),
+                          ("over_time", Indicator.OverTime)):
+        if rules[name] not in choices.values:
+            raise PlanFileError(
+                f"indicator {spec.get('name')!r}: {name} {rules[name]!r} is not one of {choices.values}"
+            )
+    return rules
 
 
 def _fill_translations(obj, spec: dict, fields: tuple[str, ...]) -> None:

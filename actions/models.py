@@ -4,6 +4,7 @@ indicator → yearly milestone."""
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -11,6 +12,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from actions import measures
 from actions.querysets import (
     ActionQuerySet,
     GoalQuerySet,
@@ -242,11 +244,35 @@ class Participation(models.Model):
 
 
 class Indicator(models.Model):
-    """A measurable result of an action, from a baseline towards a target."""
+    """A measurable result of an action, from a baseline towards a target.
+
+    Its `measure` says what a value is (actions/measures.py checks each value a
+    person gives); `across`, `over_time`, `threshold` and `carry_forward` say
+    how members' values add up into the network's figure (the figures engine,
+    reporting/figures/rules.py)."""
 
     class Direction(models.TextChoices):
         INCREASE = "increase", _("Increase")
         DECREASE = "decrease", _("Decrease")
+
+    class Measure(models.TextChoices):
+        COUNT = "count", _("Count")
+        PERCENTAGE = "percentage", _("Percentage")
+        RATIO = "ratio", _("Ratio (numerator / denominator)")
+        CURRENCY = "currency", _("Amount of money")
+        YES_NO = "yes_no", _("Yes or no")
+        QUALITATIVE = "qualitative", _("Qualitative (a fixed scale)")
+
+    class Across(models.TextChoices):
+        SUM = "sum", _("Sum of members' values")
+        MEAN = "mean", _("Mean of members' values")
+        MEDIAN = "median", _("Median of members' values")
+        SHARE = "share", _("Share of members reaching the threshold")
+
+    class OverTime(models.TextChoices):
+        PERIOD = "period", _("The period's value")
+        CUMULATIVE = "cumulative", _("Cumulative (running total)")
+        LATEST = "latest", _("Latest value to date")
 
     action = models.ForeignKey(Action, on_delete=models.CASCADE, related_name="indicators", verbose_name=_("action"))
     code = models.CharField(_("code"), max_length=15, help_text=_("Unique within the action, e.g. 3.1.a."))
@@ -256,6 +282,31 @@ class Indicator(models.Model):
     baseline = models.DecimalField(_("baseline"), max_digits=14, decimal_places=2)
     target = models.DecimalField(_("target"), max_digits=14, decimal_places=2)
     direction = models.CharField(_("direction"), max_length=10, choices=Direction.choices, default=Direction.INCREASE)
+    measure = models.CharField(_("measure"), max_length=12, choices=Measure.choices, default=Measure.COUNT)
+    decimals = models.PositiveSmallIntegerField(
+        _("decimals shown"), null=True, blank=True, validators=[MaxValueValidator(2)],
+        help_text=_("Empty: none for counts, yes/no and scales, one for percentages, two otherwise."),
+    )
+    scale = models.JSONField(
+        _("scale"), default=list, blank=True,
+        help_text=_("For a qualitative indicator: its steps in order, e.g. not started, in progress, achieved."),
+    )
+    across = models.CharField(
+        _("across members"), max_length=10, choices=Across.choices, default=Across.MEAN,
+        help_text=_("How members' values of one period add up into the network's value."),
+    )
+    over_time = models.CharField(
+        _("over time"), max_length=12, choices=OverTime.choices, default=OverTime.PERIOD,
+        help_text=_("Whether the network's value is the period's, a running total, or the latest to date."),
+    )
+    threshold = models.DecimalField(
+        _("threshold"), max_digits=14, decimal_places=2, null=True, blank=True,
+        help_text=_("For the share of members reaching it: the value a member must reach."),
+    )
+    carry_forward = models.PositiveSmallIntegerField(
+        _("periods carried forward"), default=1,
+        help_text=_("A member that did not report counts with its latest approved value for this many periods."),
+    )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     basis = models.TextField(_("basis"), blank=True)
     retired = models.BooleanField(_("retired"), default=False)
@@ -297,6 +348,34 @@ class Indicator(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
+
+    def clean(self):
+        super().clean()
+        if self.across == self.Across.SHARE and self.threshold is None:
+            raise ValidationError({"threshold": _("Give the threshold members must reach.")})
+        if self.measure == self.Measure.QUALITATIVE and len(self.scale or []) < 2:
+            raise ValidationError({"scale": _("Give at least two steps of the scale.")})
+
+    def clean_value(self, raw, *, numerator=None, denominator=None, language: str | None):
+        """(value, numerator, denominator) checked against the measure, or a
+        ValidationError naming the field (actions/measures.py)."""
+        return measures.clean_value(self, raw, numerator=numerator, denominator=denominator, language=language)
+
+    @property
+    def ratio_scale(self) -> int:
+        return measures.ratio_scale(self)
+
+    @property
+    def display_decimals(self) -> int:
+        return measures.display_decimals(self)
+
+    def step_name(self, value) -> str:
+        """A qualitative value's step ("in progress"), else ""."""
+        if self.measure != self.Measure.QUALITATIVE or value is None:
+            return ""
+        index = int(round(float(value)))
+        steps = list(self.scale or [])
+        return str(steps[index]) if 0 <= index < len(steps) else ""
 
 
 class Milestone(models.Model):

@@ -560,3 +560,10 @@ WEBHOOK_FIRST_RETRY_SECONDS = env_int("WEBHOOK_FIRST_RETRY_SECONDS", 30)
 WEBHOOK_MAX_RETRY_SECONDS = env_int("WEBHOOK_MAX_RETRY_SECONDS", 2 * 60 * 60)
 WEBHOOK_RETRY_FOR_SECONDS = env_int("WEBHOOK_RETRY_FOR_SECONDS", 24 * 60 * 60)
 PROMETHEUS_LATENCY_BUCKETS = (.01, .025, .05, .075, .1, .25, .5, .75, 1.0, 2.5, 5.0, 10.0, 30.0, float("inf"))
+
+# Computed status of an action (reporting/figures/rules.py computed_status): on track when
+# its indicators' actual values have come at least this share of the way from the baseline to
+# the period's target; at risk from the second share (or below it while the trend still reaches
+# the end target); off track otherwise.
+FIGURES_STATUS_ON_TRACK = 0.9
+FIGURES_STATUS_AT_RISK = 0.6

@@ -6,6 +6,7 @@ Running it twice leaves the same rows.
 """
 
 import random
+from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from decimal import Decimal
@@ -198,6 +199,40 @@ def _demo_parts(value: IndicatorValue, rng: random.Random) -> None:
         value.youth, value.age_other = Decimal(youth), Decimal(total - youth)
 
 
+def demo_value(indicator, fraction: Decimal, rng: random.Random, *, periods: int, members: int,
+               pace: float) -> dict:
+    """A member's demo value for `indicator` as its measure and rule want it
+    (IndicatorValue fields): `fraction` of the way from baseline to target
+    by now; for a running total, its share of the span in one period (of
+    `periods`, with `members` adding up, at the action's `pace`); for a sum,
+    its share of the network's value. Counts are whole numbers, yes/no 0 or
+    1, a scale's step, a ratio's parts."""
+    span = indicator.target - indicator.baseline
+    measure, kinds = indicator.measure, type(indicator).Measure
+    cents = Decimal("0.01")
+    if measure == kinds.RATIO:
+        denominator = Decimal(rng.randint(200, 400) * 1000)
+        numerator = (denominator * (indicator.baseline + span * fraction) / indicator.ratio_scale).quantize(cents)
+        value, numerator, denominator = indicator.clean_value(None, numerator=numerator, denominator=denominator,
+                                                              language=None)
+        return {"value": value, "numerator": numerator, "denominator": denominator}
+    if measure == kinds.YES_NO:
+        return {"value": Decimal(1 if rng.random() < float(fraction) else 0)}
+    if measure == kinds.QUALITATIVE:
+        steps = max(1, len(indicator.scale or []) - 1)
+        return {"value": Decimal(min(steps, int(fraction * steps + Decimal("0.5"))))}
+    if indicator.over_time == type(indicator).OverTime.CUMULATIVE:
+        amount = span / (periods * members) * Decimal(str(round(pace * rng.uniform(0.5, 1.5), 3)))
+    elif indicator.across == type(indicator).Across.SUM:
+        amount = (indicator.baseline + span * fraction) / members
+    else:
+        amount = indicator.baseline + span * fraction
+    if measure == kinds.COUNT:
+        whole = int(amount)
+        return {"value": Decimal(whole + (1 if rng.random() < float(amount - whole) else 0))}
+    return {"value": amount.quantize(cents)}
+
+
 def _seed_updates(plan: Plan) -> None:
     periods = list(ReportingPeriod.objects.filter(plan=plan).order_by("start"))
     if not periods:
@@ -217,6 +252,7 @@ def _seed_updates(plan: Plan) -> None:
     for participation in participations:
         if participation.action_id not in indicators_by_action:
             indicators_by_action[participation.action_id] = list(participation.action.indicators.all())
+    taking_part = Counter(participation.action_id for participation in participations)
     # Each action moves at its own pace, so that some fall behind (early warning).
     pace = {action_id: _rng("pace", action_id).choice([0.4, 0.7, 1.3, 1.5, 1.6]) for action_id in indicators_by_action}
 
@@ -277,14 +313,15 @@ def _seed_updates(plan: Plan) -> None:
                         )
                     )
                     continue
-                span = indicator.target - indicator.baseline
                 fraction = Decimal(
                     str(round(min(1.0, elapsed * pace[participation.action_id] * rng.uniform(0.8, 1.15)), 3))
                 )
-                value = IndicatorValue(
-                    indicator=indicator, value=(indicator.baseline + span * fraction).quantize(Decimal("0.01"))
-                )
-                _demo_parts(value, _rng("parts", participation.member.slug, indicator.code, period.code))
+                value = IndicatorValue(indicator=indicator, **demo_value(
+                    indicator, fraction, rng, periods=len(periods), members=taking_part[participation.action_id],
+                    pace=pace[participation.action_id],
+                ))
+                if value.value is not None:
+                    _demo_parts(value, _rng("parts", participation.member.slug, indicator.code, period.code))
                 values.append((update, value))
     ProgressUpdate.objects.bulk_create(updates, batch_size=500)
     for update, value in values:

@@ -15,7 +15,7 @@ from metroplan.numbers import format_decimal_input
 from metroplan.services import ValidationError
 from reporting.services import IndicatorEntry, evidence_check_file, parse_indicator_entry, parse_part
 
-INDICATOR_FIELD = re.compile(r"^ind_(\d+)_(value|na|reason|" + "|".join(PART_NAMES) + r")$")
+INDICATOR_FIELD = re.compile(r"^ind_(\d+)_(value|na|reason|numerator|denominator|" + "|".join(PART_NAMES) + r")$")
 
 
 class UpdateForm(forms.Form):
@@ -56,6 +56,18 @@ class UpdateForm(forms.Form):
                 # Text, not type=number: the browser would refuse (or silently drop) "1,5" in French.
                 widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
             )
+            if indicator.measure == indicator.Measure.RATIO:
+                for part, label in (("numerator", gettext_lazy("Numerator")),
+                                    ("denominator", gettext_lazy("Denominator"))):
+                    self.fields[f"ind_{indicator.pk}_{part}"] = forms.CharField(
+                        label=label, required=False,
+                        widget=forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"}),
+                    )
+            elif indicator.measure == indicator.Measure.QUALITATIVE:
+                self.fields[f"ind_{indicator.pk}_value"].help_text = ", ".join(
+                    f"{index} = {step}" for index, step in enumerate(indicator.scale or []))
+            elif indicator.measure == indicator.Measure.YES_NO:
+                self.fields[f"ind_{indicator.pk}_value"].help_text = _("1 = yes, 0 = no")
             self.fields[f"ind_{indicator.pk}_na"] = forms.BooleanField(
                 label=gettext_lazy("Not available"), required=False
             )
@@ -76,10 +88,13 @@ class UpdateForm(forms.Form):
         """For the template: each indicator with its bound fields (value, not
         available, why, and the parts it asks for) and its quality check."""
         for indicator in self.indicators:
+            ratio = indicator.measure == indicator.Measure.RATIO
             yield {
                 "indicator": indicator,
                 "check": self.checks.get(indicator.pk),
                 "value": self[f"ind_{indicator.pk}_value"],
+                "numerator": self[f"ind_{indicator.pk}_numerator"] if ratio else None,
+                "denominator": self[f"ind_{indicator.pk}_denominator"] if ratio else None,
                 "na": self[f"ind_{indicator.pk}_na"],
                 "reason": self[f"ind_{indicator.pk}_reason"],
                 "breakdowns": [
@@ -111,8 +126,12 @@ class UpdateForm(forms.Form):
             prefix = f"ind_{indicator.pk}_"
             not_available = data.get(prefix + "na", False)
             raw = self.data.get(prefix + "value", "")
-            if not_available and str(raw).strip():
-                self.add_error(prefix + "value", _("Give a number or mark it as not available, not both."))
+            ratio = indicator.measure == indicator.Measure.RATIO
+            numerator = self.data.get(prefix + "numerator", "") if ratio else None
+            denominator = self.data.get(prefix + "denominator", "") if ratio else None
+            if not_available and any(str(given or "").strip() for given in (raw, numerator, denominator)):
+                self.add_error(prefix + ("numerator" if ratio else "value"),
+                               _("Give a number or mark it as not available, not both."))
                 continue
             parts, bad_part = {}, False
             for breakdown in breakdowns_of(indicator):
@@ -126,10 +145,16 @@ class UpdateForm(forms.Form):
                 continue
             try:
                 values[indicator.pk] = parse_indicator_entry(
-                    raw, not_available, data.get(prefix + "reason", ""), language=get_language(), parts=parts
+                    raw, not_available, data.get(prefix + "reason", ""), language=get_language(),
+                    indicator=indicator, numerator=numerator, denominator=denominator, parts=parts,
                 )
             except ValidationError as exc:
-                self.add_error(prefix + ("reason" if not_available else "value"), exc.messages)
+                if not hasattr(exc, "error_dict"):
+                    self.add_error(prefix + ("reason" if not_available else "value"), exc.messages)
+                    continue
+                for field, messages in exc.message_dict.items():
+                    name = prefix + field
+                    self.add_error(name if name in self.fields else prefix + "value", messages)
         data["values"] = values
         if data.get("evidence_file") and data.get("evidence_url"):
             self.add_error("evidence_url", _("Give either a file or a link, not both."))
@@ -146,6 +171,10 @@ class UpdateForm(forms.Form):
             if reason is None:
                 reason = getattr(entry, "not_available_reason", "")
             initial[f"ind_{indicator_id}_value"] = format_decimal_input(value, get_language())
+            for part in ("numerator", "denominator"):
+                if getattr(entry, part, None) is not None:
+                    initial[f"ind_{indicator_id}_{part}"] = format_decimal_input(getattr(entry, part), get_language())
+                    initial[f"ind_{indicator_id}_value"] = ""
             initial[f"ind_{indicator_id}_na"] = not_available
             initial[f"ind_{indicator_id}_reason"] = reason
             parts = getattr(entry, "parts", None) or {}

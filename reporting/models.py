@@ -195,6 +195,9 @@ class IndicatorValue(models.Model):
     indicator = models.ForeignKey("actions.Indicator", verbose_name=_("indicator"),
                                   on_delete=models.PROTECT, related_name="values")
     value = models.DecimalField(_("value"), max_digits=14, decimal_places=2, null=True, blank=True)
+    # A ratio indicator's parts, as given; `value` is their quotient (actions/measures.py).
+    numerator = models.DecimalField(_("numerator"), max_digits=14, decimal_places=2, null=True, blank=True)
+    denominator = models.DecimalField(_("denominator"), max_digits=14, decimal_places=2, null=True, blank=True)
     not_available = models.BooleanField(_("not available"), default=False)
     not_available_reason = models.CharField(_("why not available"), max_length=500, blank=True)
     # The parts of the value its indicator asks for (actions/disaggregation.py); empty when not asked or not given.
@@ -224,6 +227,11 @@ class IndicatorValue(models.Model):
                 | Q(women__isnull=True, men__isnull=True, sex_other__isnull=True, youth__isnull=True,
                     age_other__isnull=True),
                 name="value_parts_need_a_total",
+            ),
+            models.CheckConstraint(
+                condition=Q(numerator__isnull=True, denominator__isnull=True)
+                | (Q(numerator__isnull=False, denominator__isnull=False) & ~Q(denominator=0)),
+                name="value_ratio_parts_both_denominator_not_zero",
             ),
         ]
 

@@ -17,9 +17,10 @@ from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
-from actions.models import Participation, Plan
+from actions.models import Action, Participation, Plan
 from members.models import Member
 from reporting.figures import Figure, PlanFigures, compliance_figure, empty_counts, plan_figures
+from reporting.figures import status_disagreements as engine_status_disagreements
 from reporting.models import IndicatorValue, PeriodReopening, ProgressUpdate, ReminderSent
 from reporting.selectors_updates import DueSlot, due_slots
 
@@ -284,15 +285,19 @@ def _overdue_members(figures: PlanFigures, periods) -> tuple[list[OverdueMember]
 
 
 def status_disagreements(figures: PlanFigures) -> list[Flag]:
-    """SLOT — actions whose typed status disagrees with the status their
-    figures compute (typed "on track" while the indicators say otherwise).
-
-    The rule belongs to the figures engine, which is gaining it on another
-    branch; until `plan_figures` offers it there is nothing to show here. When
-    it does, turn each of its disagreements into a Flag("status_disagreement",
-    action, title, the engine's explanation) and nothing else: the rule stays
-    in reporting/figures/."""
-    return []
+    """Actions whose typed status disagrees with the status their figures
+    compute (the rule is the engine's: reporting.figures.status_disagreements);
+    the typed status is kept as typed."""
+    return [
+        Flag(
+            kind="status_disagreement", action=action,
+            title=_("Typed %(typed)s, computed %(computed)s") % {
+                "typed": action.get_status_display(), "computed": Action.Status(action.computed_status).label,
+            },
+            explanation=action.status_explanation,
+        )
+        for action in engine_status_disagreements(figures)
+    ]
 
 
 def staff_flags(figures: PlanFigures) -> list[Flag]:

@@ -58,6 +58,8 @@ class IndicatorEntry:
     value: Decimal | None = None
     not_available: bool = False
     reason: str = ""
+    numerator: Decimal | None = None  # a ratio indicator's parts; `value` is their quotient
+    denominator: Decimal | None = None
     parts: dict = field(default_factory=dict, compare=False, hash=False)
 
 
@@ -73,13 +75,18 @@ def parse_part(raw_value, *, language: str | None) -> Decimal | None:
 
 
 def parse_indicator_entry(
-    raw_value, not_available: bool = False, reason: str = "", *, language: str | None, parts: dict | None = None
+    raw_value, not_available: bool = False, reason: str = "", *, language: str | None, indicator=None,
+    numerator=None, denominator=None, parts: dict | None = None,
 ) -> IndicatorEntry:
     """Turn user input into an IndicatorEntry or raise ValidationError (never
     free text in a number's place). Text is read in `language` (the page's or
     the upload's; None for the API's point-only format) by
     metroplan.numbers.parse_decimal_input: nothing is guessed or rounded.
-    `parts` are already parsed (`parse_part`); they go with a number only."""
+    `parts` are already parsed (`parse_part`); they go with a number only.
+
+    With `indicator`, the value is checked against its measure
+    (Indicator.clean_value, the one check): the error's dict names the field
+    ("value", "numerator" or "denominator")."""
     if not_available:
         if not (reason or "").strip():
             raise ValidationError(_("Say why the value is not available."))
@@ -88,6 +95,13 @@ def parse_indicator_entry(
             raise ValidationError(_("Say why in %(limit)s characters at most; this has %(count)s.")
                                   % {"limit": limit, "count": len(reason.strip())})
         return IndicatorEntry(not_available=True, reason=reason.strip())
+    given_parts = {k: v for k, v in (parts or {}).items() if v is not None}
+    if indicator is not None and not (
+        given_parts and raw_value in (None, "") and numerator in (None, "") and denominator in (None, "")
+    ):
+        value, top, bottom = indicator.clean_value(raw_value, numerator=numerator, denominator=denominator,
+                                                   language=language)
+        return IndicatorEntry(value=value, numerator=top, denominator=bottom, parts=given_parts)
     if raw_value is None or (isinstance(raw_value, str) and not raw_value.strip()):
         if any(v is not None for v in (parts or {}).values()):
             return IndicatorEntry(parts={k: v for k, v in parts.items() if v is not None})  # refused on save
@@ -138,10 +152,22 @@ def _write_values(update: ProgressUpdate, values: dict[int, IndicatorEntry], use
             }]
     if errors:
         raise ValidationError(errors)
-    # Every entry is checked before anything is written: a refused part leaves the update as it was.
+    # Every entry is checked before anything is written: a refused value or part leaves the update as it was.
     for indicator_id, entry in values.items():
         for part, why in parts_refusals(indicators[indicator_id], entry.value, entry.parts).items():
             errors[f"indicator_{indicator_id}_{part}"] = [why]
+        if entry.not_available or (entry.value is None and entry.numerator is None):
+            continue
+        # The one check of a value against its indicator's measure, whichever way the value came.
+        try:
+            indicators[indicator_id].clean_value(
+                entry.value if entry.numerator is None else None,
+                numerator=entry.numerator, denominator=entry.denominator, language=None,
+            )
+        except ValidationError as exc:
+            code = indicators[indicator_id].code
+            for field_name, messages in exc.message_dict.items():
+                errors[f"indicator_{indicator_id}_{field_name}"] = [f"{code}: {message}" for message in messages]
     if errors:
         raise ValidationError(errors)
     existing = {value.indicator_id: value for value in IndicatorValue.objects.filter(update=update)}
@@ -153,11 +179,18 @@ def _write_values(update: ProgressUpdate, values: dict[int, IndicatorEntry], use
                 row.delete()
             continue
         row = row or IndicatorValue(update=update, indicator_id=indicator_id)
-        parts = tuple(entry.parts.get(name) if entry.value is not None else None for name in PART_NAMES)
-        new = (entry.value, entry.not_available, entry.reason if entry.not_available else "", *parts)
-        if row.pk and (row.value, row.not_available, row.not_available_reason, *row.parts.values()) == new:
+        if entry.numerator is not None and not entry.not_available:
+            value, numerator, denominator = indicators[indicator_id].clean_value(
+                None, numerator=entry.numerator, denominator=entry.denominator, language=None)
+        else:
+            value, numerator, denominator = entry.value, None, None
+        parts = tuple(entry.parts.get(name) if value is not None else None for name in PART_NAMES)
+        new = (value, numerator, denominator, entry.not_available, entry.reason if entry.not_available else "",
+               *parts)
+        if row.pk and (row.value, row.numerator, row.denominator, row.not_available, row.not_available_reason,
+                       *row.parts.values()) == new:
             continue  # unchanged: no new version in the history
-        row.value, row.not_available, row.not_available_reason = new[:3]
+        row.value, row.numerator, row.denominator, row.not_available, row.not_available_reason = new[:5]
         for name, part in zip(PART_NAMES, parts, strict=True):
             setattr(row, name, part)
         row._history_user = user
@@ -180,7 +213,7 @@ def update_prefill(*, member, action, period) -> dict:
         "status": previous.status,
         "values": {
             v.indicator_id: IndicatorEntry(
-                v.value, v.not_available, v.not_available_reason,
+                v.value, v.not_available, v.not_available_reason, v.numerator, v.denominator,
                 parts={k: p for k, p in v.parts.items() if p is not None},
             )
             for v in previous.values.all()

@@ -94,6 +94,9 @@ COLUMNS = {
         Column("sex_other", gettext_lazy("Other or not stated"), 12, editable=True, optional=True),
         Column("youth", gettext_lazy("Youth (under 30)"), 12, editable=True, optional=True),
         Column("age_other", gettext_lazy("Other ages"), 10, editable=True, optional=True),
+        # A ratio indicator's parts (its value is their quotient).
+        Column("numerator", gettext_lazy("Numerator"), 12, editable=True, optional=True),
+        Column("denominator", gettext_lazy("Denominator"), 12, editable=True, optional=True),
     ],
 }
 PART_KEYS = ["women", "men", "sex_other", "youth", "age_other"]
@@ -215,10 +218,11 @@ def _build(*, member, language: str) -> bytes:
             xlsx_append(values_sheet, [
                 member.slug, slot.period.code, slot.action.code, indicator.code, indicator.name, indicator.unit,
                 indicator.baseline, indicator.target,
-                value.value if value and not value.not_available else None,
+                value.value if value and not value.not_available and value.numerator is None else None,
                 yes if value and value.not_available else no,
                 value.not_available_reason if value else "",
                 *(getattr(value, name) if value else None for name in PART_KEYS),
+                value.numerator if value else None, value.denominator if value else None,
             ])
             asked = set(part_names_of(indicator))
             for name in PART_KEYS:
@@ -546,7 +550,8 @@ def _read(book, *, member, result: UpdatesImportResult) -> dict:
             result.add(title, number, vcol["not_available"], yes_or_no)
             continue
         raw = cells["value"]
-        if not_available and _text(raw):
+        numerator, denominator = cells.get("numerator"), cells.get("denominator")
+        if not_available and any(_text(given) for given in (raw, numerator, denominator)):
             result.add(title, number, vcol["value"], _("Give a number or mark it as not available, not both."))
             continue
         parts, bad_part = {}, False
@@ -561,11 +566,16 @@ def _read(book, *, member, result: UpdatesImportResult) -> dict:
         try:
             # A numeric cell stays a number; a text cell is read in the workbook's language.
             entry = parse_indicator_entry(
-                raw, not_available, _text(cells["not_available_reason"]), language=language, parts=parts
+                raw, not_available, _text(cells["not_available_reason"]), language=language, parts=parts,
+                indicator=indicator, numerator=numerator, denominator=denominator,
             )
         except ValidationError as exc:
-            column = vcol["not_available_reason"] if not_available else vcol["value"]
-            result.add(title, number, column, " ".join(exc.messages))
+            if not hasattr(exc, "error_dict"):
+                column = vcol["not_available_reason"] if not_available else vcol["value"]
+                result.add(title, number, column, " ".join(exc.messages))
+                continue
+            for field_name, messages in exc.message_dict.items():
+                result.add(title, number, vcol.get(field_name, vcol["value"]), " ".join(messages))
             continue
         refused = parts_refusals(indicator, entry.value, entry.parts)
         for name, why in refused.items():

@@ -31,7 +31,7 @@ from metroplan.services import ConflictError, ServiceError, ValidationError
 from metroplan.visibility import get_visible_or_404
 from reporting.commentary_services import commentary_for, commentary_save
 from reporting.dashboards import figures_chart, percent, series_chart
-from reporting.figures import empty_counts, plan_figures
+from reporting.figures import empty_counts, plan_figures, shown
 from reporting.figures.slots import add_counts
 from reporting.figures.split import indicator_splits
 from reporting.filtersets import ProgressUpdateFilterSet
@@ -217,13 +217,15 @@ def _indicator_charts(indicators, periods, warnings, splits=None) -> list[dict]:
             "horizontal": False,
             "max": None,
             "series": [
-                {"label": _("Mean approved value"), "data": [
-                    round(points[c].value, 2) if c in points else None for c in labels
+                {"label": _("Network value"), "data": [
+                    round(points[c].value, indicator.display_decimals) if c in points else None for c in labels
                 ], "color": "#0b5cad"},
                 {"label": _("Baseline"), "data": [float(indicator.baseline)] * len(labels), "style": "dashed",
                  "color": "#5b6475"},
-                {"label": _("Target"), "data": [float(indicator.target)] * len(labels), "style": "dashed",
-                 "color": "#1e7b3a"},
+                {"label": _("Target for the period"), "data": [
+                    round(indicator.period_targets[c], 2) if indicator.period_targets.get(c) is not None else None
+                    for c in labels
+                ], "style": "dashed", "color": "#1e7b3a"},
             ],
         }
         warning = projected.get(indicator.pk)
@@ -242,6 +244,12 @@ def _indicator_charts(indicators, periods, warnings, splits=None) -> list[dict]:
             "spec": spec,
             "chart_id": f"indicator-{indicator.pk}",
             "points": [points[c] for c in labels if c in points],
+            "rows": [
+                {"point": points[c], "value": shown(indicator, points[c].value),
+                 "target": shown(indicator, indicator.period_targets.get(c))}
+                for c in labels if c in points
+            ],
+            "latest_text": shown(indicator, indicator.latest_value),
             "milestones": indicator.milestone_list,
             "warning": warning,
             "splits": (splits or {}).get(indicator.pk, []),
@@ -325,7 +333,7 @@ def action_detail_page(request, figures, code: str, *, commentary_form=None):
     )
     computed = next(a for a in figures.all_actions if a.pk == action.pk)
     context = _detail_context(request, figures, [action], computed.indicator_list)
-    context.update(action=action, goal=action.goal, progress=computed.figure)
+    context.update(action=action, goal=action.goal, progress=computed.figure, computed=computed)
     notes = commentary_for(user=request.user, actions=[action])
     context.update(_commentary_context(
         request, figures, notes["actions"].get(action.pk, []), action=action, form=commentary_form

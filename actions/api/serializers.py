@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from actions.models import Action, Goal, Indicator, Milestone, Plan
+from metroplan.api.explain import explain_field
 
 PROGRESS_HELP = "0..1, computed from approved indicator values (DESIGN.md, Derived figures)."
 
@@ -54,6 +55,7 @@ def progress_field(**kwargs):
 
 class PlanSerializer(InEveryLanguageMixin, serializers.ModelSerializer):
     progress = progress_field()
+    explain = explain_field()
     goal_count = serializers.IntegerField(read_only=True)
     action_count = serializers.IntegerField(read_only=True)
 
@@ -62,7 +64,7 @@ class PlanSerializer(InEveryLanguageMixin, serializers.ModelSerializer):
         translated = ("name", "subtitle")
         fields = [
             "code", *in_every_language(*translated), "start_date", "end_date", "status", "is_current",
-            "progress", "goal_count", "action_count",
+            "progress", "explain", "goal_count", "action_count",
             "modified",
         ]
         read_only_fields = fields
@@ -79,6 +81,7 @@ class GoalSerializer(InEveryLanguageMixin, serializers.ModelSerializer):
     plan = serializers.CharField(source="plan.code", read_only=True)
     sdgs = SdgNumbersField(read_only=True)
     progress = progress_field()
+    explain = explain_field()
     action_count = serializers.IntegerField(read_only=True, allow_null=True)
 
     class Meta:
@@ -86,7 +89,7 @@ class GoalSerializer(InEveryLanguageMixin, serializers.ModelSerializer):
         translated = ("title", "description")
         fields = [
             "code", "plan", *in_every_language(*translated), "order", "sdgs", "retired", "version",
-            "progress", "action_count",
+            "progress", "explain", "action_count",
             "modified",
         ]
         read_only_fields = fields
@@ -106,6 +109,7 @@ class ActionSerializer(InEveryLanguageMixin, serializers.ModelSerializer):
     members_url = serializers.URLField(read_only=True, help_text="The taking-part members, a page at a time.")
     indicator_count = serializers.IntegerField(read_only=True)
     progress = progress_field()
+    explain = explain_field()
 
     class Meta:
         model = Action
@@ -113,7 +117,7 @@ class ActionSerializer(InEveryLanguageMixin, serializers.ModelSerializer):
         fields = [
             "code", "goal", "plan", *in_every_language(*translated), "lead", "start_date", "end_date",
             "status", "weight", "order", "retired", "sdgs", "members", "member_count", "members_url",
-            "indicator_count", "progress", "version",
+            "indicator_count", "progress", "explain", "version",
             "modified",
         ]
         read_only_fields = fields
@@ -149,16 +153,19 @@ class IndicatorSerializer(InEveryLanguageMixin, serializers.ModelSerializer):
     plan = serializers.CharField(source="action.goal.plan.code", read_only=True)
     milestones = MilestoneSerializer(many=True, read_only=True)
     latest_value = serializers.DecimalField(
-        max_digits=14, decimal_places=2, read_only=True, allow_null=True, help_text="The newest approved value."
+        max_digits=14, decimal_places=2, read_only=True, allow_null=True,
+        help_text="The network's latest value, added up by the indicator's rule (see explain).",
     )
     progress = progress_field()
+    explain = explain_field()
 
     class Meta:
         model = Indicator
         translated = ("name", "description", "unit")
         fields = [
             "id", "code", "action", "plan", *in_every_language(*translated), "baseline", "target",
-            "direction", "by_sex", "by_age", "jump_factor", "retired", "milestones", "latest_value", "progress",
+            "direction", "measure", "decimals", "scale", "across", "over_time", "threshold", "carry_forward",
+            "by_sex", "by_age", "jump_factor", "retired", "milestones", "latest_value", "progress", "explain",
             "version",
             "modified",
         ]

@@ -35,7 +35,7 @@ def test_load_plan_loads_the_plan_members_and_periods_once(capsys):
         "plans": 1,
         "goals": 7,
         "actions": 25,
-        "indicators": 28,
+        "indicators": 30,
         "participations": 13,
         "periods": 12,
     }

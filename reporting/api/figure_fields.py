@@ -20,6 +20,7 @@ class PlanFigures:
         for plan in objects:
             own = figures[plan.pk]
             plan.progress = own.progress.value
+            plan.explain = own.progress.as_dict()
             plan.goal_count = len(own.goals)
             plan.action_count = len(own.actions)
 
@@ -49,6 +50,7 @@ class _ItemFigures:
             computed = items.get(obj.pk)
             for name in self.fields:
                 setattr(obj, name, getattr(computed, name, None))
+            obj.explain = computed.figure.as_dict() if computed is not None else None
 
     def values(self, field, queryset, request) -> dict:
         plan_ids = queryset.order_by().values_list(self.plan_path, flat=True).distinct()

@@ -225,7 +225,17 @@ class IndicatorEntrySerializer(serializers.Serializer):
     indicator = serializers.IntegerField(min_value=1, help_text="The indicator's id.")
     value = DecimalInputField(
         max_digits=14, decimal_places=2, required=False, allow_null=True,
-        help_text="A number; null (with not_available false) clears the value.",
+        help_text="A number; null (with not_available false) clears the value. By the indicator's measure: a "
+                  "whole number for a count, 1 or 0 for yes/no, the step's position (0 first) for a qualitative "
+                  "scale; a ratio gives numerator and denominator instead.",
+    )
+    numerator = DecimalInputField(
+        max_digits=14, decimal_places=2, required=False, allow_null=True,
+        help_text="A ratio indicator's numerator (with denominator; the value is their quotient).",
+    )
+    denominator = DecimalInputField(
+        max_digits=14, decimal_places=2, required=False, allow_null=True,
+        help_text="A ratio indicator's denominator, not zero.",
     )
     not_available = serializers.BooleanField(default=False)
     reason = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
@@ -243,7 +253,7 @@ class IndicatorEntrySerializer(serializers.Serializer):
 
     def validate(self, attrs):
         if attrs.get("not_available"):
-            if attrs.get("value") is not None:
+            if attrs.get("value") is not None or attrs.get("numerator") is not None:
                 raise serializers.ValidationError({"value": [_("Give a number or mark it not available, not both.")]})
             if not attrs.get("reason", "").strip():
                 raise serializers.ValidationError({"reason": [_("Say why the value is not available.")]})

@@ -12,6 +12,7 @@ import mimetypes
 
 import django_filters
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -232,16 +233,34 @@ class UpdateViewSet(ApiViewSet, mixins.CreateModelMixin, mixins.UpdateModelMixin
         }.get(self.action, UpdateSerializer)
 
     @staticmethod
-    def _entries(entries) -> dict:
-        return {
-            entry["indicator"]: services.IndicatorEntry(
-                value=None if entry.get("not_available") else entry.get("value"),
+    def _entries(entries, action) -> dict:
+        """The entries as the service takes them, each value checked against
+        its indicator's measure (Indicator.clean_value, the one check); errors
+        name the entry and its field, as the serializer's do."""
+        indicators = {indicator.pk: indicator for indicator in action.indicators.filter(retired=False)}
+        checked, errors = {}, [{} for _entry in entries]
+        for index, entry in enumerate(entries):
+            value = numerator = denominator = None
+            indicator = indicators.get(entry["indicator"])
+            if not entry.get("not_available") and indicator is not None:
+                try:
+                    value, numerator, denominator = indicator.clean_value(
+                        entry.get("value"), numerator=entry.get("numerator"), denominator=entry.get("denominator"),
+                        language=None,
+                    )
+                except DjangoValidationError as exc:
+                    errors[index] = exc.message_dict
+            elif not entry.get("not_available"):
+                value = entry.get("value")  # not an indicator of the action: the service says so
+            checked[entry["indicator"]] = services.IndicatorEntry(
+                value=value, numerator=numerator, denominator=denominator,
                 not_available=entry.get("not_available", False),
                 reason=(entry.get("reason") or "").strip(),
                 parts={name: entry[name] for name in PART_NAMES if entry.get(name) is not None},
             )
-            for entry in entries
-        }
+        if any(errors):
+            raise ValidationError({"values": errors})
+        return checked
 
     def create(self, request, *args, **kwargs):
         serializer = UpdateCreateSerializer(data=request.data, context=self.get_serializer_context())
@@ -256,7 +275,7 @@ class UpdateViewSet(ApiViewSet, mixins.CreateModelMixin, mixins.UpdateModelMixin
                 narrative=data["narrative"],
                 status=data["status"],
                 no_change=data["no_change"],
-                values=self._entries(data["values"]),
+                values=self._entries(data["values"], data["action"]),
                 expected_version=0,  # create only: an existing update is a conflict
             )
         except ConflictError as exc:
@@ -275,7 +294,7 @@ class UpdateViewSet(ApiViewSet, mixins.CreateModelMixin, mixins.UpdateModelMixin
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         expected_version, source = self.write_precondition(instance, data.get("version"))
-        values = self._entries(data.get("values", []))
+        values = self._entries(data.get("values", []), instance.action)
         if not partial:
             # PUT gives the complete set: indicators left out are cleared.
             for indicator_id in instance.action.indicators.filter(retired=False).values_list("pk", flat=True):

@@ -13,6 +13,8 @@ from reporting.figures.engine import (
     compliance_figures,
     plan_figures,
     plans_figures,
+    shown,
+    status_disagreements,
 )
 from reporting.figures.figure import Figure
 from reporting.figures.slots import (
@@ -27,5 +29,5 @@ from reporting.figures.slots import (
 __all__ = [
     "COMPLIANCE_RULE", "COUNT_KEYS", "PROGRESS_RULE", "ComplianceFigures", "EarlyWarning", "Figure", "Outcome",
     "PlanFigures", "SeriesPoint", "compliance_figure", "empty_counts", "expected_slots", "outcome_counts",
-    "plan_figures", "plans_figures", "compliance_figures", "update_timeliness",
+    "plan_figures", "plans_figures", "compliance_figures", "shown", "status_disagreements", "update_timeliness",
 ]

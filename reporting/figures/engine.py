@@ -32,11 +32,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Avg, Count
+from django.conf import settings
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 from actions.models import Action, Goal, Indicator, Milestone, Plan
 from members.models import Member, Region
@@ -46,8 +46,9 @@ from reporting.figures.slots import add_counts, empty_counts, end_of_day, outcom
 from reporting.models import IndicatorValue, ProgressUpdate, ReportingPeriod
 
 PROGRESS_RULE = gettext_lazy(
-    "Indicator progress = (latest approved value − baseline) / (target − baseline), clamped to 0–100%; "
-    "the latest approved value is the mean of members' approved values in the latest period that has any, "
+    "Indicator progress = (latest value − baseline) / (target − baseline), clamped to 0–100%; "
+    "the latest value is the network's value in the latest period with approved values, added up as the "
+    "indicator says (its rule is in its own explanation), "
     "and an indicator without approved values counts as 0%. Action progress = mean of its indicators "
     "(an action without indicators: completed 100%, not started 0%, otherwise 50%). Goal and plan progress = "
     "mean of their actions weighted by each action's weight; cancelled and retired actions are left out."
@@ -62,13 +63,37 @@ COMPLIANCE_RULE = gettext_lazy(
 
 @dataclass
 class SeriesPoint:
-    """An indicator's network value in one period: the mean of the members'
-    approved values, and how many members it is the mean of."""
+    """An indicator's network value in one period, added up by the
+    indicator's rule; `members` values counted (`reported` of the period
+    itself, `carried` forward from earlier periods) of `expected` members;
+    `inputs` the values behind it (ExplainInput.as_dict()), `left_out` what
+    was not counted and why."""
 
     period_code: str
     period_end: date
     value: float
     members: int
+    reported: int = 0
+    carried: int = 0
+    expected: int | None = None
+    inputs: list[dict] = field(default_factory=list)
+    left_out: list[dict] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ApprovedValue:
+    """One approved value of a member for an indicator in a period, as the
+    engine reads it (`value` None: marked not available, with `reason`)."""
+
+    indicator_id: int
+    member_id: int
+    member: str
+    period_id: int
+    value: float | None
+    numerator: float | None
+    denominator: float | None
+    approved_at: object  # datetime
+    reason: str = ""
 
 
 @dataclass
@@ -190,8 +215,11 @@ class PlanFigures:
     instances carrying their figures as attributes:
 
     - indicator: latest_value, latest_period_end, latest_members, progress,
-      series (list of SeriesPoint), milestone_list, figure;
-    - action: progress, figure, indicator_list, indicator_count, counted;
+      series (list of SeriesPoint), milestone_list, figure, period_targets
+      ({period code: target}), period_target, period_progress, end_progress,
+      trend_reaches, computed_status, status_explanation;
+    - action: progress, figure, indicator_list, indicator_count, counted,
+      computed_status, status_disagrees, status_explanation;
     - goal: progress, figure, action_list, action_count.
     """
 
@@ -247,6 +275,11 @@ class PlanFigures:
         """(status, label, count of live actions) for every status, in order."""
         return [(value, label, self.status_counts.get(value, 0)) for value, label in Action.Status.choices]
 
+    def status_disagreements(self) -> list[Action]:
+        """Live actions whose typed status disagrees with the status computed
+        from their indicators (action.computed_status, .status_explanation)."""
+        return [action for action in self.actions if action.status_disagrees]
+
     def warnings_for(self, actions) -> list[EarlyWarning]:
         ids = {action.pk for action in actions}
         return [warning for warning in self.warnings if warning.action.pk in ids]
@@ -269,6 +302,12 @@ def plans_figures(plans, *, as_of: date | None = None, up_to: date | None = None
                 for figures in _compute([plans[pk] for pk in missing_ids], as_of, up_to, on)}
 
     return cache.cached_many("plan", list(plans), (as_of, up_to, on, _quarter_hour(as_of)), compute)
+
+
+def status_disagreements(figures: PlanFigures) -> list[Action]:
+    """Actions whose typed status and computed status disagree (for the staff
+    home and the review queue); the typed status is never changed."""
+    return figures.status_disagreements()
 
 
 def compliance_figures(figures: PlanFigures, *, goal: str | None = None,
@@ -307,27 +346,104 @@ def _quarter_hour(as_of: date | None) -> str:
     return now.strftime("%Y%m%dT%H") + f"{now.minute // 15}"
 
 
-def _series(plan_ids: list[int], as_of: date | None, up_to: date | None) -> dict[int, list[SeriesPoint]]:
-    """{indicator_id: [SeriesPoint]}, oldest first: one grouped query over the
-    approved values (approved by `as_of`, of periods ended by then and by `up_to`)."""
+def approved_values(plan_ids: list[int], as_of: date | None, up_to: date | None) -> dict[int, list[ApprovedValue]]:
+    """{indicator_id: [ApprovedValue]}: the engine's one reading of approved
+    values (approved by `as_of`, of periods ended by then and by `up_to`),
+    one query. Every indicator figure is computed from these rows alone."""
     values = IndicatorValue.objects.filter(
-        update__state=ProgressUpdate.State.APPROVED, value__isnull=False, indicator__action__goal__plan__in=plan_ids,
+        update__state=ProgressUpdate.State.APPROVED, indicator__action__goal__plan__in=plan_ids,
     )
     if as_of is not None:
         values = values.filter(update__period__end__lte=as_of, update__reviewed_at__lt=end_of_day(as_of))
     if up_to is not None:
         values = values.filter(update__period__end__lte=up_to)
-    rows = (
-        values.order_by()
-        .values_list("indicator_id", "update__period__code", "update__period__end")
-        .annotate(mean=Avg("value"), members=Count("update__member", distinct=True))
+    rows = values.order_by().values_list(
+        "indicator_id", "update__member_id", "update__member__name", "update__period_id", "value", "numerator",
+        "denominator", "update__reviewed_at", "not_available_reason",
     )
-    series: dict[int, list[SeriesPoint]] = defaultdict(list)
-    for indicator_id, code, end, mean, members in rows:
-        series[indicator_id].append(SeriesPoint(code, end, float(mean), members))
-    for points in series.values():
-        points.sort(key=lambda point: point.period_end)
-    return series
+    found: dict[int, list[ApprovedValue]] = defaultdict(list)
+    for indicator_id, member_id, member, period_id, value, top, bottom, approved_at, reason in rows:
+        found[indicator_id].append(ApprovedValue(
+            indicator_id, member_id, member, period_id, _float(value), _float(top), _float(bottom), approved_at,
+            reason,
+        ))
+    return found
+
+
+def _float(value) -> float | None:
+    return None if value is None else float(value)
+
+
+def _indicator_series(indicator: Indicator, values: list[ApprovedValue], periods: list[ReportingPeriod],
+                      expected: dict[tuple[int, int], dict]) -> list[SeriesPoint]:
+    """The indicator's network value per period (oldest first), by its rule
+    (rules.py): members' values of each period, each member that did not
+    report counted with its latest approved value for `carry_forward`
+    periods, added up across members, then over time. Periods from the first
+    to the last with an approved value."""
+    index_of = {period.pk: index for index, period in enumerate(periods)}
+    own: dict[int, dict[int, ApprovedValue]] = defaultdict(dict)
+    unavailable: dict[int, list[ApprovedValue]] = defaultdict(list)
+    for row in values:
+        if row.period_id not in index_of:
+            continue
+        if row.value is None:
+            unavailable[index_of[row.period_id]].append(row)
+        else:
+            own[row.member_id][index_of[row.period_id]] = row
+    if not own:
+        return []
+    indices = [index for by_period in own.values() for index in by_period]
+    first, last = min(indices), max(indices)
+    carry = indicator.carry_forward
+    counted = {member_id: rules.carried_forward(by_period, last + 1, carry) for member_id, by_period in own.items()}
+    ratio = indicator.measure == Indicator.Measure.RATIO
+    threshold = None if indicator.threshold is None else float(indicator.threshold)
+    period_values, details = [], []
+    for index in range(first, last + 1):
+        period = periods[index]
+        used = [counted[member_id][index] for member_id in counted if index in counted[member_id]]
+        used.sort(key=lambda pair: pair[0].member)
+        if ratio:
+            value = rules.ratio_of([(row.numerator, row.denominator) for row, _source in used
+                                    if row.numerator is not None and row.denominator])
+            value = None if value is None else value * indicator.ratio_scale
+        else:
+            value = rules.across_members([row.value for row, _source in used], indicator.across,
+                                         threshold=threshold, direction=indicator.direction)
+        left_out = [{"member": row.member, "period": period.code, "reason": _("not available: %(reason)s") % {
+            "reason": row.reason}} for row in sorted(unavailable.get(index, []), key=lambda r: r.member)]
+        for member_id, by_period in own.items():
+            earlier = [i for i in by_period if i < index]
+            if index not in counted[member_id] and earlier:
+                row = by_period[max(earlier)]
+                left_out.append({"member": row.member, "period": periods[max(earlier)].code, "reason": ngettext(
+                    "its latest approved value is more than %(n)s period old",
+                    "its latest approved value is more than %(n)s periods old", carry) % {"n": carry}})
+        details.append((period, value, used, left_out))
+        period_values.append(value)
+    cumulative = rules.over_time(period_values, indicator.over_time)
+    points = []
+    for (period, _own_value, used, left_out), value in zip(details, cumulative, strict=True):
+        if value is None:
+            continue
+        reported = sum(1 for _row, source in used if source is None)
+        points.append(SeriesPoint(
+            period.code, period.end, value, len(used), reported=reported, carried=len(used) - reported,
+            expected=expected.get((period.pk, indicator.action_id), {}).get("expected"),
+            inputs=[_input(row, periods, source) for row, source in used],
+            left_out=left_out,
+        ))
+    return points
+
+
+def _input(row: ApprovedValue, periods: list[ReportingPeriod], source: int | None) -> dict:
+    own_period = periods[source].code if source is not None else next(
+        (p.code for p in periods if p.pk == row.period_id), "")
+    return {
+        "member": row.member, "period": own_period, "value": row.value, "numerator": row.numerator,
+        "denominator": row.denominator, "approved_at": row.approved_at, "carried_forward": source is not None,
+    }
 
 
 def _decimal(value: float | None) -> Decimal | None:
@@ -352,8 +468,12 @@ def _compute(plans: list[Plan], as_of: date | None, up_to: date | None, on: date
     milestones: dict[int, list[Milestone]] = defaultdict(list)
     for milestone in Milestone.objects.filter(indicator__action__goal__plan__in=ids).order_by("year"):
         milestones[milestone.indicator_id].append(milestone)
-    series = _series(ids, as_of, up_to)
+    values = approved_values(ids, as_of, up_to)
     compliance = _compliance(periods, on)
+    plan_of = {plan.pk: plan for plan in plans}
+    periods_of: dict[int, list[ReportingPeriod]] = defaultdict(list)
+    for period in periods:
+        periods_of[period.plan_id].append(period)
 
     goal_of = {goal.pk: goal for goal in goals}
     action_of = {action.pk: action for action in actions}
@@ -361,9 +481,11 @@ def _compute(plans: list[Plan], as_of: date | None, up_to: date | None, on: date
         action.goal = goal_of[action.goal_id]
         action.indicator_list = []
     for indicator in indicators:
-        points = series.get(indicator.pk, [])
-        latest = points[-1] if points else None
         indicator.action = action_of[indicator.action_id]
+        plan = plan_of[indicator.action.goal.plan_id]
+        points = _indicator_series(indicator, values.get(indicator.pk, []), periods_of[plan.pk],
+                                   compliance.by_action)
+        latest = points[-1] if points else None
         indicator.series = points
         indicator.milestone_list = milestones.get(indicator.pk, [])
         indicator.latest_value = _decimal(latest.value) if latest else None
@@ -372,6 +494,7 @@ def _compute(plans: list[Plan], as_of: date | None, up_to: date | None, on: date
         indicator.latest_members = latest.members if latest else None
         indicator.progress = rules.indicator_progress(latest.value if latest else None,
                                                       indicator.baseline, indicator.target)
+        _targets_and_status(indicator, plan, periods_of[plan.pk])
         indicator.figure = _indicator_figure(indicator)
         indicator.live = not indicator.retired and not indicator.action.retired
         if not indicator.retired:
@@ -381,6 +504,7 @@ def _compute(plans: list[Plan], as_of: date | None, up_to: date | None, on: date
         action.progress = rules.action_progress([i.progress for i in action.indicator_list], action.status)
         action.counted = not action.retired and action.status != Action.Status.CANCELLED
         action.indicator_count = len(action.indicator_list)
+        _action_status(action)
         action.figure = _action_figure(action)
     for goal in goals:
         own = [action for action in actions if action.goal_id == goal.pk]
@@ -425,19 +549,170 @@ def _compliance(periods: list[ReportingPeriod], on: date) -> ComplianceFigures:
     )
 
 
-def _indicator_figure(indicator: Indicator) -> Figure:
-    if indicator.latest_value is None:
-        inputs = [_("No approved value yet: counted as 0%.")]
+ACROSS_TEXT = {
+    Indicator.Across.SUM: gettext_lazy("the sum of members' values"),
+    Indicator.Across.MEAN: gettext_lazy("the mean of members' values"),
+    Indicator.Across.MEDIAN: gettext_lazy("the median of members' values"),
+    Indicator.Across.SHARE: gettext_lazy("the share of members whose value reaches %(threshold)s"),
+}
+OVER_TIME_TEXT = {
+    Indicator.OverTime.PERIOD: gettext_lazy("each period stands on its own"),
+    Indicator.OverTime.CUMULATIVE: gettext_lazy("a running total of the periods' values"),
+    Indicator.OverTime.LATEST: gettext_lazy("the latest value to date"),
+}
+
+
+def indicator_rule(indicator: Indicator) -> str:
+    """How the indicator's values add up, in the active language."""
+    if indicator.measure == Indicator.Measure.RATIO:
+        across = _("the sum of members' numerators divided by the sum of their denominators")
     else:
-        inputs = [_("Mean of %(n)s members' approved values in %(period)s: %(value)s %(unit)s") % {
-            "n": indicator.latest_members, "period": indicator.latest_period_code,
-            "value": round(float(indicator.latest_value), 2), "unit": indicator.unit,
-        }]
-    return Figure(value=indicator.progress, rule=PROGRESS_RULE, inputs=inputs)
+        across = str(ACROSS_TEXT[indicator.across]) % {
+            "threshold": number_format(indicator.threshold or 0, indicator.display_decimals)}
+    carry = ngettext(
+        "A member that did not report counts with its latest approved value for %(n)s period after it.",
+        "A member that did not report counts with its latest approved value for %(n)s periods after it.",
+        indicator.carry_forward,
+    ) % {"n": indicator.carry_forward}
+    return _(
+        "Network value in a period = %(across)s; over time, %(over_time)s. %(carry)s Progress = (latest value − "
+        "baseline) / (target − baseline), clamped to 0–100%%."
+    ) % {"across": across, "over_time": OVER_TIME_TEXT[indicator.over_time], "carry": carry}
+
+
+def shown(indicator: Indicator, value, *, member: bool = False) -> str:
+    """A value of `indicator` as pages show it: its decimals (counts whole), a
+    scale's step by name; a `member`'s yes/no value as yes or no (the
+    network's is a number: how many said yes, or their share)."""
+    if value is None:
+        return ""
+    if indicator.measure == Indicator.Measure.QUALITATIVE and float(value).is_integer():
+        return indicator.step_name(value) or number_format(value, 0)
+    if member and indicator.measure == Indicator.Measure.YES_NO and float(value) in (0, 1):
+        return _("yes") if float(value) == 1 else _("no")
+    return number_format(round(float(value), indicator.display_decimals), indicator.display_decimals)
+
+
+def _input_text(indicator: Indicator, row: dict) -> str:
+    value = shown(indicator, row["value"], member=True)
+    if row["numerator"] is not None:
+        value = f"{number_format(row['numerator'], 2)} / {number_format(row['denominator'], 2)}"
+    numbers = {"member": row["member"], "period": row["period"], "value": value,
+               "approved": date_format(timezone.localtime(row["approved_at"]), "DATE_FORMAT")
+               if row["approved_at"] else "?"}
+    if row["carried_forward"]:
+        return _("%(member)s, %(period)s: %(value)s (approved %(approved)s), carried forward") % numbers
+    return _("%(member)s, %(period)s: %(value)s (approved %(approved)s)") % numbers
+
+
+def _indicator_figure(indicator: Indicator) -> Figure:
+    """The indicator's progress with its numbers: each value behind the latest
+    value (for a running total, behind every period's), the rule, the result,
+    what was left out and why, and coverage."""
+    rule = indicator_rule(indicator)
+    if indicator.latest_value is None:
+        return Figure(value=indicator.progress, rule=rule, inputs=[_("No approved value yet: counted as 0%.")],
+                      status=_status_dict(indicator))
+    latest = indicator.series[-1]
+    behind = indicator.series if indicator.over_time == Indicator.OverTime.CUMULATIVE else [latest]
+    details = [row for point in behind for row in point.inputs]
+    left_out = [row for point in behind for row in point.left_out]
+    result = _("Network value in %(period)s: %(value)s %(unit)s from %(n)s members; progress %(progress)s%%.") % {
+        "period": latest.period_code, "value": shown(indicator, latest.value), "unit": indicator.unit,
+        "n": latest.members, "progress": round(indicator.progress * 100),
+    }
+    return Figure(
+        value=indicator.progress, rule=rule,
+        inputs=[_input_text(indicator, row) for row in details],
+        left_out=[f"{row['member']}, {row['period']}: {row['reason']}" for row in left_out],
+        covered=latest.reported, expected=latest.expected, carried=latest.carried,
+        details=details, left_out_details=left_out, result=result, status=_status_dict(indicator),
+    )
+
+
+def _status_dict(item) -> dict | None:
+    if getattr(item, "computed_status", None) is None:
+        return None
+    return {
+        "status": item.computed_status, "label": str(Action.Status(item.computed_status).label),
+        "explanation": item.status_explanation,
+        **({"typed": item.status, "typed_label": item.get_status_display(), "disagrees": item.status_disagrees}
+           if isinstance(item, Action) else {}),
+    }
+
+
+def _target_line(indicator: Indicator, plan: Plan) -> list[tuple[int, float]]:
+    """(day ordinal, value): the baseline at the plan's start, each yearly
+    milestone at the end of its year, the target at the action's end."""
+    points = {plan.start_date.toordinal(): float(indicator.baseline)}
+    for milestone in indicator.milestone_list:
+        points[date(milestone.year, 12, 31).toordinal()] = float(milestone.value)
+    points[indicator.action.end_date.toordinal()] = float(indicator.target)
+    return sorted(points.items())
+
+
+def _targets_and_status(indicator: Indicator, plan: Plan, periods: list[ReportingPeriod]) -> None:
+    """Period targets (milestones, interpolated between them), progress
+    against the latest value's period target and the end target, the trend
+    and the computed status, with its explanation."""
+    line = _target_line(indicator, plan)
+    indicator.period_targets = {period.code: rules.interpolate(line, period.end.toordinal()) for period in periods}
+    baseline, target = float(indicator.baseline), float(indicator.target)
+    latest = indicator.series[-1] if indicator.series else None
+    indicator.period_target = indicator.period_targets.get(latest.period_code) if latest else None
+    indicator.period_progress = indicator.end_progress = indicator.trend_reaches = None
+    indicator.computed_status, indicator.status_explanation = None, ""
+    if latest is None:
+        return
+    indicator.end_progress = rules.progress_towards(latest.value, baseline, target)
+    indicator.period_progress = rules.progress_towards(latest.value, baseline, indicator.period_target)
+    if indicator.period_progress is None:  # the period's target is the baseline: reached or not
+        reached = rules.reaches(latest.value, indicator.period_target, indicator.direction)
+        indicator.period_progress = 1.0 if reached else 0.0
+    if len(indicator.series) >= 2:
+        projected = rules.linear_projection(
+            [((p.period_end - plan.start_date).days, p.value) for p in indicator.series],
+            (indicator.action.end_date - plan.start_date).days)
+        if projected is not None:
+            indicator.trend_reaches = not rules.falls_short(projected, target, indicator.direction)
+    on_track, at_risk = settings.FIGURES_STATUS_ON_TRACK, settings.FIGURES_STATUS_AT_RISK
+    indicator.computed_status = rules.computed_status(
+        indicator.period_progress, end_progress=indicator.end_progress, trend_reaches=indicator.trend_reaches,
+        on_track=on_track, at_risk=at_risk)
+    trend = {True: _("the trend reaches the end target"), False: _("the trend falls short of the end target"),
+             None: _("too few periods for a trend")}[indicator.trend_reaches]
+    indicator.status_explanation = _(
+        "%(code)s: %(value)s in %(period)s against the period's target %(period_target)s, %(share)s%% of the way "
+        "from the baseline %(baseline)s (end target %(target)s); %(trend)s. On track from %(on)s%%, at risk from "
+        "%(risk)s%% or while the trend reaches the end target, off track below: %(status)s."
+    ) % {
+        "code": indicator.code, "value": shown(indicator, latest.value), "period": latest.period_code,
+        "period_target": number_format(round(indicator.period_target, 2), 2),
+        "share": round(indicator.period_progress * 100), "baseline": number_format(baseline, 2),
+        "target": number_format(target, 2), "trend": trend, "on": round(on_track * 100),
+        "risk": round(at_risk * 100), "status": Action.Status(indicator.computed_status).label,
+    }
+
+
+def _action_status(action: Action) -> None:
+    """The action's computed status: its worst indicator's; whether the typed
+    status disagrees (the typed one is never changed)."""
+    rated = [indicator for indicator in action.indicator_list if indicator.computed_status]
+    action.computed_status = rules.worst_status([indicator.computed_status for indicator in rated])
+    action.status_disagrees = action.counted and rules.status_disagrees(
+        action.status, action.computed_status, end_progress=action.progress if action.indicator_list else None)
+    action.status_explanation = " ".join(indicator.status_explanation for indicator in rated)
+    if action.computed_status is not None:
+        action.status_explanation = _("Computed from its indicators, the worst of them: %(details)s") % {
+            "details": action.status_explanation}
+        if action.status_disagrees:
+            action.status_explanation += " " + _("The typed status (%(typed)s) disagrees; it is kept as typed.") % {
+                "typed": action.get_status_display()}
 
 
 def _action_figure(action: Action) -> Figure:
     figure = _progress_figure(action.progress, [action], group=False)
+    figure.status = _status_dict(action)
     if not action.indicator_list:
         figure.inputs = [_("No indicators: progress from the status (%(status)s)") % {
             "status": action.get_status_display()

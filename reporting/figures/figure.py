@@ -23,6 +23,16 @@ class Figure:
     covered: int | None = None
     expected: int | None = None
     coverage_label: str = ""
+    # "Show the math with numbers" (indicators and actions): the values behind
+    # the figure ({member, period, value, numerator, denominator, approved_at,
+    # carried_forward}), what was left out ({member, period, reason}), the
+    # result in words, and the computed status ({status, label, explanation,
+    # typed, disagrees}).
+    details: list[dict] = field(default_factory=list)
+    left_out_details: list[dict] = field(default_factory=list)
+    result: str = ""
+    status: dict | None = None
+    carried: int | None = None
 
     @property
     def percent(self) -> int | None:
@@ -33,6 +43,11 @@ class Figure:
         if self.expected is None:
             return ""
         numbers = {"covered": self.covered, "expected": self.expected}
+        if self.carried is not None:
+            text = _("approved data from %(covered)s of %(expected)s expected members") % numbers
+            if self.carried:
+                text += " " + _("(and %(carried)s carried forward)") % {"carried": self.carried}
+            return text
         if not self.coverage_label:
             return _("%(covered)s of %(expected)s") % numbers
         return _("%(label)s from %(covered)s of %(expected)s") % {"label": self.coverage_label, **numbers}
@@ -40,6 +55,7 @@ class Figure:
     def as_dict(self) -> dict:
         data = asdict(self)
         data["rule"] = str(self.rule)
+        data["coverage_label"] = str(self.coverage_label)
         data["percent"] = self.percent
         data["coverage"] = self.coverage
         return data

@@ -94,3 +94,143 @@ def reference_period(periods: list, today: date):
     if past:
         return past[-1]
     return periods[0] if periods else None
+
+
+# --- How an indicator's values add up (issue 12) ---------------------------------------------
+#
+# Across members, in one period: sum, mean, median, or the share (in per cent)
+# of members whose value reaches the indicator's threshold (at least it for an
+# indicator that should increase, at most it for one that should decrease).
+# A ratio indicator adds numerators and denominators: Σ numerators / Σ denominators,
+# never the mean of the members' ratios.
+# Over time: the period's value, a running total (cumulative) of the periods'
+# values, or the latest value to date (a period without values keeps the last one).
+# A member that did not report in a period counts with its latest approved value
+# for `carry_forward` periods after it.
+
+ACROSS_SUM, ACROSS_MEAN, ACROSS_MEDIAN, ACROSS_SHARE = "sum", "mean", "median", "share"
+OVER_PERIOD, OVER_CUMULATIVE, OVER_LATEST = "period", "cumulative", "latest"
+
+
+def reaches(value: float, threshold: float, direction: str) -> bool:
+    return value >= threshold if direction != "decrease" else value <= threshold
+
+
+def across_members(values: list[float], rule: str, *, threshold: float | None = None,
+                   direction: str = "increase") -> float | None:
+    """The network's value of one period from its members' values (None without any)."""
+    if not values:
+        return None
+    if rule == ACROSS_SUM:
+        return float(sum(values))
+    if rule == ACROSS_MEDIAN:
+        ordered = sorted(values)
+        middle = len(ordered) // 2
+        return float(ordered[middle]) if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+    if rule == ACROSS_SHARE:
+        if threshold is None:
+            return None
+        return 100.0 * sum(1 for value in values if reaches(value, threshold, direction)) / len(values)
+    return float(sum(values)) / len(values)
+
+
+def ratio_of(parts: list[tuple[float, float]]) -> float | None:
+    """Σ numerators / Σ denominators (None without parts or with a zero sum)."""
+    denominator = sum(bottom for _top, bottom in parts)
+    if not parts or not denominator:
+        return None
+    return sum(top for top, _bottom in parts) / denominator
+
+
+def over_time(values: list[float | None], rule: str) -> list[float | None]:
+    """The network's value of each period (oldest first) from the periods' own
+    values: unchanged, a running total, or the latest value to date."""
+    result: list[float | None] = []
+    running: float | None = None
+    for value in values:
+        if rule == OVER_CUMULATIVE:
+            if value is not None:
+                running = (running or 0.0) + value
+            result.append(running)
+        elif rule == OVER_LATEST:
+            if value is not None:
+                running = value
+            result.append(running)
+        else:
+            result.append(value)
+    return result
+
+
+def carried_forward(own: dict[int, object], count: int, carry: int) -> dict[int, tuple[object, int | None]]:
+    """A member's value for each of `count` periods (by index): its own
+    {index: value}, or its latest own value of at most `carry` periods before
+    (with the index it comes from); periods with neither are absent."""
+    result: dict[int, tuple[object, int | None]] = {}
+    last: int | None = None
+    for index in range(count):
+        if index in own:
+            result[index] = (own[index], None)
+            last = index
+        elif last is not None and index - last <= carry:
+            result[index] = (own[last], last)
+    return result
+
+
+def interpolate(points: list[tuple[float, float]], x: float) -> float | None:
+    """The value at `x` on the straight lines through `points` (sorted by x);
+    before the first point the first value, after the last the last."""
+    if not points:
+        return None
+    if x <= points[0][0]:
+        return points[0][1]
+    for (x0, y0), (x1, y1) in zip(points, points[1:], strict=False):
+        if x <= x1:
+            return y0 if x1 == x0 else y0 + (y1 - y0) * (x - x0) / (x1 - x0)
+    return points[-1][1]
+
+
+def progress_towards(value: float | None, baseline: float, target: float) -> float | None:
+    """Share of the way from baseline to `target`, not clamped (None without a value)."""
+    if value is None or target == baseline:
+        return None
+    return (float(value) - baseline) / (target - baseline)
+
+
+ON_TRACK, AT_RISK, OFF_TRACK = "on_track", "at_risk", "off_track"
+
+
+def computed_status(period_progress: float | None, *, end_progress: float | None, trend_reaches: bool | None,
+                    on_track: float, at_risk: float) -> str | None:
+    """On track / at risk / off track from how far the actual value has come
+    towards the period's target (`period_progress`, 1 = on it) and the trend:
+    on track from `on_track` (or with the end target reached), at risk from
+    `at_risk` or when the trend still reaches the end target, off track
+    otherwise; None without a value."""
+    if period_progress is None:
+        return None
+    if period_progress >= on_track or (end_progress is not None and end_progress >= 1):
+        return ON_TRACK
+    if period_progress >= at_risk or trend_reaches:
+        return AT_RISK
+    return OFF_TRACK
+
+
+STATUS_ORDER = {ON_TRACK: 0, AT_RISK: 1, OFF_TRACK: 2}
+
+
+def worst_status(statuses: list[str | None]) -> str | None:
+    known = [status for status in statuses if status is not None]
+    return max(known, key=STATUS_ORDER.__getitem__) if known else None
+
+
+def status_disagrees(typed: str, computed: str | None, *, end_progress: float | None) -> bool:
+    """Whether a typed status contradicts the computed one: a typed on track,
+    at risk or off track that differs from it, or "completed" while the
+    indicators have not reached their end targets."""
+    if computed is None:
+        return False
+    if typed == "completed":
+        return end_progress is not None and end_progress < 1
+    if typed in STATUS_ORDER:
+        return typed != computed
+    return False

@@ -55,6 +55,14 @@ def world(cast) -> World:
     return World(plan, action, other_action, ind_count, ind_budget, other_indicator, previous, period, closed)
 
 
+@pytest.fixture
+def decimals(world):
+    """Indicator 1.1.a takes any number with two decimals (as a count it takes whole numbers only)."""
+    world.ind_count.measure = "currency"
+    world.ind_count.save(update_fields=["measure"])
+    return world
+
+
 def make_update(world, member, *, state="draft", period=None, action=None, complete=True, **kwargs):
     """An update in `state`, with both indicator values when `complete`."""
     update = f.ProgressUpdateFactory(

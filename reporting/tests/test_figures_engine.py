@@ -28,7 +28,8 @@ def scene():
     q2 = f.ReportingPeriodFactory(plan=plan, code="2022-Q2", start=date(2022, 4, 1), end=date(2022, 6, 30))
     a, b = f.MemberFactory(slug="a"), f.MemberFactory(slug="b")
     action = f.ActionFactory(goal=f.GoalFactory(plan=plan, code="1"), code="1.1", members=[a, b])
-    indicator = f.IndicatorFactory(action=action, code="1.1.a")
+    # Nothing carried forward: these tests are about when a value counts, not how values add up.
+    indicator = f.IndicatorFactory(action=action, code="1.1.a", carry_forward=0)
     approved(a, action, q1, indicator, 40, submitted=date(2022, 4, 20), reviewed=date(2022, 5, 10))
     return plan, q1, q2, a, b, action, indicator
 

@@ -55,7 +55,11 @@ def test_indicator_progress_uses_the_mean_of_the_latest_period_with_approved_val
     value(s["up"], s["b"], s["q1"], 18)
     assert progress_of(s["up"]) == pytest.approx((16 - 10) / (30 - 10))  # 0.3
     value(s["up"], s["a"], s["q2"], 20)
-    assert progress_of(s["up"]) == pytest.approx(0.5)
+    # b did not report in Q2: its Q1 value 18 is carried forward (one period by default): mean(20, 18) = 19
+    assert progress_of(s["up"]) == pytest.approx((19 - 10) / (30 - 10))  # 0.45
+    s["up"].carry_forward = 0
+    s["up"].save()
+    assert progress_of(s["up"]) == pytest.approx(0.5)  # nothing carried: a's 20 alone
 
 
 def test_unapproved_values_do_not_count(plan_setup):
@@ -73,8 +77,10 @@ def test_decreasing_indicator_and_clamping(plan_setup):
     assert progress_of(s["down"]) == pytest.approx((80 - 100) / (50 - 100))  # 0.4
     value(s["up"], s["a"], s["q1"], 5)  # below the baseline
     assert progress_of(s["up"]) == 0
-    value(s["up"], s["b"], s["q2"], 45)  # beyond the target
+    value(s["up"], s["b"], s["q2"], 55)  # beyond the target: with a's 5 carried forward, mean 30 = the target
     assert progress_of(s["up"]) == 1
+    value(s["up"], s["a"], s["q2"], 45)
+    assert progress_of(s["up"]) == 1  # mean 50, clamped
 
 
 def test_action_goal_and_plan_progress(plan_setup):

@@ -187,7 +187,7 @@ def test_a_file_that_is_not_a_spreadsheet_is_refused(focal):
         ("es", 1234, "1234.00"),
     ],
 )
-def test_a_value_cell_is_stored_as_it_was_meant(focal, cast, world, language, cell, stored):
+def test_a_value_cell_is_stored_as_it_was_meant(focal, cast, world, decimals, language, cell, stored):
     book = download(focal, language)
     updates, values = fill_good(book)
     updates[("2022-Q2", "1.1", None)]["status"].value = "at_risk"  # the code reads the same in every language

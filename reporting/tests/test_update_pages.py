@@ -151,7 +151,7 @@ def test_a_non_numeric_value_is_refused_next_to_its_field_and_nothing_is_saved(c
     [("fr", "1,5", "1.50"), ("fr", "1\u202f234,5", "1234.50"), ("fr", "1 234,5", "1234.50"),
      ("es", "2,5", "2.50"), ("es", "1.234,5", "1234.50"), ("en", "1,234.5", "1234.50"), ("en", "1.5", "1.50")],
 )
-def test_a_value_is_stored_as_typed_in_the_pages_language(client, cast, world, language, typed, stored):
+def test_a_value_is_stored_as_typed_in_the_pages_language(client, cast, world, decimals, language, typed, stored):
     client.force_login(cast.focal_a)
     data = form_data(world, **{f"ind_{world.ind_count.pk}_value": typed})
     response = client.post(edit_url(world), data, HTTP_ACCEPT_LANGUAGE=language)
@@ -170,7 +170,9 @@ def test_a_value_is_stored_as_typed_in_the_pages_language(client, cast, world, l
         ("en", "0.125", "“0.125” has more decimals than this value keeps: give at most 2 decimals."),
     ],
 )
-def test_a_value_that_would_be_guessed_is_refused_next_to_its_field(client, cast, world, language, typed, message):
+def test_a_value_that_would_be_guessed_is_refused_next_to_its_field(
+    client, cast, world, decimals, language, typed, message
+):
     client.force_login(cast.focal_a)
     data = form_data(world, **{f"ind_{world.ind_count.pk}_value": typed})
     response = client.post(edit_url(world), data, HTTP_ACCEPT_LANGUAGE=language)
@@ -179,7 +181,7 @@ def test_a_value_that_would_be_guessed_is_refused_next_to_its_field(client, cast
     assert not ProgressUpdate.objects.exists()
 
 
-def test_the_form_shows_a_saved_value_in_the_pages_language_and_takes_it_back_unchanged(client, cast, world):
+def test_the_form_shows_a_saved_value_in_the_pages_language_and_takes_it_back_unchanged(client, cast, world, decimals):
     update = make_update(world, cast.member_a)
     update.values.filter(indicator=world.ind_count).update(value=Decimal("1234.5"))
     client.force_login(cast.focal_a)

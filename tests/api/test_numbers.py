@@ -12,6 +12,13 @@ def focal_api(api, keys):
     return api(keys["focal_a"])
 
 
+@pytest.fixture(autouse=True)
+def _an_amount(world):
+    """An indicator that takes any number with two decimals (a count takes whole numbers only)."""
+    world.indicator1.measure = "currency"
+    world.indicator1.save(update_fields=["measure"])
+
+
 def patch_value(focal_api, world, value, language="en"):
     return focal_api.patch(
         f"/api/v1/updates/{world.draft_a.pk}/",

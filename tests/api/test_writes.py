@@ -11,6 +11,8 @@ from reporting.models import IndicatorValue, ProgressUpdate
 
 
 def test_focal_point_creates_a_draft_with_values_for_its_own_member(world, focal_api):
+    world.indicator2.measure = "percentage"
+    world.indicator2.save(update_fields=["measure"])
     response = focal_api.post(
         "/api/v1/updates/",
         {

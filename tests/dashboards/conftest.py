@@ -7,6 +7,7 @@ and 2022-Q2 (deadline 2022-07-30).
 Goal 1: action 1.1 (indicator 0 → 100; members m1, m2, m3=member A, m4)
         action 1.2 (no indicator, completed → 100%)
 Goal 2: action 2.1 (indicator 10 → 20; m1), action 2.2 (indicator 0 → 100; m1)
+Indicators are counts, mean of the members' values of the period, nothing carried forward.
 Regions: north (m1, m2, m4), south (m3 = the cast's member A).
 m4 joined on 2022-04-01: expected in Q2 only. m5 (north, in 1.1) is exempted
 from reporting throughout 2022: never expected.
@@ -82,9 +83,10 @@ def small(cast) -> SmallPlan:
     a12 = f.ActionFactory(goal=g1, code="1.2", order=2, status=Action.Status.COMPLETED)
     a21 = f.ActionFactory(goal=g2, code="2.1", order=1, members=[m1])
     a22 = f.ActionFactory(goal=g2, code="2.2", order=2, members=[m1])
-    i11 = f.IndicatorFactory(action=a11, code="1.1.a", baseline=0, target=100)
-    i21 = f.IndicatorFactory(action=a21, code="2.1.a", baseline=10, target=20)
-    i22 = f.IndicatorFactory(action=a22, code="2.2.a", baseline=0, target=100, unit="papers")
+    # Nothing carried forward (carry_forward=0): the figures below are the mean of each period's own values.
+    i11 = f.IndicatorFactory(action=a11, code="1.1.a", baseline=0, target=100, carry_forward=0)
+    i21 = f.IndicatorFactory(action=a21, code="2.1.a", baseline=10, target=20, carry_forward=0)
+    i22 = f.IndicatorFactory(action=a22, code="2.2.a", baseline=0, target=100, unit="papers", carry_forward=0)
     f.MilestoneFactory(indicator=i11, year=2022, value=60)
     q1 = f.ReportingPeriodFactory(plan=plan, code="2022-Q1", start=date(2022, 1, 1), end=date(2022, 3, 31),
                                   deadline=date(2022, 4, 30), is_open=False)

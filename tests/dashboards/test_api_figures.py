@@ -55,3 +55,32 @@ def test_unknown_figure_is_404(client, cast, small):
 
 def test_read_token_cannot_post(client, cast, small):
     assert client.post(reverse("api-figures"), {}, **auth(cast.read_key)).status_code in (403, 405)
+
+
+def test_an_indicator_figure_lists_the_values_behind_it_with_the_same_structure_everywhere(client, cast, small):
+    """Show the math with numbers: each value (member, period, value, approved
+    when, carried forward or not), the result and coverage; the same object in
+    /api/v1/figures/ and as `explain` beside `progress` on the indicator."""
+    indicator = small.indicators["1.1.a"]
+    indicator.carry_forward = 1
+    indicator.save()
+    data = client.get(reverse("api-figures"), **auth(cast.read_key)).json()["figures"]
+    row = next(r for r in data["indicator-progress"] if r["indicator"] == "1.1.a")
+    figure = row["figure"]
+    assert [(d["member"], d["period"], d["value"], d["carried_forward"]) for d in figure["details"]] == [
+        ("Alpha City", "2022-Q2", 70.0, False), ("Beta City", "2022-Q1", 30.0, True)]
+    assert all(d["approved_at"] for d in figure["details"])
+    assert figure["result"] == "Network value in 2022-Q2: 50 members from 2 members; progress 50%."
+    assert figure["coverage"].startswith("approved data from 1 of ")
+    assert row["latest_text"] == "50" and figure["percent"] == 50
+    listed = client.get("/api/v1/indicators/", **auth(cast.read_key)).json()
+    api_row = next(r for r in listed["results"] if r["code"] == "1.1.a")
+    assert api_row["explain"]["details"] == figure["details"]
+    assert api_row["explain"]["percent"] == 50 and api_row["progress"] == pytest.approx(0.5)
+
+
+def test_status_disagreements_are_listed_and_the_typed_status_is_kept(client, cast, small):
+    data = client.get(reverse("api-figures"), **auth(cast.read_key)).json()["figures"]
+    actions = {row["action"]: row for row in data["action-progress"]}
+    for row in data["status-disagreements"]:
+        assert actions[row["action"]]["status"] == row["typed"] != row["computed"] or row["typed"] == "completed"

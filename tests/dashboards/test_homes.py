@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from metroplan.testing import factories as f
 from metroplan.testing.clock import frozen
-from reporting.figures import plan_figures
+from reporting.figures import plan_figures, status_disagreements
 from reporting.models import ReminderSent
 
 from .conftest import add_update
@@ -218,14 +218,18 @@ def test_the_desk_lists_the_actions_one_leads_with_the_engines_figures(client, c
     assert "You lead no action." in text(client.get("/"))
 
 
-def test_the_desks_flags_are_the_engines_early_warnings(client, cast, small, open_periods):
+def test_the_desks_flags_are_the_engines_status_disagreements_and_early_warnings(client, cast, small, open_periods):
     client.force_login(cast.staff)
     home = client.get("/").context["home"]
-    warnings = plan_figures(small.plan).warnings
-    assert home.flags_total == len(warnings)
-    assert [(flag.kind, flag.action.code) for flag in home.flags] == [
-        ("early_warning", w.action.code) for w in warnings
-    ][: len(home.flags)]
+    figures = plan_figures(small.plan)
+    disagreements, warnings = status_disagreements(figures), figures.warnings
+    assert disagreements  # some typed statuses of the small plan contradict its numbers
+    assert home.flags_total == len(disagreements) + len(warnings)
+    assert [(flag.kind, flag.action.code) for flag in home.flags] == (
+        [("status_disagreement", a.code) for a in disagreements] + [("early_warning", w.action.code) for w in warnings]
+    )[: len(home.flags)]
+    flag = home.flags[0]
+    assert flag.explanation == disagreements[0].status_explanation and "it is kept as typed" in flag.explanation
 
 
 # --- "Report on this" on an action's page -----------------------------------------------------------------------

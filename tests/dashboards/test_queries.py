@@ -42,3 +42,20 @@ def test_query_count_is_constant_between_small_and_large_data(client, cast, smal
     after = {(name, tuple(args), tuple(params.items())): count_queries(client, name, args, params)
              for name, args, params in PAGES}
     assert after == before
+
+
+def test_the_indicator_math_panel_lists_its_values_in_constant_queries(client, cast, small):
+    """The new "show the math with numbers" panel of each indicator (member,
+    period, value, approved when, carried forward) reads the engine's result:
+    no query per value or per member."""
+    indicator = small.indicators["1.1.a"]
+    indicator.carry_forward = 1
+    indicator.save()
+    client.force_login(cast.staff)
+    before = count_queries(client, "action-detail", ["1.1"], {})
+    page = client.get(reverse("action-detail", args=["1.1"])).content.decode()
+    assert "Alpha City, 2022-Q2: 70 (approved" in page
+    assert "Beta City, 2022-Q1: 30 (approved" in page and "carried forward" in page
+    assert "approved data from 1 of" in page
+    grow(small, n=15)
+    assert count_queries(client, "action-detail", ["1.1"], {}) == before
