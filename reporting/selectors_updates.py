@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from actions.disaggregation import PART_NAMES
-from reporting.figures import Outcome, expected_slots
+from actions.models import Plan
+from reporting.figures import Outcome, expected_slots, plans_figures, status_disagreements
 from reporting.filtersets import ProgressUpdateFilterSet
 from reporting.models import Evidence, IndicatorValue, PeriodReopening, ProgressUpdate, ReportingPeriod
 from reporting.quality import flag_count, update_checks
@@ -128,10 +129,21 @@ class QueueFilter:
     narrow: Callable
 
 
-# The queue's checkboxes, in order. Another check joins by adding a QueueFilter
-# here (e.g. "status disagrees" from the figures engine's disagreements).
+def only_status_disagreeing(updates):
+    """The updates of actions whose typed status disagrees with the status the
+    figures engine computes (reporting.figures.status_disagreements; the
+    engine's cached figures of the plans concerned)."""
+    plans = Plan.objects.filter(pk__in=updates.values("action__plan_id"))
+    disagreeing = {
+        action.pk for figures in plans_figures(list(plans)).values() for action in status_disagreements(figures)
+    }
+    return updates.filter(action_id__in=disagreeing)
+
+
+# The queue's checkboxes, in order. Another check joins by adding a QueueFilter here.
 QUEUE_FILTERS: list[QueueFilter] = [
     QueueFilter("flags", gettext_lazy("Has data-quality flags"), only_flagged),
+    QueueFilter("status_disagrees", gettext_lazy("Typed status disagrees with the figures"), only_status_disagreeing),
 ]
 
 

@@ -284,3 +284,21 @@ def test_each_home_costs_the_same_queries_for_a_small_and_a_large_network(client
     assert after == before
     client.force_login(cast.staff)
     assert client.get("/").context["home"].overdue_total > 10
+
+
+def test_the_review_queue_lists_the_updates_of_actions_whose_typed_status_disagrees(client, cast, small,
+                                                                                   open_periods):
+    figures = plan_figures(small.plan)
+    disagreeing = {a.code for a in status_disagreements(figures)}
+    assert disagreeing and disagreeing != set(small.actions)
+    submitted = {
+        code: add_update(small.members["m1"], action, open_periods["q4"], state="submitted")
+        for code, action in small.actions.items()
+    }
+    client.force_login(cast.staff)
+    url = reverse("update-review-queue")
+    everything = {u.pk for u in client.get(url).context["page"]}
+    assert {u.pk for u in submitted.values()} <= everything
+    response = client.get(url, {"status_disagrees": "yes"})
+    assert {u.action.code for u in response.context["page"]} == disagreeing
+    assert "Typed status disagrees with the figures" in response.content.decode()
