@@ -33,7 +33,6 @@ from actions.disaggregation import parts_shortfalls
 from reporting.models import IndicatorValue, ProgressUpdate
 
 JUMP, TARGET, RANGE, PARTS = "jump", "target", "range", "parts"
-PERCENT_UNITS = {"%", "percent", "per cent", "percentage", "pourcentage", "porcentaje", "pour cent", "por ciento"}
 
 
 @dataclass(frozen=True)
@@ -67,14 +66,9 @@ class ValueCheck:
 
 
 def measure_of(indicator) -> str:
-    """What a value of `indicator` is, for the range check: the indicator's
-    `measure` when it has one, else "percentage" for a percent unit and
-    "count" otherwise."""
-    measure = getattr(indicator, "measure", None)
-    if measure:
-        return str(measure)
-    unit = (getattr(indicator, "unit", "") or "").strip().lower()
-    return "percentage" if unit in PERCENT_UNITS or unit.endswith("%") else "count"
+    """What a value of `indicator` is, for the range check: its measure
+    (Indicator.measure; the migration set existing indicators' from their unit)."""
+    return str(indicator.measure)
 
 
 def _num(value: Decimal) -> str:

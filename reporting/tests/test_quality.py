@@ -43,14 +43,14 @@ def test_far_beyond_the_target_and_out_of_range_values_are_flagged():
     count = f.IndicatorFactory.build(unit="members", target=D("20"))
     assert kinds(count, "60") == [] and kinds(count, "61") == [TARGET]
     assert kinds(count, "-1") == [RANGE]
-    percent = f.IndicatorFactory.build(unit="%", target=D("80"))
+    percent = f.IndicatorFactory.build(unit="%", measure="percentage", target=D("80"))
     assert measure_of(percent) == "percentage" and measure_of(count) == "count"
     assert kinds(percent, "100") == [] and kinds(percent, "101") == [RANGE]
     decrease = f.IndicatorFactory.build(unit="days", baseline=D("30"), target=D("9"), direction="decrease")
     assert kinds(decrease, "3") == [] and kinds(decrease, "2.9") == [TARGET]
 
 
-def test_a_measure_field_decides_the_range_when_the_indicator_has_one():
+def test_the_measure_decides_the_range_whatever_the_unit():
     indicator = f.IndicatorFactory.build(unit="cities", target=D("100"))
     indicator.measure = "percentage"
     assert kinds(indicator, "120") == [RANGE]
