@@ -147,19 +147,51 @@ class IndicatorForm(VersionedForm):
         label=_("Flag a jump larger than (times the previous value)"), max_digits=6, decimal_places=2,
         min_value=Decimal("1.01"), initial=Decimal("3"), required=False,
     )
+    measure = forms.ChoiceField(label=_("Measure"), choices=Indicator.Measure.choices, required=False,
+                                initial=Indicator.Measure.COUNT)
+    decimals = forms.IntegerField(
+        label=_("Decimals shown"), min_value=0, max_value=2, required=False,
+        help_text=_("Empty: none for counts, yes/no and scales, one for percentages, two otherwise."),
+    )
+    scale = forms.CharField(
+        label=_("Scale"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("For a qualitative indicator: its steps in order, one per line."),
+    )
+    across = forms.ChoiceField(label=_("Across members"), choices=Indicator.Across.choices, required=False,
+                               initial=Indicator.Across.MEAN)
+    over_time = forms.ChoiceField(label=_("Over time"), choices=Indicator.OverTime.choices, required=False,
+                                  initial=Indicator.OverTime.PERIOD)
+    threshold = forms.DecimalField(
+        label=_("Threshold"), max_digits=14, decimal_places=2, required=False,
+        help_text=_("For the share of members reaching it: the value a member must reach."),
+    )
+    carry_forward = forms.IntegerField(
+        label=_("Periods carried forward"), min_value=0, max_value=12, initial=1, required=False,
+        help_text=_("A member that did not report counts with its latest approved value for this many periods."),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         _translated_fields(self, "name", _("Name"))
         _translated_fields(self, "description", _("Description"), textarea=True)
         self.order_fields(["code", *translated("name", "description"), "unit", "baseline", "target", "direction",
-                           "by_sex", "by_age", "jump_factor"])
+                           *Indicator.RULE_FIELDS, "by_sex", "by_age", "jump_factor"])
+        scale = self.initial.get("scale")
+        if isinstance(scale, list):
+            self.initial["scale"] = "\n".join(scale)
+
+    def clean_scale(self) -> list[str]:
+        """One step per line, in order; blank lines left out."""
+        return [line.strip() for line in (self.cleaned_data.get("scale") or "").splitlines() if line.strip()]
 
     def service_data(self) -> dict:
         data = self.cleaned_data
         values = {name: data[name] for name in
                   ("code", "unit", "baseline", "target", "direction", "by_sex", "by_age",
                    *translated("name", "description"))}
+        for name in Indicator.RULE_FIELDS:  # a rule left out of the post keeps its value (or the default)
+            if data.get(name) not in (None, "") or name in ("decimals", "threshold", "scale"):
+                values[name] = data.get(name)
         values["jump_factor"] = data.get("jump_factor") or Decimal("3")
         return values
 

@@ -349,6 +349,9 @@ class Indicator(models.Model):
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
 
+    # How its values are read and add up (actions/measures.py, reporting/figures/rules.py): editable by staff.
+    RULE_FIELDS = ("measure", "decimals", "scale", "across", "over_time", "threshold", "carry_forward")
+
     def clean(self):
         super().clean()
         if self.across == self.Across.SHARE and self.threshold is None:

@@ -472,7 +472,7 @@ def indicator_edit_view(request, code, indicator_code):
     initial = {
         name: getattr(indicator, name)
         for name in ["code", "unit", "baseline", "target", "direction", "by_sex", "by_age", "jump_factor",
-                     *translated("name", "description")]
+                     *Indicator.RULE_FIELDS, *translated("name", "description")]
     }
     initial["version"] = indicator.version
     form = IndicatorForm(request.POST or None, initial=initial)

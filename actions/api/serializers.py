@@ -349,6 +349,27 @@ class IndicatorWriteSerializer(NameFields):
         max_digits=6, decimal_places=2, min_value=Decimal("1.01"),
         help_text="A value more than this many times the member's previous approved value is flagged for review.",
     )
+    measure = serializers.ChoiceField(choices=Indicator.Measure.choices, required=False, help_text="What a value is.")
+    decimals = serializers.IntegerField(
+        min_value=0, max_value=2, allow_null=True, required=False,
+        help_text="Decimals shown; null: none for counts, yes/no and scales, one for percentages, two otherwise.",
+    )
+    scale = serializers.ListField(
+        child=serializers.CharField(max_length=100), max_length=10, required=False,
+        help_text="A qualitative indicator's steps, in order.",
+    )
+    across = serializers.ChoiceField(choices=Indicator.Across.choices, required=False,
+                                     help_text="How members' values of one period add up.")
+    over_time = serializers.ChoiceField(choices=Indicator.OverTime.choices, required=False,
+                                        help_text="The period's value, a running total, or the latest to date.")
+    threshold = serializers.DecimalField(
+        max_digits=14, decimal_places=2, allow_null=True, required=False,
+        help_text="For the share of members reaching it: the value a member must reach.",
+    )
+    carry_forward = serializers.IntegerField(
+        min_value=0, max_value=12, required=False,
+        help_text="A member that did not report counts with its latest approved value for this many periods.",
+    )
     order = serializers.IntegerField(min_value=0, max_value=32767)
     milestones = MilestoneWriteSerializer(many=True, help_text="Per-year milestones: the complete set.")
     retired = serializers.BooleanField(help_text="A retired indicator keeps its values and leaves progress.")

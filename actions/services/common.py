@@ -11,7 +11,7 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from actions.languages import translated
-from actions.models import SustainableDevelopmentGoal
+from actions.models import Indicator, SustainableDevelopmentGoal
 from metroplan.permissions import can_edit_plan
 from metroplan.services import PermissionDenied, ValidationError, check_integer_ranges, check_version, integer_range
 
@@ -22,7 +22,7 @@ ACTION_FIELDS = {
 }
 INDICATOR_FIELDS = {
     "code", "unit", "baseline", "target", "direction", "order", "basis", "by_sex", "by_age", "jump_factor",
-    *translated("name", "description"),
+    *Indicator.RULE_FIELDS, *translated("name", "description"),
 }
 
 

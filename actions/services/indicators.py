@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -47,6 +48,11 @@ def _validate_indicator(indicator: Indicator, milestones: Mapping[int, Decimal] 
             errors["target"] = [_("The indicator should increase, but the target is below the baseline.")]
         elif indicator.direction == Indicator.Direction.DECREASE and target > baseline:
             errors["target"] = [_("The indicator should decrease, but the target is above the baseline.")]
+    try:
+        indicator.clean()  # the measure's own rules: a threshold for a share, a scale's steps
+    except DjangoValidationError as exc:
+        for name, messages in exc.message_dict.items():
+            errors.setdefault(name, []).extend(messages)
     if milestones is not None:
         action = indicator.action
         first, last = action.start_date.year, action.end_date.year

@@ -195,3 +195,23 @@ def test_reorder_and_retire_in_place_return_the_outline(client, cast):
     assert Action.objects.get(pk=second.pk).order < Action.objects.get(pk=action.pk).order
     response = client.post(reverse("plan-action-retire", args=["1.2"]), {"retired": "1"}, HTTP_HX_REQUEST="true")
     assert Action.objects.get(pk=second.pk).retired
+
+
+def test_staff_edit_an_indicators_measure_and_how_it_adds_up_in_the_plan_editor(client, cast):
+    small_plan()
+    client.force_login(cast.staff)
+    payload = {"code": "1.1.c", "name_en": "Levels", "name_fr": "", "name_es": "", "description_en": "",
+               "description_fr": "", "description_es": "", "unit": "level", "baseline": "0", "target": "2",
+               "direction": "increase", "version": "", "ms-TOTAL_FORMS": "0", "ms-INITIAL_FORMS": "0",
+               "measure": "qualitative", "scale": "", "across": "median", "over_time": "latest",
+               "carry_forward": "2", "decimals": "", "threshold": ""}
+    refused = client.post(reverse("plan-indicator-create", args=["1.1"]), payload)
+    assert refused.status_code == 200 and "Give at least two steps of the scale." in refused.content.decode()
+    payload["scale"] = "not started\nin progress\n\nachieved\n"
+    response = client.post(reverse("plan-indicator-create", args=["1.1"]), payload)
+    assert response.status_code == 302, response.content.decode()[:500]
+    indicator = Action.objects.get(code="1.1").indicators.get(code="1.1.c")
+    assert (indicator.measure, indicator.scale, indicator.across, indicator.over_time, indicator.carry_forward) == (
+        "qualitative", ["not started", "in progress", "achieved"], "median", "latest", 2)
+    page = client.get(reverse("plan-indicator-edit", args=["1.1", "1.1.c"])).content.decode()
+    assert "not started\nin progress\nachieved" in page

@@ -307,3 +307,18 @@ def test_deleting_needs_the_version_and_a_stale_one_is_refused(world, staff_api)
     assert staff_api.delete(url, HTTP_IF_MATCH=staff_api.get(url)["ETag"]).status_code == 204
     assert not Goal.objects.filter(pk=goal.pk).exists()
     assert staff_api.get(url).status_code == 404
+
+
+def test_staff_set_how_an_indicator_adds_up_and_its_measure_rules_are_checked(world, staff_api):
+    url = f"/api/v1/indicators/{world.indicator1.pk}/"
+    share = staff_api.patch(url, {"across": "share", "version": 1}, format="json")
+    _refused(share, "threshold")  # a share of members reaching what?
+    scale = staff_api.patch(url, {"measure": "qualitative", "scale": ["started"], "version": 1}, format="json")
+    _refused(scale, "scale")
+    ok = staff_api.patch(url, {"across": "share", "threshold": "5", "over_time": "latest", "carry_forward": 2,
+                               "measure": "percentage", "decimals": 1, "version": 1}, format="json")
+    assert ok.status_code == 200, ok.content
+    body = ok.json()
+    assert (body["across"], body["threshold"], body["over_time"], body["carry_forward"], body["measure"],
+            body["decimals"]) == ("share", "5.00", "latest", 2, "percentage", 1)
+    assert staff_api.patch(url, {"carry_forward": -1, "version": 2}, format="json").status_code == 400
