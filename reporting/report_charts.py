@@ -89,11 +89,13 @@ def rate_bars(rows: list[tuple[str, float | None, str]], *, label: str, width: i
 
 
 def series_chart(indicator, words, *, width: int = 250, height: int = 138) -> str:
-    """An indicator's network value (mean of members' approved values) per
-    period, against its baseline (grey dashes) and target (green dashes)."""
+    """An indicator's network value per period (as the indicator adds up),
+    against its baseline (grey dashes), its end target (green dashes) and the
+    period's target (a green dotted line, where the snapshot has it)."""
     points = indicator.series
     values = [p["value"] for p in points]
-    candidates = [v for v in (indicator.baseline, indicator.target, *values) if v is not None]
+    targets = [p.get("target") for p in points]
+    candidates = [v for v in (indicator.baseline, indicator.target, *values, *targets) if v is not None]
     low, high = (min(candidates), max(candidates)) if candidates else (0.0, 1.0)
     if high == low:
         high = low + 1
@@ -120,6 +122,12 @@ def series_chart(indicator, words, *, width: int = 250, height: int = 138) -> st
         step = plot_w / max(1, len(points) - 1) if len(points) > 1 else 0
         coords = [(left + (index * step if len(points) > 1 else plot_w / 2), y_of(p["value"]))
                   for index, p in enumerate(points)]
+        target_line = [(x, y_of(target)) for (x, _y), target in zip(coords, targets, strict=True)
+                       if target is not None]
+        if len(target_line) > 1:
+            path = " ".join(f"{'M' if i == 0 else 'L'}{x:.1f},{y:.1f}" for i, (x, y) in enumerate(target_line))
+            body.append(f'<path d="{path}" fill="none" stroke="{OK}" stroke-width="1.4" stroke-dasharray="1.5 2.5">'
+                        f'<title>{escape(_("period target"))}</title></path>')
         if len(coords) > 1:
             path = " ".join(f"{'M' if i == 0 else 'L'}{x:.1f},{y:.1f}" for i, (x, y) in enumerate(coords))
             body.append(f'<path d="{path}" fill="none" stroke="{BRAND}" stroke-width="2"/>')
@@ -136,7 +144,7 @@ def series_chart(indicator, words, *, width: int = 250, height: int = 138) -> st
     else:
         body.append(_text(left + plot_w / 2, top + plot_h / 2, _("no approved value"), size=9, anchor="middle",
                           fill=WARN))
-    label = _("%(indicator)s: network value per period against its baseline and target") % {
+    label = _("%(indicator)s: network value per period against its baseline, its target and each period's target") % {
         "indicator": f"{indicator.code} {indicator.name}"}
     return _svg(width, height, body, label)
 

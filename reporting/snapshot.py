@@ -227,7 +227,7 @@ def _actions_and_indicators(figures, period, update_gaps, indicator_gaps, splits
             "missing_members": missing,
             "series": [
                 {"period": point.period_code, "end": point.period_end.isoformat(), "value": point.value,
-                 "members": point.members}
+                 "members": point.members, "target": _number(indicator.period_targets.get(point.period_code))}
                 for point in indicator.series
             ],
             "milestones": [

@@ -100,3 +100,18 @@ def test_the_deck_has_a_slide_per_goal_with_its_chart(report):
     assert list(listening_chart.plots[0].categories)[0].startswith("1.1")
     assert list(listening_chart.plots[0].series[0].values) == pytest.approx([0.6])
     assert "Data gaps" in slides[-1][0]
+
+
+def test_an_indicators_chart_draws_the_target_of_each_period(report):
+    from types import SimpleNamespace
+
+    from reporting.report_charts import series_chart
+    from reporting.report_view import Words
+
+    (row,) = report.snapshot["indicators"]
+    targets = [point["target"] for point in row["series"]]
+    # Interpolated from the baseline at the plan's start towards the end target: rising, below the end target.
+    assert all(t is not None for t in targets) and targets == sorted(targets) and targets[-1] <= row["target"]
+    indicator = SimpleNamespace(**{**row, "name": row["name"]["en"], "unit": row["unit"]["en"]})
+    svg = str(series_chart(indicator, Words("en")))
+    assert "<title>period target</title>" in svg
