@@ -161,13 +161,14 @@ def render_files(report: Report, snapshot: dict, language: str, formats=(*FORMAT
 
 
 def renderable(report: Report) -> bool:
-    """Whether the report's files can be rendered: it is built and its
-    snapshot is one the renderers read (it says what it is in `meta`)."""
-    return report.state == Report.State.DONE and isinstance(report.snapshot, dict) and "meta" in report.snapshot
+    """Whether the report's files can be had, from the row alone (lists defer
+    the snapshot): it is built, and its build stored the default language's
+    files (a build stores them with the snapshot, in one transaction)."""
+    return report.state == Report.State.DONE and bool(report.pdf)
 
 
 def _stored(report: Report, fmt: str, language: str) -> str:
-    if not renderable(report):
+    if not renderable(report) or "meta" not in (report.snapshot or {}):
         raise NotRendered(report.pk)
     path = _path(report.snapshot, language, fmt)
     if not _storage().exists(path):
