@@ -119,7 +119,7 @@ FIGURES_BODY = inline_serializer("Figures", fields={
             "IndicatorProgress", indicator=serializers.CharField(), action=serializers.CharField(),
             unit=serializers.CharField(), measure=serializers.CharField(), across=serializers.CharField(),
             over_time=serializers.CharField(), carry_forward=serializers.IntegerField(),
-            latest_value=serializers.DecimalField(max_digits=14, decimal_places=2, allow_null=True),
+            latest_value=serializers.FloatField(allow_null=True, help_text="The network value, as it adds up."),
             latest_text=serializers.CharField(help_text="As pages show it (counts as whole numbers)."),
             period_target=serializers.FloatField(
                 allow_null=True, help_text="The target for the latest value's period."),
