@@ -106,29 +106,29 @@ def test_the_api_takes_and_gives_the_parts_and_names_the_part_at_fault(client, c
 def test_the_spreadsheet_takes_the_parts_and_names_the_cell_of_parts_over_the_total(client, cast, split):
     from openpyxl.utils import get_column_letter
 
-    from reporting.spreadsheet import PART_COLUMNS, VALUE_COLUMNS, VALUES_SHEET
+    from reporting.spreadsheet import VALUE_KEYS, VALUES
 
-    from .test_spreadsheet import download, fill_good, rows, upload
+    from .test_spreadsheet import download, fill_good, rows, sheet, upload
 
     client.force_login(cast.focal_a)
     book = download(client)
     updates, values = fill_good(book)
-    updates[("2022-Q2", "1.1", None)]["Submit (yes/no)"].value = "no"  # a draft: still in the next download
+    updates[("2022-Q2", "1.1", None)]["submit"].value = "no"  # a draft: still in the next download
     row = values[("2022-Q2", "1.1", "1.1.a")]  # value 7
-    row["Women"].value, row["Men"].value, row["Youth (under 30)"].value = 5, 3, 2
+    row["women"].value, row["men"].value, row["youth"].value = 5, 3, 2
     response = upload(client, book)
     assert response.status_code == 400
-    women = get_column_letter(VALUE_COLUMNS.index(PART_COLUMNS["women"]) + 1)
+    women = get_column_letter(VALUE_KEYS.index("women") + 1)
     errors = [(e.sheet, e.cell) for e in response.context["result"].errors]
-    assert errors == [(VALUES_SHEET, f"{women}{row['Women'].row}")]
+    assert errors == [(sheet(book, VALUES).title, f"{women}{row['women'].row}")]
     assert "more than the total of 7" in response.content.decode()
     assert not ProgressUpdate.objects.exists()
-    row["Men"].value = 2
+    row["men"].value = 2
     assert upload(client, book).status_code == 302
     value = IndicatorValue.objects.get(indicator=split.ind_count)
     assert (value.value, value.women, value.men, value.youth) == (D("7"), D("5"), D("2"), D("2"))
     again = download(client)  # pre-filled with the parts saved
-    assert rows(again, VALUES_SHEET, VALUE_COLUMNS)[("2022-Q2", "1.1", "1.1.a")]["Women"].value == 5
+    assert rows(again, VALUES)[("2022-Q2", "1.1", "1.1.a")]["women"].value == 5
 
 
 def test_the_split_is_added_up_from_the_latest_approved_parts_on_the_page_and_in_the_report(client, cast):

@@ -7,10 +7,12 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from openpyxl.utils import get_column_letter
 
 from actions.models import Indicator
 from metroplan.testing import factories as f
 from reporting.models import IndicatorValue, ProgressUpdate
+from reporting.spreadsheet import VALUE_KEYS, VALUES
 
 from .test_spreadsheet import download, fill_good, rows, upload
 from .test_update_pages import edit_url, form_data
@@ -114,11 +116,13 @@ def test_the_spreadsheet_names_the_cell_of_a_value_of_the_wrong_type(client, cas
     client.force_login(cast.focal_a)
     book = download(client)
     _updates, values = fill_good(book)
-    values[("2022-Q2", "1.1", "1.1.a")]["Value"].value = 7
+    values[("2022-Q2", "1.1", "1.1.a")]["value"].value = 7
     response = upload(client, book)
     errors = response.context["result"].errors
+    value_column = get_column_letter(VALUE_KEYS.index("value") + 1)
     assert [(e.sheet, e.cell, e.message) for e in errors] == [
-        ("Indicator values", f"I{errors[0].row}", "This indicator is yes or no: give 1 for yes or 0 for no.")]
+        ("Indicator values", f"{value_column}{errors[0].row}",
+         "This indicator is yes or no: give 1 for yes or 0 for no.")]
     assert not ProgressUpdate.objects.exists()  # nothing half-saved
 
 
@@ -128,14 +132,15 @@ def test_the_spreadsheet_takes_ratio_parts_and_names_a_zero_denominator_cell(cli
     client.force_login(cast.focal_a)
     book = download(client)
     _updates, values = fill_good(book)
-    columns = [c.value for c in book["Indicator values"][1]]
-    assert columns[-2:] == ["Numerator", "Denominator"]
-    row = rows(book, "Indicator values", columns)[("2022-Q2", "1.1", "1.1.a")]
-    row["Value"].value = None
-    row["Numerator"].value, row["Denominator"].value = 3, 0
+    assert [c.value for c in book["Indicator values"][2]][-2:] == ["Numerator", "Denominator"]
+    row = rows(book, VALUES)[("2022-Q2", "1.1", "1.1.a")]
+    row["value"].value = None
+    row["numerator"].value, row["denominator"].value = 3, 0
     errors = upload(client, book).context["result"].errors
-    assert [(e.cell[0], e.message) for e in errors] == [("M", "The denominator cannot be zero.")]
-    row["Denominator"].value = 4
+    denominator = get_column_letter(VALUE_KEYS.index("denominator") + 1)
+    assert [(e.cell.rstrip("0123456789"), e.message) for e in errors] == [
+        (denominator, "The denominator cannot be zero.")]
+    row["denominator"].value = 4
     assert upload(client, book).status_code == 302
     stored = IndicatorValue.objects.get(indicator=world.ind_count)
     assert (stored.value, stored.numerator, stored.denominator) == (Decimal("0.75"), Decimal("3"), Decimal("4"))
