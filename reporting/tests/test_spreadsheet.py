@@ -331,7 +331,7 @@ def test_the_workbook_speaks_the_language_it_is_downloaded_in(focal, cast, world
 @pytest.mark.parametrize(("filled_in", "uploaded_in"), [
     ("fr", "es"), ("es", "en"), ("en", "fr"), ("fr", "fr"), ("es", "es"),
 ])
-def test_a_workbook_filled_in_one_language_uploads_in_a_session_of_another(focal, cast, world, filled_in,
+def test_a_workbook_filled_in_one_language_uploads_in_a_session_of_another(focal, cast, world, decimals, filled_in,
                                                                            uploaded_in):
     words = WORDS[filled_in]
     book = download(focal, filled_in)
