@@ -13,6 +13,7 @@ from django.utils import timezone
 from actions.models import Action
 from metroplan.testing import factories as f
 from metroplan.testing.factories import PASSWORD
+from metroplan.testing.second_factor import browser_passes_second_factor
 
 from .conftest import add_update
 from .test_browser import axe_violations, watch
@@ -55,6 +56,10 @@ def sign_in(page, base: str, username: str) -> None:
     page.fill("input[name=password]", PASSWORD)
     page.click("main button[type=submit], main input[type=submit]")
     page.wait_for_load_state("networkidle")
+    if "/accounts/2fa/" in page.url:  # staff need a second factor (a real one: tests/sign_in/test_second_factor.py)
+        browser_passes_second_factor(page, username)
+        page.goto(f"{base}/")
+        page.wait_for_load_state("networkidle")
 
 
 def in_view(page, locator) -> bool:
