@@ -12,7 +12,7 @@ from reporting.models import ProgressUpdate
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_a_decimal_comma_typed_in_french_is_stored_as_one_and_a_half(browser, live_server, cast, world):
+def test_a_decimal_comma_typed_in_french_is_stored_as_one_and_a_half(browser, live_server, cast, world, decimals):
     context = browser.new_context(locale="fr-FR")
     page = context.new_page()
     page.goto(f"{live_server.url}/accounts/login/")
@@ -29,7 +29,7 @@ def test_a_decimal_comma_typed_in_french_is_stored_as_one_and_a_half(browser, li
         page.get_by_role("button", name="Enregistrer le brouillon").click()
 
     stored = ProgressUpdate.objects.get().values.get(indicator=world.ind_count).value
-    assert stored == Decimal("1.50")
+    assert stored == Decimal("1.50")  # 1.1.a takes decimals here (the `decimals` fixture; a count would refuse)
     page.goto(f"{live_server.url}/updates/member-a/{world.period.code}/{world.action.code}/")
     expect(page.locator(f"#id_ind_{world.ind_count.pk}_value")).to_have_value("1,5")
     context.close()
