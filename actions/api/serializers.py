@@ -343,10 +343,12 @@ class IndicatorWriteSerializer(NameFields):
     baseline = serializers.DecimalField(max_digits=14, decimal_places=2)
     target = serializers.DecimalField(max_digits=14, decimal_places=2)
     direction = serializers.ChoiceField(choices=Indicator.Direction.choices)
-    by_sex = serializers.BooleanField(help_text="Values are asked by sex (women, men, other or not stated).")
-    by_age = serializers.BooleanField(help_text="Values are asked by age group (youth under 30, other ages).")
+    by_sex = serializers.BooleanField(required=False,
+                                      help_text="Values are asked by sex (women, men, other or not stated).")
+    by_age = serializers.BooleanField(required=False,
+                                      help_text="Values are asked by age group (youth under 30, other ages).")
     jump_factor = serializers.DecimalField(
-        max_digits=6, decimal_places=2, min_value=Decimal("1.01"),
+        max_digits=6, decimal_places=2, min_value=Decimal("1.01"), required=False,
         help_text="A value more than this many times the member's previous approved value is flagged for review.",
     )
     measure = serializers.ChoiceField(choices=Indicator.Measure.choices, required=False, help_text="What a value is.")
