@@ -276,12 +276,18 @@ class FocalPointWriter(HttpUser):
     def _post(self, intent: str):
         slot = self.slot
         marker = uuid.uuid4().hex
-        values = {field: str(random.randint(0, 900)) for field in slot["indicators"]}
+        ranges, not_available = slot.get("ranges", {}), set(slot.get("not_available", ()))
+        values = {field: None if field in not_available else str(random.randint(*ranges.get(field, (0, 900))))
+                  for field in slot["indicators"]}
+        marked = {}
+        for field in not_available:  # ind_<pk>_value -> ind_<pk>_na, ind_<pk>_reason
+            prefix = field.removesuffix("value")
+            marked[prefix + "na"], marked[prefix + "reason"] = "on", "Not measured by the load suite."
         data = {
             "csrfmiddlewaretoken": self.client.cookies.get("csrftoken", ""),
             "version": str(slot["version"]), "intent": intent,
             "narrative": f"[Load suite] {marker}: activities went ahead as planned.",
-            "status": "on_track", **values,
+            "status": "on_track", **{k: v for k, v in values.items() if v is not None}, **marked,
         }
         expected = slot["url"] if intent == "save" else "/updates/"
         with self.client.post(slot["url"], data=data, name=f"writes {intent}", allow_redirects=False,

@@ -18,7 +18,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
-from actions.models import Action, Goal, Participation, Plan
+from actions.models import Action, Goal, Indicator, Participation, Plan
 from members.models import ApiToken, FocalPoint, Member
 from metroplan.second_factor import second_factor_seed
 from reporting.demo import DEMO_PASSWORD, DEMO_READ_TOKEN, DEMO_TOTP_SECRET, FOCAL_POINT_MEMBERS
@@ -27,6 +27,17 @@ from reporting.models import ProgressUpdate, ReportingPeriod
 LOAD_PASSWORD = "metroplan-load-not-secret"
 EXTRA_READ_TOKENS = 4
 EDITABLE = {ProgressUpdate.State.DRAFT, ProgressUpdate.State.RETURNED}
+
+
+def _value_range(indicator) -> list[int]:
+    kinds = Indicator.Measure
+    if indicator.measure == kinds.YES_NO:
+        return [0, 1]
+    if indicator.measure == kinds.QUALITATIVE:
+        return [0, max(0, len(indicator.scale or []) - 1)]
+    if indicator.measure == kinds.PERCENTAGE:
+        return [0, 100]
+    return [0, 900]
 
 
 @transaction.atomic
@@ -75,6 +86,11 @@ def prepare() -> dict:
                 "url": f"/updates/{member.slug}/{period.code}/{action.code}/",
                 "member": member.slug, "period": period.code, "action": action.code, "version": version,
                 "indicators": [f"ind_{pk}_value" for pk, _ in sorted(indicators[action.pk])],
+                # What each indicator's measure accepts (whole numbers in this range), and the ratios,
+                # which the suite marks not available (they take a numerator and a denominator).
+                "ranges": {f"ind_{pk}_value": _value_range(indicator) for pk, indicator in indicators[action.pk]},
+                "not_available": [f"ind_{pk}_value" for pk, indicator in indicators[action.pk]
+                                  if indicator.measure == Indicator.Measure.RATIO],
             })
     members = {m.slug: m for m in Member.objects.filter(slug__in=writers)}
     for slug in writers:
