@@ -123,8 +123,11 @@ def _stored(obj) -> dict:
 # --- recording --------------------------------------------------------------------
 
 
-def _lock_sequence() -> None:
-    """Hold the feed's numbering until this transaction ends (see the module's docstring)."""
+def lock_write_order() -> None:
+    """Hold the feed's numbering until this transaction ends (see the module's
+    docstring). Other one-row counters written by many transactions (the
+    figures version) take it first too, so that every writer takes the two
+    in one order and no two writers deadlock."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [FEED_LOCK_KEY])
@@ -136,7 +139,7 @@ def _write(obj, spec: Tracked, *, kind: str, audience: Audience, changed: list[s
     from metroplan.webhooks import webhooks_enqueue
 
     with transaction.atomic():
-        _lock_sequence()
+        lock_write_order()
         change = Change.objects.create(
             at=timezone.now(), object_type=spec.type, object_id=obj.pk, object_key=str(_value(obj, spec.key)),
             kind=kind, changed_fields=changed, transition=transition, state=state,

@@ -21,6 +21,7 @@ from django.core.cache import caches
 from django.db import transaction
 from django.utils import translation
 
+from metroplan.changes import lock_write_order
 from reporting.models import FiguresVersion
 
 logger = logging.getLogger(__name__)
@@ -49,6 +50,7 @@ def bump(**_ignored) -> None:
     """A new token, written in the current transaction (a signal receiver too)."""
     token = uuid.uuid4().hex
     with transaction.atomic():
+        lock_write_order()  # the change feed's lock first, as every writer takes them (no deadlock)
         if not FiguresVersion.objects.filter(pk=1).update(token=token):
             FiguresVersion.objects.update_or_create(pk=1, defaults={"token": token})
 
