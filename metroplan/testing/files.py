@@ -18,3 +18,8 @@ def zip_bomb_xlsx(unpacked_mb: int = 450) -> bytes:
                 member.write(row)
                 written += len(row)
     return out.getvalue()
+
+
+def response_bytes(response) -> bytes:
+    """A test client response's body, whether streamed (CSV lists, files) or not."""
+    return b"".join(response.streaming_content) if response.streaming else response.content

@@ -15,6 +15,7 @@ from django.urls import clear_url_caches, reverse
 
 from members.models import ApiToken
 from metroplan.testing import factories as f
+from metroplan.testing.files import response_bytes as body
 from reporting.models import Evidence, Report
 from reporting.report_files import report_file
 from reporting.report_services import report_build
@@ -35,9 +36,6 @@ def api_path(evidence):
 def page_path(evidence):
     return reverse("evidence-download", args=[evidence.pk])
 
-
-def body(response) -> bytes:
-    return b"".join(response.streaming_content) if response.streaming else response.content
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ import io
 import pytest
 
 from metroplan.testing import factories as f
+from metroplan.testing.files import response_bytes as body
 
 LISTS = ["plans", "goals", "actions", "indicators", "members", "regions", "periods", "updates", "reports"]
 
@@ -15,10 +16,6 @@ LISTS = ["plans", "goals", "actions", "indicators", "members", "regions", "perio
 def staff_api(api, keys):
     return api(keys["staff"])
 
-
-def body(response) -> bytes:
-    """A response's bytes, streamed (CSV lists) or not."""
-    return b"".join(response.streaming_content) if response.streaming else response.content
 
 
 def results(response):

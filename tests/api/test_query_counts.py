@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from actions.models import Action, Goal, Indicator, Participation
 from members.models import Member, Membership, Region
 from metroplan.api.viewsets import ApiViewSet
+from metroplan.testing.files import response_bytes
 from reporting.figures import cache as figures_cache
 from reporting.models import IndicatorValue, ProgressUpdate, Report, ReportingPeriod
 
@@ -100,7 +101,7 @@ def test_list_query_count_is_the_same_for_5_and_500_rows(name, query, actor, wor
         for _cold_then_warm in range(2):
             with CaptureQueriesContext(connection) as queries:
                 response = client.get(url)
-                body = b"".join(response.streaming_content) if response.streaming else response.content
+                body = response_bytes(response)
             assert response.status_code == 200, body[:300]
             counts.append(len(queries))
         return tuple(counts), rows_of(response, body)
