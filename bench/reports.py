@@ -109,9 +109,10 @@ def seed(scale: int) -> tuple[Plan, ReportingPeriod]:
 
 def _phases(report_id: int) -> None:
     """Time each part of a build (BENCH_PHASES=1), to see where the time goes."""
+    from django.conf import settings
     from django.utils import timezone
 
-    from reporting import rendering, snapshot
+    from reporting import rendering, report_deck, snapshot
     from reporting.figures import cache, gaps, plan_figures
 
     report = Report.objects.select_related("plan", "period").get(pk=report_id)
@@ -135,9 +136,10 @@ def _phases(report_id: int) -> None:
     snap = snapshot.snapshot_build(report)
     print(f"  snapshot total: {time.perf_counter() - started:.2f} s", flush=True)
     for name, render in [("html", rendering.render_html), ("pdf", rendering.render_pdf),
-                         ("xlsx", rendering.render_xlsx), ("csv", rendering.render_csv)]:
+                         ("xlsx", rendering.render_xlsx), ("csv", rendering.render_csv),
+                         ("pptx", report_deck.render_pptx)]:
         started = time.perf_counter()
-        render(snap)
+        render(snap, settings.LANGUAGE_CODE)
         print(f"  render {name}: {time.perf_counter() - started:.2f} s", flush=True)
 
 

@@ -107,17 +107,27 @@ def series_chart(indicator, words, *, width: int = 250, height: int = 138) -> st
     def y_of(value: float) -> float:
         return top + plot_h * (1 - (value - low) / (high - low))
 
-    body = [_text(0, 11, _clip(f"{indicator.code} {indicator.name}", 40), size=10, weight="bold"),
+    places = getattr(indicator, "decimals", 2)
+    # About 6.5 px a character at 10 px bold: the title stays inside its chart, never over the next one.
+    body = [_text(0, 11, _clip(f"{indicator.code} {indicator.name}", int(width / 6.6)), size=10, weight="bold"),
             _text(0, 23, indicator.unit, size=8.5, fill=MUTED),
             f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="none" stroke="{LINE}"/>']
-    for value, colour, name in ((indicator.baseline, MUTED, _("baseline")), (indicator.target, OK, _("target"))):
+    # Both lines are named at their right end (a series starts at its baseline, on the
+    # left), except the baseline's name goes to the left end when the lines are too
+    # close for two names.
+    close = (indicator.baseline is not None and indicator.target is not None
+             and abs(y_of(indicator.baseline) - y_of(indicator.target)) < 12)
+    right_end = (left + plot_w - 2, "end")
+    lines = ((indicator.baseline, MUTED, _("baseline"), *((left + 2, "start") if close else right_end)),
+             (indicator.target, OK, _("target"), *right_end))
+    for value, colour, name, name_x, name_anchor in lines:
         if value is None:
             continue
         y = y_of(value)
         body.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + plot_w}" y2="{y:.1f}" stroke="{colour}" '
                     f'stroke-width="1.2" stroke-dasharray="4 3"/>')
-        body.append(_text(left - 4, y + 3, words.num(value, 1), size=8, anchor="end", fill=colour))
-        body.append(_text(left + plot_w - 2, y - 3, name, size=8, anchor="end", fill=colour))
+        body.append(_text(left - 4, y + 3, words.num(value, places), size=8, anchor="end", fill=colour))
+        body.append(_text(name_x, y - 3, name, size=8, anchor=name_anchor, fill=colour))
     if points:
         step = plot_w / max(1, len(points) - 1) if len(points) > 1 else 0
         coords = [(left + (index * step if len(points) > 1 else plot_w / 2), y_of(p["value"]))
@@ -134,8 +144,13 @@ def series_chart(indicator, words, *, width: int = 250, height: int = 138) -> st
         for x, y in coords:
             body.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2.6" fill="{BRAND}"/>')
         last_x, last_y = coords[-1]
-        body.append(_text(min(last_x, left + plot_w - 2), last_y - 6, words.num(points[-1]["value"], 1), size=8.5,
-                          anchor="end", fill=BRAND, weight="bold"))
+        # The latest value above its point, or below it where the target's name is written.
+        target_y = None if indicator.target is None else y_of(indicator.target)
+        value_y = last_y - 6
+        if target_y is not None and abs(last_y - target_y) < 12:  # the target's name is just above its line
+            value_y = min(max(last_y, target_y) + 11, top + plot_h - 2)
+        body.append(_text(min(last_x - 4, left + plot_w - 4), value_y, words.num(points[-1]["value"], places),
+                          size=8.5, anchor="end", fill=BRAND, weight="bold"))
         shown = {0, len(points) - 1} | ({len(points) // 2} if len(points) > 4 else set(range(len(points))))
         for index in sorted(shown):
             x = coords[index][0]

@@ -249,22 +249,23 @@ class ReportView:
         rows = []
         for row in self.snapshot.get("indicators", []):
             unit = self.text(row.get("unit", ""))
+            places = row.get("decimals", 2)  # as the indicator shows its values (a count: whole numbers)
             rows.append(SimpleNamespace(
-                code=row["code"], action=row["action"], name=self.text(row["name"]), unit=unit,
+                code=row["code"], action=row["action"], name=self.text(row["name"]), unit=unit, decimals=places,
                 baseline=row.get("baseline"), target=row.get("target"), direction=row.get("direction"),
-                baseline_text=w.num(row.get("baseline")), target_text=w.num(row.get("target")),
-                latest_value=row.get("latest_value"), latest_text=w.num(row.get("latest_value")),
+                baseline_text=w.num(row.get("baseline"), places), target_text=w.num(row.get("target"), places),
+                latest_value=row.get("latest_value"), latest_text=w.num(row.get("latest_value"), places),
                 latest_members=row.get("latest_members", 0), latest_end=w.day(row.get("latest_period_end")),
                 latest_period_end=row.get("latest_period_end"),
                 progress=row.get("progress"), percent=w.pct(row.get("progress")), counted=row.get("counted", True),
                 expected_members=row.get("expected_members", 0), reported_members=row.get("reported_members", 0),
                 missing=row.get("missing_members", []), missing_text=shortened(row.get("missing_members", []), 3),
                 series=row.get("series", []), milestones=row.get("milestones", []),
-                splits=self._splits(row.get("split", [])),
+                splits=self._splits(row.get("split", []), places),
             ))
         return rows
 
-    def _splits(self, splits: list[dict]) -> list[SimpleNamespace]:
+    def _splits(self, splits: list[dict], places: int) -> list[SimpleNamespace]:
         """An indicator's split by sex and age group, in this language's words."""
         w = self.words
         shown = []
@@ -274,14 +275,14 @@ class ReportView:
                 continue
             total = split.get("total") or 0
             parts = [
-                SimpleNamespace(label=str(label), value_text=w.num(split["parts"].get(name)),
+                SimpleNamespace(label=str(label), value_text=w.num(split["parts"].get(name), places),
                                 percent=w.pct(split["parts"].get(name) / total) if total and split["parts"].get(
                                     name) is not None else "—")
                 for name, label in breakdown.parts
             ]
             shown.append(SimpleNamespace(label=str(breakdown.label), period=split["period"],
                                          members=split["members"], without_parts=split.get("without_parts", 0),
-                                         total_text=w.num(total), parts=parts))
+                                         total_text=w.num(total, places), parts=parts))
         return shown
 
     @cached_property

@@ -213,6 +213,7 @@ def _actions_and_indicators(figures, period, update_gaps, indicator_gaps, splits
             "action": indicator.action.code,
             "name": texts(indicator, "name"),
             "unit": texts(indicator, "unit"),
+            "decimals": indicator.display_decimals,
             "baseline": _number(indicator.baseline),
             "target": _number(indicator.target),
             "direction": indicator.direction,

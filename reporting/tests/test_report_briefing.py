@@ -115,3 +115,26 @@ def test_an_indicators_chart_draws_the_target_of_each_period(report):
     indicator = SimpleNamespace(**{**row, "name": row["name"]["en"], "unit": row["unit"]["en"]})
     svg = str(series_chart(indicator, Words("en")))
     assert "<title>period target</title>" in svg
+
+
+def test_a_count_shows_whole_numbers_in_the_report_and_its_chart():
+    """Counts display as whole numbers everywhere, the report too: the network
+    mean of 40, 80 and 83 activities is 68 activities, not 67.67."""
+    from reporting.report_view import ReportView
+
+    scenario = make_scenario()
+    scenario.indicator.measure = "count"
+    scenario.indicator.decimals = None
+    scenario.indicator.save()
+    update = f.ProgressUpdateFactory(member=scenario.c, action=scenario.action_1, period=scenario.period,
+                                     state="approved", first_submitted_at=scenario.value_b.update.first_submitted_at,
+                                     reviewed_at=scenario.value_b.update.reviewed_at)
+    f.IndicatorValueFactory(update=update, indicator=scenario.indicator, value=83)
+    built = report_services.report_build(report_id=make_report(scenario).pk)
+
+    (indicator,) = ReportView(built.snapshot, "en").indicators
+    assert indicator.latest_value == pytest.approx(67.67, abs=0.01)
+    assert (indicator.latest_text, indicator.baseline_text, indicator.target_text) == ("68", "0", "100")
+    html = render_html(built.snapshot, "en")
+    # The annex's latest value and the chart's last point (the progress, 67.7 %, is a percentage).
+    assert '<td class="num">68<br>' in html and ">68</text>" in html and "67.67" not in html
