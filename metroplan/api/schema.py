@@ -23,6 +23,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 
+from metroplan.api.explain import EXPLAIN_PARAMETER
+
 
 class ErrorSerializer(serializers.Serializer):
     code = serializers.CharField(help_text="Stable, for programs: not_found, invalid, conflict, ...")
@@ -232,6 +234,8 @@ class ApiAutoSchema(AutoSchema):
         if self.method == "GET":
             answers_csv = any(renderer.format == "csv" for renderer in self.view.get_renderers())
             parameters.append(FORMAT_PARAMETER if answers_csv else JSON_FORMAT_PARAMETER)
+            if getattr(self.view, "explains_figures", lambda: False)():
+                parameters.append(EXPLAIN_PARAMETER)
             if self._is_detail():
                 parameters += [IF_NONE_MATCH, ETAG_HEADER]
                 if getattr(self.view, "plan_path", None) and getattr(self.view, "plan_scoped_detail", False):

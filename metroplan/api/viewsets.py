@@ -32,6 +32,7 @@ from rest_framework.response import Response
 
 from metroplan.api import figure_fields
 from metroplan.api.errors import Conflict, PreconditionFailed, PreconditionRequired
+from metroplan.api.explain import explain_limit
 from metroplan.api.filters import (
     SYNC_FIELD,
     StrictFilterBackend,
@@ -223,6 +224,8 @@ class ApiViewSet(viewsets.GenericViewSet):
         if self.action in self.file_actions:
             return set(self.file_actions[self.action])
         allowed = {"format"}
+        if self.explains_figures():
+            allowed.add("explain")
         if self.action == "list":
             allowed |= {"page", "page_size", *self.list_query_params}
             if getattr(self, "filterset_class", None) is not None:
@@ -239,12 +242,19 @@ class ApiViewSet(viewsets.GenericViewSet):
                 allowed.add("plan")
         return allowed
 
+    def explains_figures(self) -> bool:
+        """Whether the resource carries an `explain` object (the figures
+        engine's "show the math"), which `?explain=full` gives whole."""
+        return "explain" in getattr(self.get_serializer_class(), "_declared_fields", {})
+
     def check_query_params(self, request) -> None:
         unknown = sorted(set(request.query_params) - self.allowed_query_params())
         if unknown:
             raise exceptions.ValidationError(
                 {name: [_("Unknown query parameter for this endpoint.")] for name in unknown}
             )
+        if "explain" in request.query_params:
+            explain_limit(request)  # a 400 naming the parameter for anything but `full`
 
     def body_serializer(self):
         """The serializer that reads this request's body: the action's own

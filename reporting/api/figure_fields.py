@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from actions.models import Plan
 from metroplan.api import figure_fields
+from metroplan.api.explain import explain_limit
 from reporting.figures import empty_counts, plans_figures
 
 
@@ -17,10 +18,11 @@ def _figures_for(plan_ids) -> dict:
 class PlanFigures:
     def attach(self, objects, request) -> None:
         figures = plans_figures(objects)
+        limit = explain_limit(request)
         for plan in objects:
             own = figures[plan.pk]
             plan.progress = own.progress.value
-            plan.explain = own.progress.as_dict()
+            plan.explain = own.progress.as_dict(limit)
             plan.goal_count = len(own.goals)
             plan.action_count = len(own.actions)
 
@@ -46,11 +48,12 @@ class _ItemFigures:
 
     def attach(self, objects, request) -> None:
         items = self._engine_items({self.plan_of(obj) for obj in objects})
+        limit = explain_limit(request)
         for obj in objects:
             computed = items.get(obj.pk)
             for name in self.fields:
                 setattr(obj, name, getattr(computed, name, None))
-            obj.explain = computed.figure.as_dict() if computed is not None else None
+            obj.explain = computed.figure.as_dict(limit) if computed is not None else None
 
     def values(self, field, queryset, request) -> dict:
         plan_ids = queryset.order_by().values_list(self.plan_path, flat=True).distinct()

@@ -5,11 +5,12 @@ GET /api/v1/figures/<name>/    one of: plan-progress, goal-progress, action-prog
                                indicator-progress, status-disagreements,
                                compliance-by-period, compliance-by-region, early-warnings
 `?period=<code>` picks the period of compliance-by-region (default: the latest
-period whose deadline has passed). Each figure is Figure.as_dict(): value,
+period whose deadline has passed). Each figure is Figure.as_dict(limit): value,
 percent, rule, inputs, left_out, covered, expected, coverage, and for
 indicators and actions the numbers behind it: details (each value: member,
 period, value, approved when, carried forward or not), left_out_details,
-result and the computed status (metroplan/api/explain.py documents it).
+result and the computed status (metroplan/api/explain.py documents it), each
+list cut to its first 20 entries unless `?explain=full`.
 """
 
 from django.utils.translation import gettext as _
@@ -19,26 +20,26 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from actions.models import Plan
-from metroplan.api.explain import ExplainSerializer
+from metroplan.api.explain import EXPLAIN_PARAMETER, ExplainSerializer, explain_limit
 from metroplan.api.schema import ERROR_DESCRIPTIONS, ErrorSerializer
 from reporting.figures import plan_figures, shown, status_disagreements
 
 
-def _plan_progress(figures, period):
-    return figures.progress.as_dict()
+def _plan_progress(figures, period, limit):
+    return figures.progress.as_dict(limit)
 
 
-def _goal_progress(figures, period):
-    return [{"goal": goal.code, "title": goal.title, "figure": goal.figure.as_dict()} for goal in figures.goals]
+def _goal_progress(figures, period, limit):
+    return [{"goal": goal.code, "title": goal.title, "figure": goal.figure.as_dict(limit)} for goal in figures.goals]
 
 
-def _action_progress(figures, period):
+def _action_progress(figures, period, limit):
     return [{"action": action.code, "title": action.title, "status": action.status,
-             "computed_status": action.computed_status, "figure": action.figure.as_dict()}
+             "computed_status": action.computed_status, "figure": action.figure.as_dict(limit)}
             for action in figures.actions]
 
 
-def _indicator_progress(figures, period):
+def _indicator_progress(figures, period, limit):
     return [
         {
             "indicator": indicator.code, "action": indicator.action.code, "unit": indicator.unit,
@@ -46,35 +47,35 @@ def _indicator_progress(figures, period):
             "carry_forward": indicator.carry_forward, "latest_value": indicator.latest_value,
             "latest_text": shown(indicator, indicator.latest_value), "period_target": indicator.period_target,
             "period_targets": indicator.period_targets, "computed_status": indicator.computed_status,
-            "figure": indicator.figure.as_dict(),
+            "figure": indicator.figure.as_dict(limit),
         }
         for indicator in figures.indicators
     ]
 
 
-def _status_disagreements(figures, period):
+def _status_disagreements(figures, period, limit):
     return [{"action": action.code, "title": action.title, "typed": action.status,
              "computed": action.computed_status, "explanation": action.status_explanation}
             for action in status_disagreements(figures)]
 
 
-def _compliance_by_period(figures, period):
-    return [{"period": p.code, "figure": figure.as_dict()} for p, figure in figures.compliance.per_period()]
+def _compliance_by_period(figures, period, limit):
+    return [{"period": p.code, "figure": figure.as_dict(limit)} for p, figure in figures.compliance.per_period()]
 
 
-def _compliance_by_region(figures, period):
+def _compliance_by_region(figures, period, limit):
     if period is None:
         return {"period": None, "regions": []}
     return {
         "period": period.code,
         "regions": [
-            {"region": region.slug, "name": region.name, "figure": figure.as_dict()}
+            {"region": region.slug, "name": region.name, "figure": figure.as_dict(limit)}
             for region, figure in figures.compliance.per_region(period)
         ],
     }
 
 
-def _early_warnings(figures, period):
+def _early_warnings(figures, period, limit):
     return [
         {
             "action": w.action.code, "indicator": w.indicator.code, "unit": w.indicator.unit,
@@ -159,20 +160,22 @@ class FiguresView(APIView):
             raise exceptions.ValidationError({"period": [message]})
         return figures, period
 
-    @extend_schema(operation_id="v1_figures_all", parameters=[PERIOD_PARAMETER], responses=FIGURE_RESPONSES)
+    @extend_schema(operation_id="v1_figures_all", parameters=[PERIOD_PARAMETER, EXPLAIN_PARAMETER],
+                   responses=FIGURE_RESPONSES)
     def get(self, request, name: str | None = None):
         figures, period = self._context(request)
+        limit = explain_limit(request)
         plan = figures.plan
         if name is not None:
             if name not in FIGURES:
                 raise exceptions.NotFound(
                     _("No figure %(name)s; figures: %(names)s.") % {"name": repr(name), "names": ", ".join(FIGURES)}
                 )
-            return Response({"plan": plan.code, "name": name, "data": FIGURES[name](figures, period)})
+            return Response({"plan": plan.code, "name": name, "data": FIGURES[name](figures, period, limit)})
         return Response({
             "plan": plan.code,
             "period": period.code if period else None,
-            "figures": {key: build(figures, period) for key, build in FIGURES.items()},
+            "figures": {key: build(figures, period, limit) for key, build in FIGURES.items()},
         })
 
 
@@ -180,7 +183,7 @@ class FiguresView(APIView):
 class FigureView(FiguresView):
     """One of the current plan's figures, by name, with its rule, inputs, what was left out and its coverage."""
 
-    @extend_schema(operation_id="v1_figures_retrieve", parameters=[PERIOD_PARAMETER], responses={
+    @extend_schema(operation_id="v1_figures_retrieve", parameters=[PERIOD_PARAMETER, EXPLAIN_PARAMETER], responses={
         **FIGURE_RESPONSES,
         200: inline_serializer("Figure", fields={
             "plan": serializers.CharField(), "name": serializers.CharField(),

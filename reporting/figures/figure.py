@@ -52,8 +52,19 @@ class Figure:
             return _("%(covered)s of %(expected)s") % numbers
         return _("%(label)s from %(covered)s of %(expected)s") % {"label": self.coverage_label, **numbers}
 
-    def as_dict(self) -> dict:
+    def as_dict(self, limit: int | None = None) -> dict:
+        """The figure as data. `limit`: at most that many entries in each list
+        (inputs, left out, their details), so that a figure's explanation does
+        not grow with the network; `*_total` give the whole counts."""
         data = asdict(self)
+        data["details_total"] = len(self.details)
+        data["left_out_total"] = len(self.left_out_details)
+        data["truncated"] = False
+        if limit is not None:
+            for name in ("inputs", "left_out", "details", "left_out_details"):
+                if len(data[name]) > limit:
+                    data[name] = data[name][:limit]
+                    data["truncated"] = True
         data["rule"] = str(self.rule)
         data["coverage_label"] = str(self.coverage_label)
         data["percent"] = self.percent
