@@ -14,8 +14,10 @@ dropped or kept as each part says in bench/README.md):
   api      bench.api at 1×: every API list next to plain DRF and the SQL floor;
   reports  bench.reports at each scale: the full report's build, time and peak
            memory;
-  load     with --load, the load suite (tests/load, locust headless on
-           loopback against gunicorn; README, "Load and faults").
+  load     with --load, the mixed load (tests/load, locust headless on
+           loopback against gunicorn; README, "Load and faults") at 10, 50
+           and 100 users thinking 1-3 s, then the peak throughput without
+           think time.
 
 Prints each part's table as it goes, then writes var/bench/all.json with every
 part's JSON. The figures of a run are published in docs/performance.md.
@@ -39,6 +41,34 @@ def run(part: str, argv: list[str]) -> dict:
     return {"command": argv, "returncode": result.returncode, "seconds": round(time.perf_counter() - started, 1)}
 
 
+# The mixed load: 10, 50 and 100 users thinking 1-3 s between requests,
+# then the peak throughput (users that do not think). Each is the load suite's
+# test (gunicorn, 2 workers, on loopback), its figures kept per run.
+LOAD_RUNS = [
+    ("10 users", {"LOAD_USERS": "10", "LOAD_WAIT_MIN": "1", "LOAD_WAIT_MAX": "3"}),
+    ("50 users", {"LOAD_USERS": "50", "LOAD_WAIT_MIN": "1", "LOAD_WAIT_MAX": "3"}),
+    ("100 users", {"LOAD_USERS": "100", "LOAD_WAIT_MIN": "1", "LOAD_WAIT_MAX": "3"}),
+    ("peak (20 users, no think time)", {"LOAD_USERS": "20", "LOAD_WAIT_MIN": "0", "LOAD_WAIT_MAX": "0"}),
+]
+
+
+def load_runs() -> dict:
+    runs = {}
+    for name, env in LOAD_RUNS:
+        print(f"\n=== load, {name}", flush=True)
+        figures = Path("test-output/load.json")
+        figures.unlink(missing_ok=True)
+        started = time.perf_counter()
+        result = subprocess.run(
+            [sys.executable, "-m", "pytest", "tests/load/test_load.py", "-m", "load", "-s", "-p", "no:cacheprovider",
+             "-k", "mixed_load", "-q"],
+            env={**os.environ, "LOAD_MAX_REQUESTS": "20000", "LOAD_SECONDS": "60", **env},
+        )
+        runs[name] = {"env": env, "returncode": result.returncode, "seconds": round(time.perf_counter() - started, 1),
+                      "figures": json.loads(figures.read_text()) if figures.exists() else None}
+    return {"returncode": max(run["returncode"] for run in runs.values()), "runs": runs}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", type=int, nargs="+", default=[1, 10], help="1 10 unless given; add 100 for 100×")
@@ -60,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     if "reports" not in args.skip:
         parts["reports"] = run("reports", ["-m", "bench.reports", "--scale", *map(str, args.scale)])
     if args.load:
-        parts["load"] = run("load", ["-m", "pytest", "tests/load", "-m", "load", "-s", "-p", "no:cacheprovider"])
+        parts["load"] = load_runs()
     for name, path in (("pages", "dashboard.json"), ("api", "api.json")):
         if name in parts and (OUT / path).exists():
             parts[name]["figures"] = json.loads((OUT / path).read_text())
