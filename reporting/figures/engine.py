@@ -11,7 +11,8 @@ plan, with its explanation, from one fixed set of grouped queries.
     figures.compliance.member_counts(period)      # {member_id: counts}
 
 Inputs: the approved indicator values (per indicator, member and period, with
-their approval times) and the expected slots (reporting/figures/slots.py).
+their approval times; kept in step with approvals in ApprovedIndicatorValue,
+approved.py) and the expected slots (reporting/figures/slots.py).
 Rules: reporting/figures/rules.py. Pages, the API, reports and exports read
 the result; ordering by a figure sorts this result.
 
