@@ -11,6 +11,7 @@ without parts is left out of it (and counted in `members_without_parts`).
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -60,12 +61,11 @@ def indicator_splits(indicators, *, as_of: date | None = None, up_to: date | Non
     if not asked:
         return {}
 
-    def compute(missing):
-        found = _splits({pk: asked[pk] for pk in missing}, as_of=as_of, up_to=up_to)
-        return {pk: found.get(pk, []) for pk in missing}
-
-    found = cache.cached_many("split", sorted(asked), (as_of, up_to), compute)
-    return {pk: own for pk, own in found.items() if own}
+    # One entry for the page's indicators (not one each: the process's few recent entries stay the plans').
+    key = hashlib.sha1(",".join(map(str, sorted(asked))).encode()).hexdigest()
+    return cache.cached_many(
+        "split", [key], (as_of, up_to), lambda _keys: {key: _splits(asked, as_of=as_of, up_to=up_to)},
+    )[key]
 
 
 def _splits(asked: dict, *, as_of: date | None, up_to: date | None) -> dict[int, list]:
