@@ -72,6 +72,7 @@ def multiply(scale: int) -> None:
 
     from actions.models import Participation
     from members.models import Member, Membership
+    from reporting.figures import approved as approved_values
     from reporting.models import IndicatorValue, ProgressUpdate
 
     originals = list(Member.objects.all())
@@ -119,6 +120,7 @@ def multiply(scale: int) -> None:
                                not_available=v.not_available, not_available_reason=v.not_available_reason)
                 for pk, clone in update_clones for v in values_by_update.get(pk, [])
             ], batch_size=5000)
+            approved_values.refresh(clone.pk for _pk, clone in update_clones)  # bulk writes send no signals
 
 
 def measure(path: str, runs: int, username: str = "secretariat") -> dict:

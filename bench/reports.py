@@ -39,6 +39,7 @@ from django.utils import timezone  # noqa: E402
 
 from actions.models import Action, Indicator, Participation, Plan  # noqa: E402
 from members.models import Member, Membership  # noqa: E402
+from reporting.figures import approved as approved_values  # noqa: E402
 from reporting.models import IndicatorValue, ProgressUpdate, Report, ReportingPeriod  # noqa: E402
 
 BATCH = 5000
@@ -99,6 +100,7 @@ def seed(scale: int) -> tuple[Plan, ReportingPeriod]:
                 values.append(IndicatorValue(update_id=update.pk, indicator_id=indicator_id,
                                              value=(baseline + (target - baseline) * share).quantize(Decimal("0.01"))))
         IndicatorValue.objects.bulk_create(values, batch_size=BATCH)
+        approved_values.refresh(update.pk for update in created)  # bulk writes send no signals
     if connection.vendor == "postgresql":
         # Planner statistics, as autovacuum would have them on a live database
         # (bulk loading leaves them empty, and the plans then go badly wrong).

@@ -21,6 +21,7 @@ from members.models import ApiToken, FocalPoint, Member
 from metroplan.permissions import SECRETARIAT_GROUP
 from metroplan.second_factor import second_factor_seed
 from reporting import report_services
+from reporting.figures import approved as approved_values
 from reporting.figures import cache as figures_cache
 from reporting.models import IndicatorValue, ProgressUpdate, Report, ReportingPeriod
 
@@ -327,3 +328,4 @@ def _seed_updates(plan: Plan) -> None:
     for update, value in values:
         value.update = update
     IndicatorValue.objects.bulk_create([value for _, value in values], batch_size=1000)
+    approved_values.refresh(update.pk for update in updates)  # bulk writes send no signals

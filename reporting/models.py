@@ -244,6 +244,51 @@ class IndicatorValue(models.Model):
         return {name: getattr(self, name) for name in PART_NAMES}
 
 
+class ApprovedIndicatorValue(models.Model):
+    """The figures engine's input: one row per approved indicator value (per
+    indicator, member and period), with its approval time, so the engine reads
+    what it shows from one table instead of joining every update ever written.
+
+    Written only by reporting/figures/approved.py (`refresh`), in the
+    transaction of each save or delete of an update or a value (the approval,
+    update_approve, included) and by bulk loaders explicitly; a row goes with
+    its value or update (CASCADE). The period's plan and end are read from the
+    period (a small table), so editing a period needs no upkeep here.
+    """
+
+    source = models.OneToOneField(IndicatorValue, on_delete=models.CASCADE, related_name="approved")
+    update = models.ForeignKey(ProgressUpdate, on_delete=models.CASCADE, related_name="+")
+    indicator = models.ForeignKey("actions.Indicator", on_delete=models.CASCADE, related_name="+")
+    member = models.ForeignKey("members.Member", on_delete=models.CASCADE, related_name="+")
+    period = models.ForeignKey(ReportingPeriod, on_delete=models.CASCADE, related_name="+")
+    approved_at = models.DateTimeField(null=True)  # the update's reviewed_at
+    value = models.DecimalField(max_digits=14, decimal_places=2, null=True)
+    numerator = models.DecimalField(max_digits=14, decimal_places=2, null=True)
+    denominator = models.DecimalField(max_digits=14, decimal_places=2, null=True)
+    not_available_reason = models.CharField(max_length=500, blank=True)
+    women = models.DecimalField(max_digits=14, decimal_places=2, null=True)
+    men = models.DecimalField(max_digits=14, decimal_places=2, null=True)
+    sex_other = models.DecimalField(max_digits=14, decimal_places=2, null=True)
+    youth = models.DecimalField(max_digits=14, decimal_places=2, null=True)
+    age_other = models.DecimalField(max_digits=14, decimal_places=2, null=True)
+
+    objects = PartOfUpdateQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("approved indicator value")
+        verbose_name_plural = _("approved indicator values")
+        constraints = [
+            models.UniqueConstraint(fields=["indicator", "member", "period"], name="one_approved_value_per_slot"),
+        ]
+        indexes = [
+            # The engine reads a plan's periods' rows: by period, then the indicator.
+            models.Index(fields=["period", "indicator"], name="approved_value_period_ind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.indicator_id}/{self.member_id}/{self.period_id}: {self.value}"
+
+
 def evidence_upload_to(instance: "Evidence", filename: str) -> str:
     """A random name in the private storage (the name given is kept in `file_name`)."""
     return private_name("evidence", filename)

@@ -227,7 +227,7 @@ class ApiViewSet(viewsets.GenericViewSet):
         if self.explains_figures():
             allowed.add("explain")
         if self.action == "list":
-            allowed |= {"page", "page_size", *self.list_query_params}
+            allowed |= {"page", "page_size", "cursor", *self.list_query_params}
             if getattr(self, "filterset_class", None) is not None:
                 allowed |= set(self.filterset_class.base_filters)
             if getattr(self, "search_fields", None):
@@ -348,7 +348,7 @@ class ApiViewSet(viewsets.GenericViewSet):
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
         # A CSV download holds every row unless a page is asked for; it is streamed.
-        if self.wants_csv() and not ({"page", "page_size"} & set(request.query_params)):
+        if self.wants_csv() and not ({"page", "page_size", "cursor"} & set(request.query_params)):
             return self.csv_download(queryset)
         page = self.paginate_queryset(queryset)
         self.annotate_objects(page, detail=False)

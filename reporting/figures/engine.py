@@ -11,7 +11,8 @@ plan, with its explanation, from one fixed set of grouped queries.
     figures.compliance.member_counts(period)      # {member_id: counts}
 
 Inputs: the approved indicator values (per indicator, member and period, with
-their approval times) and the expected slots (reporting/figures/slots.py).
+their approval times; kept in step with approvals in ApprovedIndicatorValue,
+approved.py) and the expected slots (reporting/figures/slots.py).
 Rules: reporting/figures/rules.py. Pages, the API, reports and exports read
 the result; ordering by a figure sorts this result.
 
@@ -43,7 +44,7 @@ from members.models import Member, Region
 from reporting.figures import cache, rules
 from reporting.figures.figure import Figure
 from reporting.figures.slots import add_counts, empty_counts, end_of_day, outcome_counts
-from reporting.models import IndicatorValue, ProgressUpdate, ReportingPeriod
+from reporting.models import ApprovedIndicatorValue, ReportingPeriod
 
 PROGRESS_RULE = gettext_lazy(
     "Indicator progress = (latest value − baseline) / (target − baseline), clamped to 0–100%; "
@@ -349,17 +350,17 @@ def _quarter_hour(as_of: date | None) -> str:
 def approved_values(plan_ids: list[int], as_of: date | None, up_to: date | None) -> dict[int, list[ApprovedValue]]:
     """{indicator_id: [ApprovedValue]}: the engine's one reading of approved
     values (approved by `as_of`, of periods ended by then and by `up_to`),
-    one query. Every indicator figure is computed from these rows alone."""
-    values = IndicatorValue.objects.filter(
-        update__state=ProgressUpdate.State.APPROVED, indicator__action__goal__plan__in=plan_ids,
-    )
+    one query on the approved values kept in step with the approvals
+    (approved.py; with the periods and members, never the updates). Every
+    indicator figure is computed from these rows alone."""
+    values = ApprovedIndicatorValue.objects.filter(period__plan__in=plan_ids)
     if as_of is not None:
-        values = values.filter(update__period__end__lte=as_of, update__reviewed_at__lt=end_of_day(as_of))
+        values = values.filter(period__end__lte=as_of, approved_at__lt=end_of_day(as_of))
     if up_to is not None:
-        values = values.filter(update__period__end__lte=up_to)
+        values = values.filter(period__end__lte=up_to)
     rows = values.order_by().values_list(
-        "indicator_id", "update__member_id", "update__member__name", "update__period_id", "value", "numerator",
-        "denominator", "update__reviewed_at", "not_available_reason",
+        "indicator_id", "member_id", "member__name", "period_id", "value", "numerator", "denominator",
+        "approved_at", "not_available_reason",
     )
     found: dict[int, list[ApprovedValue]] = defaultdict(list)
     for indicator_id, member_id, member, period_id, value, top, bottom, approved_at, reason in rows:

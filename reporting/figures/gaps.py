@@ -9,7 +9,7 @@ from datetime import date
 from django.db.models import Exists, F, OuterRef, Subquery
 
 from reporting.figures.slots import end_of_day, expected_slots
-from reporting.models import IndicatorValue, ProgressUpdate
+from reporting.models import ApprovedIndicatorValue, ProgressUpdate
 
 
 def _approved(queryset, approved_by: date | None):
@@ -41,14 +41,13 @@ def indicator_gaps(period, *, compliance_on: date, approved_by: date | None = No
     """For each live indicator, the expected members of `period` that gave no
     approved number for it: no approved update, or "not available" (with the
     member's reason). One query; dicts ordered by indicator and member."""
-    # Keyed by the update's (member, action, period), the unique index finds the
-    # one update, then (update, indicator) its value: no scan of the indicator's values.
-    values = IndicatorValue.objects.filter(
-        update__member=OuterRef("member_id"), update__action=OuterRef("action_id"), update__period=period,
-        update__state=ProgressUpdate.State.APPROVED, indicator=OuterRef("indicator_id"),
+    # The approved values kept in step with approvals: the unique (indicator, member, period)
+    # index finds the one value, no scan of the indicator's values nor of the updates.
+    values = ApprovedIndicatorValue.objects.filter(
+        member=OuterRef("member_id"), period=period, indicator=OuterRef("indicator_id"),
     )
     if approved_by is not None:
-        values = values.filter(update__reviewed_at__lt=end_of_day(approved_by))
+        values = values.filter(approved_at__lt=end_of_day(approved_by))
     approved = _approved(
         ProgressUpdate.objects.filter(member=OuterRef("member_id"), action=OuterRef("action_id"), period=period),
         approved_by,
@@ -63,7 +62,7 @@ def indicator_gaps(period, *, compliance_on: date, approved_by: date | None = No
         .filter(indicator_retired=False)
         .annotate(
             has_number=Exists(values.filter(value__isnull=False)),
-            not_available_reason=Subquery(values.filter(not_available=True).values("not_available_reason")[:1]),
+            not_available_reason=Subquery(values.filter(value__isnull=True).values("not_available_reason")[:1]),
             update_approved=Exists(approved),
         )
         .filter(has_number=False)

@@ -1,7 +1,8 @@
 """Every change to an input of the figures replaces the figures version
 (cache.bump) in the change's transaction: the plan (goals, actions,
 participations, indicators, milestones), members and their memberships,
-periods, reopenings, updates and their values."""
+periods, reopenings, updates and their values. The approved values the engine
+reads are kept in step in the same transactions (approved.py)."""
 
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
@@ -18,6 +19,9 @@ INPUTS = (
 def connect() -> None:
     from django.apps import apps
 
+    from reporting.figures import approved
+
+    approved.connect()
     for label in INPUTS:
         model = apps.get_model(label)
         post_save.connect(bump, sender=model, dispatch_uid=f"figures-save-{label}")

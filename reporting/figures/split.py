@@ -2,7 +2,8 @@
 breakdown an indicator asks for, the members' approved parts of the latest
 period that has any, added up, with the total of the same values; shares are
 part / total. Dashboards and the report snapshot read it; one grouped query
-for any number of indicators.
+on the approved values kept in step with approvals (approved.py) for any
+number of indicators.
 
 The split is of the values that gave parts: a member that reported a total
 without parts is left out of it (and counted in `members_without_parts`).
@@ -10,6 +11,7 @@ without parts is left out of it (and counted in `members_without_parts`).
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -17,8 +19,9 @@ from decimal import Decimal
 from django.db.models import Count, Q, Sum
 
 from actions.disaggregation import breakdowns_of
+from reporting.figures import cache
 from reporting.figures.slots import end_of_day
-from reporting.models import IndicatorValue
+from reporting.models import ApprovedIndicatorValue
 
 
 @dataclass
@@ -50,18 +53,27 @@ class BreakdownSplit:
 def indicator_splits(indicators, *, as_of: date | None = None, up_to: date | None = None) -> dict[int, list]:
     """{indicator pk: [BreakdownSplit]} for the `indicators` that ask for
     parts: approved values only, approved by the end of `as_of` and of
-    periods ending by `up_to` when given (as the engine reads them)."""
+    periods ending by `up_to` when given (as the engine reads them). Cached
+    under the figures version like the engine's result (a repeated page reads
+    no value)."""
     asked = {indicator.pk: breakdowns_of(indicator) for indicator in indicators}
     asked = {pk: breakdowns for pk, breakdowns in asked.items() if breakdowns}
     if not asked:
         return {}
-    values = IndicatorValue.objects.filter(
-        indicator_id__in=list(asked), update__state="approved", value__isnull=False,
-    )
+
+    # One entry for the page's indicators (not one each: the process's few recent entries stay the plans').
+    key = hashlib.sha1(",".join(map(str, sorted(asked))).encode()).hexdigest()
+    return cache.cached_many(
+        "split", [key], (as_of, up_to), lambda _keys: {key: _splits(asked, as_of=as_of, up_to=up_to)},
+    )[key]
+
+
+def _splits(asked: dict, *, as_of: date | None, up_to: date | None) -> dict[int, list]:
+    values = ApprovedIndicatorValue.objects.filter(indicator_id__in=list(asked), value__isnull=False)
     if as_of is not None:
-        values = values.filter(update__reviewed_at__lt=end_of_day(as_of))
+        values = values.filter(approved_at__lt=end_of_day(as_of))
     if up_to is not None:
-        values = values.filter(update__period__end__lte=up_to)
+        values = values.filter(period__end__lte=up_to)
     aggregates = {}
     for breakdown in {b.key: b for own in asked.values() for b in own}.values():
         given = Q()
@@ -73,8 +85,8 @@ def indicator_splits(indicators, *, as_of: date | None = None, up_to: date | Non
             aggregates[name] = Sum(name)
     aggregates["all_members"] = Count("pk")
     rows = (
-        values.values("indicator_id", "update__period__code", "update__period__end")
-        .annotate(**aggregates).order_by("indicator_id", "-update__period__end")
+        values.values("indicator_id", "period__code", "period__end")
+        .annotate(**aggregates).order_by("indicator_id", "-period__end")
     )
     splits: dict[int, list[BreakdownSplit]] = {}
     for row in rows:
@@ -87,8 +99,8 @@ def indicator_splits(indicators, *, as_of: date | None = None, up_to: date | Non
             for part in parts:
                 part.share = float(part.value / total) if total else None
             own.append(BreakdownSplit(
-                key=breakdown.key, label=str(breakdown.label), period_code=row["update__period__code"],
-                period_end=row["update__period__end"], members=row[f"{breakdown.key}_members"],
+                key=breakdown.key, label=str(breakdown.label), period_code=row["period__code"],
+                period_end=row["period__end"], members=row[f"{breakdown.key}_members"],
                 members_without_parts=row["all_members"] - row[f"{breakdown.key}_members"], total=total,
                 parts=parts,
             ))

@@ -4,7 +4,7 @@ from django.core.management import call_command
 from actions.models import Participation
 from members.models import ApiToken, FocalPoint
 from reporting.management.commands import seed_demo
-from reporting.models import IndicatorValue, ProgressUpdate
+from reporting.models import ApprovedIndicatorValue, IndicatorValue, ProgressUpdate
 
 
 def snapshot():
@@ -40,6 +40,10 @@ def test_seed_demo_is_reproducible_idempotent_and_labelled(capsys, monkeypatch):
     assert Participation.objects.filter(is_demo=True).exists()
     assert ProgressUpdate.objects.values("member").distinct().count() > 50
     assert ProgressUpdate.objects.values("period").distinct().count() == 12
+    # The figures count the demo's approved values: the bulk seed kept the engine's approved values in step.
+    approved = IndicatorValue.objects.filter(update__state="approved")
+    assert set(ApprovedIndicatorValue.objects.values_list("source_id", "value", "approved_at")) == set(
+        approved.values_list("pk", "value", "update__reviewed_at")) != set()
 
 
 @pytest.mark.django_db

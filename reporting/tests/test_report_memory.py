@@ -18,6 +18,7 @@ from actions.models import Participation
 from members.models import Member, Membership
 from metroplan.testing import factories as f
 from reporting import report_files, report_services
+from reporting.figures import approved as approved_values
 from reporting.figures import cache
 from reporting.models import IndicatorValue, ProgressUpdate, Report
 from reporting.rendering import render_csv, render_xlsx
@@ -78,7 +79,8 @@ def network(members: int) -> Report:
         IndicatorValue(update=update, indicator=indicators[update.action_id], value=Decimal(rng.randint(10, 90)))
         for update in updates if update.action_id in indicators
     ], batch_size=2000)
-    cache.bump()  # bulk inserts send no signal
+    approved_values.refresh(update.pk for update in updates)  # bulk inserts send no signal
+    cache.bump()
     return Report.objects.create(plan=plan, kind=Report.Kind.PERIOD, period=periods[-1], as_of=periods[-1].end)
 
 

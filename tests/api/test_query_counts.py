@@ -11,6 +11,7 @@ from actions.models import Action, Goal, Indicator, Participation
 from members.models import Member, Membership, Region
 from metroplan.api.viewsets import ApiViewSet
 from metroplan.testing.files import response_bytes
+from reporting.figures import approved
 from reporting.figures import cache as figures_cache
 from reporting.models import IndicatorValue, ProgressUpdate, Report, ReportingPeriod
 
@@ -57,6 +58,7 @@ def grow(world, cast, n: int) -> None:
     IndicatorValue.objects.bulk_create(
         [IndicatorValue(update=u, indicator=world.indicator1, value=Decimal(1)) for u in updates]
     )
+    approved.refresh(u.pk for u in updates)  # bulk inserts send no signal
     Report.objects.bulk_create(
         # Finished: the only reports a focal point sees.
         [Report(plan=plan, kind="monthly", period=world.period, as_of=date(2022, 1, 1) + timedelta(days=i),

@@ -16,6 +16,7 @@ from django.utils import timezone
 from actions.models import Participation
 from members.models import Member, Membership, Region
 from reporting import views_compliance, views_dashboards
+from reporting.figures import approved
 from reporting.figures.cache import bump
 from reporting.models import IndicatorValue, ProgressUpdate
 
@@ -58,6 +59,7 @@ def grow_bulk(small, start: int, n: int) -> None:
     IndicatorValue.objects.bulk_create(
         [IndicatorValue(update=u, indicator=indicator[u.action_id], value=Decimal(7)) for u in updates]
     )
+    approved.refresh(u.pk for u in updates)  # bulk inserts send no signal: the engine's approved values must know
     bump()  # bulk inserts send no signal: the figures' cache must know
 
 

@@ -59,3 +59,30 @@ def test_the_indicator_math_panel_lists_its_values_in_constant_queries(client, c
     assert "approved data from 1 of" in page
     grow(small, n=15)
     assert count_queries(client, "action-detail", ["1.1"], {}) == before
+
+
+# What only the figures engine reads: the approved values and the plan's milestones. (A focal
+# point's home also lists the city's own latest values, drafts too: what it shows, not a figure.)
+FIGURE_TABLES = ("reporting_approvedindicatorvalue", "actions_milestone")
+
+
+@pytest.mark.parametrize("user", ["staff", "focal_a"])
+def test_a_repeated_page_costs_no_figure_query(client, cast, small, user, monkeypatch):
+    """The second request of a page reads the figures from the cache: the
+    engine computes nothing and no query reads the values behind the figures
+    (one query reads the figures version)."""
+    from reporting.figures import engine, split
+
+    client.force_login(getattr(cast, user))
+    for name, args, params in PAGES:
+        client.get(reverse(name, args=args), params)  # the first visitor computes them
+    computed = []
+    monkeypatch.setattr(engine, "_compute", lambda *a, **k: computed.append("plan") or [])
+    monkeypatch.setattr(split, "_splits", lambda *a, **k: computed.append("split") or {})
+    for name, args, params in PAGES:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(reverse(name, args=args), params)
+        assert response.status_code == 200, name
+        read = [q["sql"] for q in queries.captured_queries if any(table in q["sql"] for table in FIGURE_TABLES)]
+        assert read == [], (name, params)
+    assert computed == []
