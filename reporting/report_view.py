@@ -33,6 +33,7 @@ from django.utils.translation import gettext_lazy, ngettext, to_locale
 
 from actions.disaggregation import BREAKDOWNS
 from actions.models import Action
+from actions.translation import PlanText
 from members.names import region_name
 from reporting.figures import COMPLIANCE_RULE, PROGRESS_RULE, EarlyWarning, compliance_figure
 from reporting.figures.engine import progress_figure
@@ -103,9 +104,13 @@ class Words:
 
 def pick(text, language: str) -> str:
     """Plan content from a snapshot: {"en": …, "fr": …} in `language`, else
-    English, else any; a plain string (version 1) as it is."""
+    English, else any; a plain string (version 1) as it is. The text knows its
+    language (PlanText), so that the HTML marks a fallback (`|content`)."""
     if isinstance(text, dict):
-        return text.get(language) or text.get(settings.LANGUAGE_CODE) or next(iter(text.values()), "")
+        for code in (language, settings.LANGUAGE_CODE, *text):
+            if text.get(code):
+                return PlanText(text[code], code)
+        return ""
     return text or ""
 
 

@@ -15,9 +15,12 @@ from datetime import date, datetime
 from django.db.models import Count, Max, Min
 from django.utils import timezone
 from django.utils.formats import number_format
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from actions.models import Action, Participation, Plan
+from actions.translation import content_html
 from members.models import Member
 from reporting.figures import Figure, PlanFigures, compliance_figure, empty_counts, plan_figures
 from reporting.figures import status_disagreements as engine_status_disagreements
@@ -308,11 +311,13 @@ def staff_flags(figures: PlanFigures) -> list[Flag]:
     for warning in figures.warnings:
         flags.append(Flag(
             kind="early_warning", action=warning.action,
-            title=_("%(indicator)s projected at %(projected)s of %(target)s %(unit)s") % {
-                "indicator": warning.indicator.code, "projected": number_format(warning.projected, 1),
-                "target": number_format(warning.target, 1),
-                "unit": warning.indicator.unit,
-            },
+            # HTML: the unit is plan content, marked with its language where it falls back (content_html).
+            title=mark_safe(conditional_escape(_("%(indicator)s projected at %(projected)s of %(target)s %(unit)s")) % {  # noqa: S308 - escaped
+                "indicator": conditional_escape(warning.indicator.code),
+                "projected": conditional_escape(number_format(warning.projected, 1)),
+                "target": conditional_escape(number_format(warning.target, 1)),
+                "unit": content_html(warning.indicator, "unit"),
+            }),
             explanation=warning.explanation,
         ))
     return flags
