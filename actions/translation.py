@@ -140,3 +140,15 @@ def content_html(obj, field: str | None = None):
     if language:
         return format_html('<span lang="{}">{}</span>', language, value)
     return conditional_escape(value or "")
+
+
+def html_sentence(template: str, values: dict):
+    """A sentence in the page's language as HTML: `template % values`, the
+    template and each value escaped, plan content given as `content_html(...)`
+    kept with its `lang` marking. For code that writes a sentence around plan
+    content (an early warning's unit), so that one sentence serves text and HTML."""
+    from django.utils.html import conditional_escape
+    from django.utils.safestring import mark_safe
+
+    return mark_safe(conditional_escape(template) % {  # noqa: S308 - the template and every value escaped
+        key: conditional_escape(value) for key, value in values.items()})

@@ -15,12 +15,10 @@ from datetime import date, datetime
 from django.db.models import Count, Max, Min
 from django.utils import timezone
 from django.utils.formats import number_format
-from django.utils.html import conditional_escape
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from actions.models import Action, Participation, Plan
-from actions.translation import content_html
+from actions.translation import content_html, html_sentence
 from members.models import Member
 from reporting.figures import Figure, PlanFigures, compliance_figure, empty_counts, plan_figures
 from reporting.figures import status_disagreements as engine_status_disagreements
@@ -312,12 +310,10 @@ def staff_flags(figures: PlanFigures) -> list[Flag]:
         flags.append(Flag(
             kind="early_warning", action=warning.action,
             # HTML: the unit is plan content, marked with its language where it falls back (content_html).
-            title=mark_safe(conditional_escape(_("%(indicator)s projected at %(projected)s of %(target)s %(unit)s")) % {  # noqa: S308 - escaped
-                "indicator": conditional_escape(warning.indicator.code),
-                "projected": conditional_escape(number_format(warning.projected, 1)),
-                "target": conditional_escape(number_format(warning.target, 1)),
-                "unit": content_html(warning.indicator, "unit"),
+            title=html_sentence(_("%(indicator)s projected at %(projected)s of %(target)s %(unit)s"), {
+                "indicator": warning.indicator.code, "projected": number_format(warning.projected, 1),
+                "target": number_format(warning.target, 1), "unit": content_html(warning.indicator, "unit"),
             }),
-            explanation=warning.explanation,
+            explanation=warning.explanation_html,
         ))
     return flags
