@@ -33,6 +33,7 @@ from django.utils.translation import gettext_lazy, ngettext, to_locale
 
 from actions.disaggregation import BREAKDOWNS
 from actions.models import Action
+from actions.translation import PlanText, content_html, html_sentence
 from members.names import region_name
 from reporting.figures import COMPLIANCE_RULE, PROGRESS_RULE, EarlyWarning, compliance_figure
 from reporting.figures.engine import progress_figure
@@ -103,9 +104,13 @@ class Words:
 
 def pick(text, language: str) -> str:
     """Plan content from a snapshot: {"en": …, "fr": …} in `language`, else
-    English, else any; a plain string (version 1) as it is."""
+    English, else any; a plain string (version 1) as it is. The text knows its
+    language (PlanText), so that the HTML marks a fallback (`|content`)."""
     if isinstance(text, dict):
-        return text.get(language) or text.get(settings.LANGUAGE_CODE) or next(iter(text.values()), "")
+        for code in (language, settings.LANGUAGE_CODE, *text):
+            if text.get(code):
+                return PlanText(text[code], code)
+        return ""
     return text or ""
 
 
@@ -358,19 +363,22 @@ class ReportView:
         for row in self.snapshot.get("early_warnings", []):
             unit = self.text(row.get("unit", ""))
             if "explanation" in row:  # version 1: the English sentence
-                explanation = row["explanation"]
+                explanation = explanation_html = row["explanation"]
             else:  # the engine's sentence, with this language's date
-                explanation = EarlyWarning(
+                warning = EarlyWarning(
                     SimpleNamespace(end_date=w.day(row["end"])), SimpleNamespace(unit=unit),
                     row["projected"], row["target"], row["points"],
-                ).explanation
+                )
+                explanation, explanation_html = warning.explanation, warning.explanation_html
             rows.append(SimpleNamespace(
                 action=row["action"], goal=self.goal_of(row["action"]), action_title=self.text(row["action_title"]),
                 indicator=row["indicator"], indicator_name=self.text(row["indicator_name"]), unit=unit,
                 projected=row["projected"], target=row["target"], projected_text=w.num(row["projected"]),
                 target_text=w.num(row["target"]), points=row["points"], explanation=explanation,
-                heading=_("heading for %(projected)s %(unit)s against a target of %(target)s") % {
-                    "projected": w.num(row["projected"]), "unit": unit, "target": w.num(row["target"])},
+                explanation_html=explanation_html,
+                # HTML (the report's page and PDF): the unit marked with its language where it falls back.
+                heading=html_sentence(_("heading for %(projected)s %(unit)s against a target of %(target)s"), {
+                    "projected": w.num(row["projected"]), "unit": content_html(unit), "target": w.num(row["target"])}),
             ))
         return rows
 

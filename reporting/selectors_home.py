@@ -18,6 +18,7 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 
 from actions.models import Action, Participation, Plan
+from actions.translation import content_html, html_sentence
 from members.models import Member
 from reporting.figures import Figure, PlanFigures, compliance_figure, empty_counts, plan_figures
 from reporting.figures import status_disagreements as engine_status_disagreements
@@ -308,11 +309,11 @@ def staff_flags(figures: PlanFigures) -> list[Flag]:
     for warning in figures.warnings:
         flags.append(Flag(
             kind="early_warning", action=warning.action,
-            title=_("%(indicator)s projected at %(projected)s of %(target)s %(unit)s") % {
+            # HTML: the unit is plan content, marked with its language where it falls back (content_html).
+            title=html_sentence(_("%(indicator)s projected at %(projected)s of %(target)s %(unit)s"), {
                 "indicator": warning.indicator.code, "projected": number_format(warning.projected, 1),
-                "target": number_format(warning.target, 1),
-                "unit": warning.indicator.unit,
-            },
-            explanation=warning.explanation,
+                "target": number_format(warning.target, 1), "unit": content_html(warning.indicator, "unit"),
+            }),
+            explanation=warning.explanation_html,
         ))
     return flags

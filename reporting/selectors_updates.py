@@ -9,11 +9,13 @@ from pathlib import PurePath
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from actions.disaggregation import PART_NAMES
 from actions.models import Plan
+from actions.translation import content_html
 from reporting.figures import Outcome, expected_slots, plans_figures, status_disagreements
 from reporting.filtersets import ProgressUpdateFilterSet
 from reporting.models import Evidence, IndicatorValue, PeriodReopening, ProgressUpdate, ReportingPeriod
@@ -241,7 +243,8 @@ def update_history(update: ProgressUpdate) -> list[HistoryEntry]:
             changes.append((str(IndicatorValue._meta.get_field(name).verbose_name), _readable(old), _readable(new)))
         if changes or what != "changed":
             entries.append(HistoryEntry(record.history_date, record.history_user, what, changes,
-                                        f"{record.indicator.code} {record.indicator.name}"))
+                                        format_html("{} {}", record.indicator.code,
+                                                    content_html(record.indicator, "name"))))
         last_by_indicator[record.indicator_id] = record
     evidence_label = str(Evidence._meta.verbose_name)
     for record in Evidence.history.filter(update_id=update.pk).select_related("history_user").order_by(

@@ -104,11 +104,12 @@ def compliance_heatmap(request):
     actions = Action.objects.in_plan(plan).active().order_by("goal__order", "order", "code")
     if goal:
         actions = actions.filter(goal__code=goal)
-    actions = list(actions.values("code", "title"))
+    # Objects, not values(): the page marks a title with no text in its language (`content_lang`).
+    actions = list(actions)
     errors = []
     if goal and goal not in {g.code for g in goals}:
         errors.append(_("There is no goal %(code)s in this plan.") % {"code": goal})
-    if action and action not in {a["code"] for a in actions}:
+    if action and action not in {a.code for a in actions}:
         errors.append(_("There is no action %(code)s here.") % {"code": action})
 
     figures = plan_figures(plan)

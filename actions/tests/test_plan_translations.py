@@ -115,6 +115,39 @@ def test_plan_content_shown_in_english_for_want_of_a_translation_says_so_in_the_
     spanish = page_text(client.get(reverse("action-detail", args=["1.2"]), HTTP_ACCEPT_LANGUAGE="es"))
     assert '<span lang="en">Managers</span>' in spanish
     french = page_text(client.get(reverse("action-detail", args=["1.2"]), HTTP_ACCEPT_LANGUAGE="fr"))
-    assert "Gestionnaires" in french and '<span lang="en">' not in french
+    assert "<h1>Action 1.2 Gestionnaires</h1>" in french
     english = page_text(client.get(reverse("action-detail", args=["1.2"]), HTTP_ACCEPT_LANGUAGE="en"))
     assert "Managers" in english and '<span lang="en">' not in english
+
+
+def test_a_sentence_around_plan_content_marks_the_english_unit_on_a_french_page():
+    """An early warning's sentence: as text (API, spreadsheets) the unit as it
+    is; as HTML the untranslated unit inside lang="en", the rest escaped."""
+    from datetime import date
+    from types import SimpleNamespace
+
+    from actions.models import Indicator
+    from reporting.figures.engine import EarlyWarning
+
+    indicator = Indicator(code="1.1.a", unit_en="cities <b>trained</b>", unit_fr="", unit_es="villas")
+    warning = EarlyWarning(SimpleNamespace(end_date=date(2023, 12, 31)), indicator, 4.5, 10, 3)
+    with translation.override("fr"):
+        assert "4,5 cities <b>trained</b> " in warning.explanation
+        assert '<span lang="en">cities &lt;b&gt;trained&lt;/b&gt;</span>' in warning.explanation_html
+    with translation.override("es"):
+        assert " villas " in warning.explanation_html and "lang=" not in warning.explanation_html
+
+
+def test_a_reports_text_knows_its_language_and_the_filter_marks_a_fallback():
+    from django.template import Context, Template
+
+    from reporting.report_view import pick
+
+    title = pick({"en": "Heat plans", "es": "Planes de calor"}, "fr")
+    assert (title, title.language) == ("Heat plans", "en")
+    template = Template('{% load plan_translations %}{{ title|content }}')
+    with translation.override("fr"):
+        assert template.render(Context({"title": title})) == '<span lang="en">Heat plans</span>'
+    spanish = pick({"en": "Heat plans", "es": "Planes de calor"}, "es")
+    with translation.override("es"):
+        assert template.render(Context({"title": spanish})) == "Planes de calor"

@@ -75,7 +75,7 @@ def test_a_decimal_inside_a_sentence_has_the_languages_separator(monkeypatch, la
 
     monkeypatch.setattr(selectors_home, "status_disagreements", lambda figures: [])
     warning = SimpleNamespace(action=None, indicator=SimpleNamespace(code="1.1.a", unit="%"), projected=22.5,
-                              target=40, explanation="")
+                              target=40, explanation="", explanation_html="")
     with translation.override(language):
         [flag] = selectors_home.staff_flags(SimpleNamespace(warnings=[warning]))
         assert flag.title == expected

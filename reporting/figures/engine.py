@@ -40,6 +40,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from actions.models import Action, Goal, Indicator, Milestone, Plan
+from actions.translation import content_html, html_sentence
 from members.models import Member, Region
 from reporting.figures import cache, rules
 from reporting.figures.figure import Figure
@@ -108,13 +109,26 @@ class EarlyWarning:
     @property
     def explanation(self) -> str:
         """In the active language, numbers and the date written its way ("4,3" in French)."""
-        end = self.action.end_date
+        return self._explanation() % self._explanation_values(self.indicator.unit)
+
+    @property
+    def explanation_html(self):
+        """The same sentence for a page: its unit, plan content, marked with its
+        language where it falls back to English (actions.translation)."""
+        return html_sentence(self._explanation(), self._explanation_values(content_html(self.indicator, "unit")))
+
+    @staticmethod
+    def _explanation() -> str:
         return _(
             "Linear trend of %(points)s periods of approved values projects %(projected)s %(unit)s by "
             "%(end)s, short of the target %(target)s."
-        ) % {
+        )
+
+    def _explanation_values(self, unit) -> dict:
+        end = self.action.end_date
+        return {
             "points": self.points, "projected": number_format(round(self.projected, 1), 1),
-            "unit": self.indicator.unit, "end": date_format(end, "DATE_FORMAT") if isinstance(end, date) else end,
+            "unit": unit, "end": date_format(end, "DATE_FORMAT") if isinstance(end, date) else end,
             "target": number_format(round(float(self.target), 1), 1),
         }
 

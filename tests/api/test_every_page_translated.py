@@ -15,8 +15,11 @@ Content that is not interface text and may be English on purpose (a member's
 narrative, plan content without a translation, names) is marked as such in
 the markup, with `lang` (the language it is in, when known) or
 `translate="no"` (what people wrote, in whatever language they wrote it); the
-check skips those elements. The plan content of the test data is translated,
-as the network's plan is.
+check skips those elements, and nothing else is exempt. The plan content of the
+test data is translated, as the network's plan is, except one action's title
+and one indicator's name and unit: wherever a French or Spanish page shows
+them, they are inside an element with `lang="en"` (the `content` filter and its
+kin, actions/templatetags/plan_translations.py).
 """
 
 import re
@@ -97,6 +100,33 @@ def interface_texts(page: str, lang: str, only: tuple[str, ...] = ()):
             yield element.get("value")
 
 
+# Plan content the test data leaves in English only (see `translated_plan`).
+UNTRANSLATED = {"Heat plans for the cities that have none": ("action2", "title"),
+                "Share of the cities with a heat plan": ("indicator2", "name"),
+                "cities that have one": ("indicator2", "unit")}
+# How much of it a page may show: the start of a shortened title, say.
+UNTRANSLATED_STARTS = tuple(" ".join(text.split()[:3]) for text in UNTRANSLATED)
+
+
+def untranslated_content(page: str) -> tuple[int, list[str]]:
+    """How many texts of the page show untranslated plan content, and those of
+    them not inside an element marked `lang="en"` (self or an ancestor)."""
+    root = lxml_html.document_fromstring(page)
+    shown, unmarked = 0, []
+    for element in root.iter():
+        if not isinstance(element.tag, str) or element.tag in SKIPPED_TAGS:
+            continue
+        if any(a.tag in SKIPPED_TAGS for a in element.iterancestors()):
+            continue
+        marked = any(node.get("lang") == "en" for node in (element, *element.iterancestors()))
+        for text in (element.text, *(child.tail for child in element), *(element.get(a) for a in ATTRIBUTES)):
+            if text and any(start in text for start in UNTRANSLATED_STARTS):
+                shown += 1
+                if not marked:
+                    unmarked.append(" ".join(text.split()))
+    return shown, unmarked
+
+
 def english_in(page: str, lang: str, msgids: set[str], only: tuple[str, ...] = ()) -> list[str]:
     found = []
     for text in interface_texts(page, lang, only):
@@ -117,20 +147,22 @@ def translated_plan(data):  # noqa: F811 - the fixture imported above
     world.approved_a.narrative = "All the papers were published on time, and they are read by the members."
     world.approved_a.reviewer_comment = "Thank you for the clear account of the year."
     world.approved_a.save()
-    for obj in (world.plan, world.goal1, world.goal2, world.action1, world.action2):
-        for field in ("title", "name", "description", "subtitle"):
+    untranslated = {where: text for text, where in UNTRANSLATED.items()}
+    items = {"plan": world.plan, "goal1": world.goal1, "goal2": world.goal2, "action1": world.action1,
+             "action2": world.action2, "indicator1": world.indicator1, "indicator2": world.indicator2}
+    for label, obj in items.items():
+        for field in ("title", "name", "description", "subtitle", "unit"):
+            if (label, field) in untranslated:
+                # In English only: the page must say so (lang="en").
+                setattr(obj, f"{field}_en", untranslated[label, field])
+                setattr(obj, f"{field}_fr", "")
+                setattr(obj, f"{field}_es", "")
+                continue
             english = getattr(obj, f"{field}_en", None)
             if english:
                 setattr(obj, f"{field}_fr", f"{english} (fr)")
                 setattr(obj, f"{field}_es", f"{english} (es)")
         obj.save()
-    for indicator in (world.indicator1, world.indicator2):
-        for field in ("name", "unit", "description"):
-            english = getattr(indicator, f"{field}_en", None)
-            if english:
-                setattr(indicator, f"{field}_fr", f"{english} (fr)")
-                setattr(indicator, f"{field}_es", f"{english} (es)")
-        indicator.save()
     return world, values
 
 
@@ -145,7 +177,8 @@ def test_every_page_is_french_or_spanish_through_and_through(translated_plan, ca
     world, values = translated_plan
     made = readers(cast)
     leftovers: dict[str, set[str]] = defaultdict(set)
-    pages = 0
+    unmarked: dict[str, set[str]] = defaultdict(set)
+    pages = pages_with_untranslated = 0
     for lang in LANGUAGES:
         msgids = english_msgids(lang)
         for route in routes():
@@ -161,11 +194,21 @@ def test_every_page_is_french_or_spanish_through_and_through(translated_plan, ca
                 if response.status_code != 200 or not response["Content-Type"].startswith("text/html"):
                     continue
                 pages += 1
-                for text in english_in(response.content.decode(), lang, msgids, only):
+                page = response.content.decode()
+                for text in english_in(page, lang, msgids, only):
                     leftovers[f"{lang} {path} ({route.name})"].add(text)
+                if not route.pattern.startswith("admin/"):
+                    shown, texts = untranslated_content(page)
+                    pages_with_untranslated += bool(shown)
+                    unmarked[f"{lang} {path} ({route.name})"].update(texts)
     assert pages > 100
     report = "\n".join(f"{where}: {sorted(texts)}" for where, texts in sorted(leftovers.items()))
     assert not leftovers, f"English left on {len(leftovers)} pages:\n{report}"
+    # Plan content with no French or Spanish text is shown marked as English, on every page that shows it.
+    assert pages_with_untranslated > 20
+    unmarked = {where: texts for where, texts in unmarked.items() if texts}
+    report = "\n".join(f"{where}: {sorted(texts)}" for where, texts in sorted(unmarked.items()))
+    assert not unmarked, f"Untranslated plan content without lang=\"en\" on {len(unmarked)} pages:\n{report}"
 
 
 @pytest.mark.django_db

@@ -64,7 +64,7 @@ def test_heatmap_filters_by_goal_and_action(staff_client, small):
     response = staff_client.get(reverse("compliance"), {"goal": "2"})
     members = [row["member"].slug for g in response.context["regions"] for row in g["rows"]]
     assert members == ["m1"]
-    assert [a["code"] for a in response.context["actions"]] == ["2.1", "2.2"]
+    assert [a.code for a in response.context["actions"]] == ["2.1", "2.2"]
     response = staff_client.get(reverse("compliance"), {"action": "1.1"})
     cells = {
         (row["member"].slug, c["period"].code): c["outcome"]
