@@ -426,6 +426,11 @@ def _indicator_series(indicator: Indicator, values: list[ApprovedValue], periods
         else:
             value = rules.across_members([row.value for row, _source in used], indicator.across,
                                          threshold=threshold, direction=indicator.direction)
+        details.append((index, period, value, used))
+        period_values.append(value)
+    cumulative = rules.over_time(period_values, indicator.over_time)
+
+    def left_out_of(index: int, period: ReportingPeriod) -> list[dict]:
         left_out = [{"member": row.member, "period": period.code, "reason": _("not available: %(reason)s") % {
             "reason": row.reason}} for row in sorted(unavailable.get(index, []), key=lambda r: r.member)]
         for member_id, by_period in own.items():
@@ -435,19 +440,24 @@ def _indicator_series(indicator: Indicator, values: list[ApprovedValue], periods
                 left_out.append({"member": row.member, "period": periods[max(earlier)].code, "reason": ngettext(
                     "its latest approved value is more than %(n)s period old",
                     "its latest approved value is more than %(n)s periods old", carry) % {"n": carry}})
-        details.append((period, value, used, left_out))
-        period_values.append(value)
-    cumulative = rules.over_time(period_values, indicator.over_time)
+        return left_out
+
+    # The values behind a point are kept only where a figure shows them (the
+    # latest point; every point of a running total): the rest would hold every
+    # member's value of every period in memory for nothing.
+    shown_at = [position for position, value in enumerate(cumulative) if value is not None]
+    explained = set(shown_at) if indicator.over_time == Indicator.OverTime.CUMULATIVE else set(shown_at[-1:])
     points = []
-    for (period, _own_value, used, left_out), value in zip(details, cumulative, strict=True):
+    for position, ((index, period, _own_value, used), value) in enumerate(zip(details, cumulative, strict=True)):
         if value is None:
             continue
         reported = sum(1 for _row, source in used if source is None)
+        explain = position in explained
         points.append(SeriesPoint(
             period.code, period.end, value, len(used), reported=reported, carried=len(used) - reported,
             expected=expected.get((period.pk, indicator.action_id), {}).get("expected"),
-            inputs=[_input(row, periods, source) for row, source in used],
-            left_out=left_out,
+            inputs=[_input(row, periods, source) for row, source in used] if explain else [],
+            left_out=left_out_of(index, period) if explain else [],
         ))
     return points
 
