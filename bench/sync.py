@@ -20,7 +20,8 @@ updates; 10: ten times the members and updates), then:
   transaction; and an action's members changed through the service) timed
   with the recorder on, then with its signals disconnected (bench only),
   interleaved in blocks of ten; the difference of the medians is what
-  recording a change adds to a write (target < 2 ms);
+  recording a change adds to a write (target < 2 ms), next to the queries
+  each write makes either way and one query's round trip (`SELECT 1`);
 - download: peak Python memory (tracemalloc) while a client reads a 4 MB and
   a 64 MB evidence file through GET /api/v1/updates/{id}/evidence/{eid}/file
   (the "stream" mode: Django reads and sends chunks); constant memory means
@@ -175,6 +176,18 @@ class RecorderOff:
                 signal.sender_receivers_cache.clear()
 
 
+def round_trip(count: int = 200) -> float:
+    """p50 of `SELECT 1`: what one query costs on this machine right now."""
+    samples = []
+    with connection.cursor() as cursor:
+        for _ in range(count):
+            started = time.perf_counter()
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+            samples.append((time.perf_counter() - started) * 1000)
+    return statistics.median(samples)
+
+
 def recording_cost(runs: int) -> dict:
     from actions import services
     from actions.models import Action, Goal, Participation
@@ -308,6 +321,7 @@ def run(scale: int, runs: int) -> dict:
         print(f"scale {scale}: {figures}", flush=True)
         figures["feed"] = feed_pages(clients, runs)
         figures["modified_after"] = modified_lists(clients["staff"], runs)
+        figures["round_trip_ms"] = round_trip()
         figures["recording"] = recording_cost(max(2, runs // 5))
         figures["download"] = download_memory(clients["staff"])
         figures["open_data"] = open_data_build()
@@ -325,6 +339,7 @@ def print_scale(figures: dict) -> None:
         print(f"  feed page ({PAGE}) {name:<15} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms")
     for name, (p50, p95) in figures["modified_after"].items():
         print(f"  modified_after {name:<10} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms")
+    print(f"  one query's round trip (SELECT 1) p50 {figures['round_trip_ms']:.2f} ms")
     for name, cost in figures["recording"].items():
         print(f"  write: {name}: recorder on p50 {cost['on'][0]:.2f} ms, off {cost['off'][0]:.2f} ms, "
               f"added {cost['added_ms']:.2f} ms ({cost['recorded']} changes recorded; queries per write "
