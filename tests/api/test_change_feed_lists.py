@@ -177,3 +177,59 @@ def world_staff():
     from django.contrib.auth import get_user_model
 
     return get_user_model().objects.get(username="staff")
+
+
+def _admin_post_data(response) -> dict:
+    """The admin change form as it stands (main form and inlines), ready to post back."""
+    from datetime import date
+
+    from django.db.models import Model
+
+    def shown(value):
+        if isinstance(value, Model):
+            return value.pk
+        if isinstance(value, list | tuple | set) or hasattr(value, "all"):
+            items = value.all() if hasattr(value, "all") else value
+            return [item.pk if isinstance(item, Model) else item for item in items]
+        if isinstance(value, date):
+            return value.isoformat()
+        return "" if value is None else value
+
+    data = {}
+    form = response.context["adminform"].form
+    for name, field in form.fields.items():
+        value = shown(form.initial.get(name, field.initial))
+        if value is False:
+            continue
+        data[name] = value
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        for name, value in formset.management_form.initial.items():
+            data[f"{formset.prefix}-{name}"] = value
+        for each in formset.forms:
+            for name, field in each.fields.items():
+                value = shown(each.initial.get(name, field.initial))
+                if value is not False:
+                    data[each.add_prefix(name)] = value
+    return data
+
+
+def test_the_admin_saving_an_actions_sdgs_and_a_new_participant_row_is_one_update(world, client, staff_api,
+                                                                                 member_c):
+    from actions.models import SustainableDevelopmentGoal
+
+    SustainableDevelopmentGoal.objects.get_or_create(number=13, defaults={"name": "Climate action"})
+    client.force_login(f.StaffFactory(is_superuser=True, username="admin-user"))
+    url = f"/admin/actions/action/{world.action1.pk}/change/"
+    data = _admin_post_data(client.get(url))
+    prefix = "participations"
+    total = int(data[f"{prefix}-TOTAL_FORMS"])
+    data.update({f"{prefix}-TOTAL_FORMS": total + 1, f"{prefix}-{total}-member": member_c.pk,
+                 f"{prefix}-{total}-action": world.action1.pk, "sdgs": [11, 13]})
+    _, cursor = everything(staff_api)
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context and response.context["adminform"].form.errors
+    [entry] = new_entries(staff_api, cursor)
+    assert (entry["type"], entry["key"], entry["kind"]) == ("action", "1.1", "updated")
+    assert {"members", "sdgs"} <= set(entry["changed_fields"])
+    assert entry["state"]["members"] == ["member-a", "member-b", "member-c"] and entry["state"]["sdgs"] == [11, 13]
