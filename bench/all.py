@@ -14,6 +14,10 @@ dropped or kept as each part says in bench/README.md):
   api      bench.api at 1×: every API list next to plain DRF and the SQL floor;
   reports  bench.reports at each scale: the full report's build, time and peak
            memory;
+  sync     bench.sync at each scale up to 10×: a change feed page at the start,
+           middle and end of a long history, modified_after lists, what
+           recording a change adds to a write, a file download's peak memory,
+           the open-data package's build;
   load     with --load, the mixed load (tests/load, locust headless on
            loopback against gunicorn; README, "Load and faults") at 10, 50
            and 100 users thinking 1-3 s, then the peak throughput without
@@ -73,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--scale", type=int, nargs="+", default=[1, 10], help="1 10 unless given; add 100 for 100×")
     parser.add_argument("--runs", type=int, default=20, help="requests per page after the warm-up")
-    parser.add_argument("--skip", nargs="+", default=[], choices=["pages", "api", "reports"])
+    parser.add_argument("--skip", nargs="+", default=[], choices=["pages", "api", "reports", "sync"])
     parser.add_argument("--load", action="store_true", help="also the load suite (locust, a few minutes)")
     args = parser.parse_args(argv)
     if not os.environ.get("DATABASE_URL", "").startswith("postgres"):
@@ -89,9 +93,14 @@ def main(argv: list[str] | None = None) -> int:
         parts["api"] = run("api", ["-m", "bench.api", "--requests", str(args.runs), "--json", str(OUT / "api.json")])
     if "reports" not in args.skip:
         parts["reports"] = run("reports", ["-m", "bench.reports", "--scale", *map(str, args.scale)])
+    if "sync" not in args.skip:
+        # up to 10×: at 100× the history alone would be 10 million changes
+        scales = [str(scale) for scale in args.scale if scale <= 10] or ["1"]
+        parts["sync"] = run("sync", ["-m", "bench.sync", "--scale", *scales, "--runs", str(args.runs),
+                                     "--json", str(OUT / "sync.json")])
     if args.load:
         parts["load"] = load_runs()
-    for name, path in (("pages", "dashboard.json"), ("api", "api.json")):
+    for name, path in (("pages", "dashboard.json"), ("api", "api.json"), ("sync", "sync.json")):
         if name in parts and (OUT / path).exists():
             parts[name]["figures"] = json.loads((OUT / path).read_text())
     summary = {"load_average": os.getloadavg(), "cpus": os.cpu_count(), "parts": parts}

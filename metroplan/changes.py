@@ -11,7 +11,19 @@ and every save and delete of those models is then recorded here, by signals,
 in the transaction of the change (the lowest place that sees every write: the
 services, the admin, the importers and the shell all save through the ORM).
 Services that change a row with a queryset `update()` (no signal) call
-`record_saved(obj, changed_fields)` themselves. Bulk loaders (`load_plan`,
+`record_saved(obj, changed_fields)` themselves.
+
+Lists (many-to-many: an action's members and SDGs, a goal's SDGs) are part of
+the object's state (`lists=` in `track`): every change of one, through the
+relation's manager (`add`, `remove`, `set`, `clear`, from either side) or
+through its own model's rows (Participation, saved or deleted by a service, an
+admin inline or a cascade), is recorded as an update of the owning object with
+the list among its changed fields, the same way and in the same transaction.
+
+One transaction's successive changes of one object, with nothing else recorded
+between them, are one entry (the first, its changed fields grown, its state the
+last): a service that sets an action's members and then saves the action, or
+the admin saving an action and then its inline rows, leaves one update. Bulk loaders (`load_plan`,
 `seed_demo`) are not recorded: they build the initial data.
 
 The core layer imports no app: apps register their models and their audience
@@ -35,7 +47,7 @@ from dataclasses import dataclass
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
-from django.db.models.signals import post_save, pre_delete, pre_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.utils import timezone
 
 SYNC_FIELD = "modified"
@@ -63,14 +75,28 @@ class Tracked:
     fields: tuple[str, ...]
     audience: Callable[[models.Model], Audience]
     state_field: str | None
+    # (state key, many-to-many field, attribute shown): ("members", "participants", "slug")
+    lists: tuple[tuple[str, str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class _ListLink:
+    """How a list's rows (the relation's `through` model) name their owner."""
+
+    owner: type
+    key: str
+    owner_fk: str  # the through model's foreign key to the owner ("action")
+    item_fk: str  # ... and to the listed object ("member")
 
 
 _tracked: dict[type, Tracked] = {}
+_list_links: dict[type, list[_ListLink]] = {}
 
 
 def track(
     model: type[models.Model], *, type: str, key: str, fields: Iterable[str],
     audience: Callable[[models.Model], Audience], state_field: str | None = None,
+    lists: dict[str, str] | None = None,
 ) -> None:
     """Record every save and delete of `model` in the change feed.
 
@@ -78,13 +104,29 @@ def track(
     looks it up by, `fields` what the feed shows of it ("name", or "fk.attr"
     for a related object's code, shown as "fk"), `audience(obj)` who may see
     the object as it now stands, `state_field` the workflow state whose change
-    is a transition.
+    is a transition, `lists` the many-to-many relations shown as lists
+    ({"members": "participants.slug"}: the key as the API names it, the field,
+    the attribute of each listed object, sorted by it).
     """
-    _tracked[model] = Tracked(type, key, tuple(fields), audience, state_field)
+    parsed = tuple((name, *path.split(".", 1)) for name, path in (lists or {}).items())
+    _tracked[model] = Tracked(type, key, tuple(fields), audience, state_field, parsed)
     uid = f"changes-{model._meta.label}"
     pre_save.connect(_remember_before, sender=model, dispatch_uid=f"{uid}-pre-save")
     post_save.connect(_record_save, sender=model, dispatch_uid=f"{uid}-save")
     pre_delete.connect(_record_delete, sender=model, dispatch_uid=f"{uid}-delete")
+    for name, field_name, _attr in parsed:
+        field = model._meta.get_field(field_name)
+        through = field.remote_field.through
+        link = _ListLink(model, name, field.m2m_field_name(), field.m2m_reverse_field_name())
+        _list_links.setdefault(through, []).append(link)
+        through_uid = f"{uid}-list-{field_name}"
+        # add/remove/set/clear on either side of the relation
+        m2m_changed.connect(_record_list_m2m, sender=through, dispatch_uid=through_uid)
+        if not through._meta.auto_created:
+            # rows of an explicit through model (Participation) saved or deleted one by one
+            pre_save.connect(_remember_list_row, sender=through, dispatch_uid=f"{through_uid}-pre-save")
+            post_save.connect(_record_list_row_saved, sender=through, dispatch_uid=f"{through_uid}-save")
+            post_delete.connect(_record_list_row_deleted, sender=through, dispatch_uid=f"{through_uid}-delete")
 
 
 def tracked_types() -> list[str]:
@@ -112,6 +154,10 @@ def state_of(obj) -> dict:
     state = {"key": str(_value(obj, spec.key))}
     for path in spec.fields:
         state[path.split(".")[0]] = _value(obj, path)
+    for name, field_name, attr in spec.lists:
+        state[name] = list(
+            getattr(obj, field_name).order_by(attr).values_list(attr, flat=True)
+        ) if obj.pk is not None else []
     return json.loads(json.dumps(state, cls=DjangoJSONEncoder))
 
 
@@ -138,15 +184,76 @@ def _write(obj, spec: Tracked, *, kind: str, audience: Audience, changed: list[s
     from metroplan.models import Change
     from metroplan.webhooks import webhooks_enqueue
 
-    with transaction.atomic():
+    # No savepoint of its own: a change that cannot be recorded fails the
+    # write it records (and two round trips fewer inside a transaction).
+    with transaction.atomic(savepoint=False):
         lock_write_order()
+        public, member_id = audience.public, None if audience.public else audience.member_id
+        last = _last_in_transaction()
+        if (kind == Change.Kind.UPDATED and last is not None and last.kind in (Change.Kind.CREATED, Change.Kind.UPDATED)
+                and (last.object_type, last.object_id, last.public, last.member_id)
+                == (spec.type, obj.pk, public, member_id)):
+            # The same object again, nothing recorded between: one entry (its
+            # webhook deliveries read it when they are sent, after commit).
+            last.changed_fields = list(dict.fromkeys([*last.changed_fields, *changed]))
+            last.state = state
+            Change.objects.filter(pk=last.pk).update(changed_fields=last.changed_fields, state=state)
+            return last
         change = Change.objects.create(
             at=timezone.now(), object_type=spec.type, object_id=obj.pk, object_key=str(_value(obj, spec.key)),
             kind=kind, changed_fields=changed, transition=transition, state=state,
-            public=audience.public, member_id=None if audience.public else audience.member_id,
+            public=public, member_id=member_id,
         )
         webhooks_enqueue(change)  # pushed after commit, never lost (the outbox)
+        _remember_in_transaction(change)
     return change
+
+
+# --- the transaction's last entry ----------------------------------------------------
+#
+# "This transaction" is the outermost atomic block that is not a test case's
+# own (a test wraps each test in one; a request or a service call inside it is
+# a transaction of its own in production), named by its savepoint; and it is
+# still open, with its entry, while a marker registered with on_commit in it
+# is pending (commit runs it, a rollback - of the savepoint that wrote the
+# entry too - drops it).
+
+
+class _Marker:
+    def __call__(self) -> None:
+        pass
+
+
+def _transaction_name():
+    """The block and its savepoint: a block used as a decorator is one object
+    for every call, and a block without a savepoint has none."""
+    blocks = connection.atomic_blocks
+    for index, block in enumerate(blocks):
+        if not getattr(block, "_from_testcase", False):
+            return block, connection.savepoint_ids[index - 1] if index else None
+    return None
+
+
+def _remember_in_transaction(change) -> None:
+    marker = _Marker()
+    transaction.on_commit(marker)
+    connection._changes_last = (_transaction_name(), marker, change)
+
+
+def _last_in_transaction():
+    remembered = getattr(connection, "_changes_last", None)
+    if remembered is None:
+        return None
+    name, marker, change = remembered
+    current = _transaction_name()
+    if name is None or current is None or name[0] is not current[0] or name[1] != current[1]:
+        return None
+    pending = connection.run_on_commit
+    for entry in reversed(pending):  # the marker is among the last few
+        if entry[1] is marker:
+            return change
+    connection._changes_last = None
+    return None
 
 
 def _remember_before(sender, instance, raw=False, **kwargs) -> None:
@@ -212,6 +319,101 @@ def _record_delete(sender, instance, **kwargs) -> None:
     """A tombstone: the object's type and key, for everyone who could see it."""
     spec = _tracked[sender]
     _write(instance, spec, kind="deleted", audience=spec.audience(instance), changed=[], state=None)
+
+
+# --- lists (many-to-many) ------------------------------------------------------------
+
+
+def record_list_changed(owner, name: str) -> None:
+    """The list `name` of `owner` changed: an update of the owner."""
+    record_saved(owner, changed_fields=[name])
+
+
+def _owners(link: _ListLink, ids, row=None):
+    """The owners with these ids; a row's own (cached) owner is taken as it is."""
+    ids = {pk for pk in ids if pk is not None}
+    cached = row._state.fields_cache.get(link.owner_fk) if row is not None else None
+    known = [cached] if cached is not None and cached.pk in ids else []
+    rest = ids - {owner.pk for owner in known}
+    fetched = list(link.owner._base_manager.filter(pk__in=rest).order_by("pk")) if rest else []
+    return sorted([*known, *fetched], key=lambda owner: owner.pk)
+
+
+def _record_list_m2m(sender, instance, action, reverse, pk_set, **kwargs) -> None:
+    if not sender._meta.auto_created and action != "post_add":
+        return  # rows of an explicit through model leave one by one: their own signals record them
+    for link in _list_links.get(sender, ()):
+        if action == "pre_clear":
+            # who loses rows, remembered before they go
+            if reverse:
+                filters = {f"{link.item_fk}_id": instance.pk}
+                instance._changes_clearing = set(
+                    sender._base_manager.filter(**filters).values_list(f"{link.owner_fk}_id", flat=True)
+                )
+            else:
+                filters = {f"{link.owner_fk}_id": instance.pk}
+                instance._changes_clearing = {instance.pk} if sender._base_manager.filter(**filters).exists() else set()
+            continue
+        if action not in ("post_add", "post_remove", "post_clear"):
+            continue
+        if action == "post_clear":
+            ids = getattr(instance, "_changes_clearing", set())
+            instance._changes_clearing = set()
+        elif not pk_set:
+            continue
+        else:
+            ids = set(pk_set) if reverse else {instance.pk}
+        owners = _owners(link, ids) if reverse else ([instance] if ids else [])
+        for owner in owners:
+            record_list_changed(owner, link.key)
+
+
+def _row_ends(link: _ListLink, row) -> tuple:
+    return getattr(row, f"{link.owner_fk}_id"), getattr(row, f"{link.item_fk}_id")
+
+
+def _remember_list_row(sender, instance, raw=False, **kwargs) -> None:
+    instance._changes_list_before = None
+    if raw or instance._state.adding or instance.pk is None:
+        return
+    links = _list_links[sender]
+    columns = sorted({f"{name}_id" for link in links for name in (link.owner_fk, link.item_fk)})
+    instance._changes_list_before = sender._base_manager.filter(pk=instance.pk).values(*columns).first()
+
+
+def _record_list_row_saved(sender, instance, created=False, raw=False, **kwargs) -> None:
+    if raw:
+        return
+    before = getattr(instance, "_changes_list_before", None)
+    instance._changes_list_before = None
+    for link in _list_links[sender]:
+        owner_id, item_id = _row_ends(link, instance)
+        if created or before is None:
+            touched = {owner_id}
+        else:
+            old_owner, old_item = before[f"{link.owner_fk}_id"], before[f"{link.item_fk}_id"]
+            if (old_owner, old_item) == (owner_id, item_id):
+                continue  # another column of the row (is_demo): the list is the same
+            touched = {old_owner, owner_id}
+        for owner in _owners(link, touched, instance):
+            record_list_changed(owner, link.key)
+
+
+def _record_list_row_deleted(sender, instance, origin=None, **kwargs) -> None:
+    for link in _list_links[sender]:
+        owner_id, _item_id = _row_ends(link, instance)
+        if _owner_is_going(link, owner_id, origin):
+            continue  # the owner's own delete leaves its tombstone
+        for owner in _owners(link, {owner_id}, instance):
+            record_list_changed(owner, link.key)
+
+
+def _owner_is_going(link: _ListLink, owner_id, origin) -> bool:
+    if isinstance(origin, link.owner):
+        return origin.pk == owner_id
+    if isinstance(origin, models.QuerySet) and issubclass(origin.model, link.owner):
+        return origin.filter(pk=owner_id).exists()
+    return False
 
 
 # --- modified ---------------------------------------------------------------------

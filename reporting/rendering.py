@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from actions.disaggregation import BREAKDOWNS
 from metroplan.spreadsheets import csv_writer, xlsx_cell
 from reporting.report_view import ReportView, joined
 
@@ -148,9 +149,11 @@ def xlsx_sheets(view: ReportView) -> Iterator[Sheet]:
          ("baseline", _("Baseline")), ("target", _("Target")), ("latest_value", _("Latest value")),
          ("latest_period_end", _("Latest period end")), ("latest_members", _("Members in latest value")),
          ("progress", _("Progress")), ("expected_members", _("Expected members")),
-         ("reported_members", _("Reported members")), ("missing_members", _("Missing members"))],
+         ("reported_members", _("Reported members")), ("missing_members", _("Missing members")),
+         *_split_columns()],
         ([i.code, i.action, i.name, i.unit, i.baseline, i.target, i.latest_value, _plain(i.latest_period_end),
-          i.latest_members, i.progress, i.expected_members, i.reported_members, joined(i.missing)]
+          i.latest_members, i.progress, i.expected_members, i.reported_members, joined(i.missing),
+          *_split_cells(i)]
          for i in view.indicators),
         frozenset({"progress"}),
     )
@@ -201,6 +204,38 @@ def xlsx_sheets(view: ReportView) -> Iterator[Sheet]:
          ("narrative", _("Narrative"))],
         ([n.action, n.member, n.period, n.is_demo, n.text] for n in view.narratives),
     )
+
+
+def _split_columns() -> list[tuple[str, str]]:
+    """The indicators sheet's split columns, after the others: per breakdown
+    (sex, then age group) its period, members, members left out (a total
+    without parts), total of the values with parts, and each part."""
+    columns = []
+    for breakdown in BREAKDOWNS:
+        named = {"breakdown": breakdown.label}
+        columns += [
+            (f"{breakdown.key}_period", _("%(breakdown)s: period") % named),
+            (f"{breakdown.key}_members", _("%(breakdown)s: members") % named),
+            (f"{breakdown.key}_members_without_parts", _("%(breakdown)s: members without parts") % named),
+            (f"{breakdown.key}_total", _("%(breakdown)s: total") % named),
+            *((name, str(label)) for name, label in breakdown.parts),
+        ]
+    return columns
+
+
+def _split_cells(indicator) -> list:
+    """The split columns of one indicator: the frozen numbers, empty for a
+    breakdown it does not ask for (or that has no approved parts yet)."""
+    by_key = {split.key: split for split in indicator.splits}
+    cells = []
+    for breakdown in BREAKDOWNS:
+        split = by_key.get(breakdown.key)
+        if split is None:
+            cells += [""] * (4 + len(breakdown.parts))
+            continue
+        cells += [split.period, split.members, split.without_parts, _plain(split.total),
+                  *(_plain(split.values[name]) for name in breakdown.names)]
+    return cells
 
 
 def _change_rows(view: ReportView) -> Iterator[list]:
@@ -289,6 +324,15 @@ def csv_rows(view: ReportView) -> Iterator[list]:
         yield ["indicator", row.code, row.name, "latest value", "" if row.latest_value is None else row.latest_value,
                row.unit, coverage, joined(row.missing)]
         yield ["indicator", row.code, row.name, "progress", _pct(row.progress), "%", coverage, ""]
+        for split in row.splits:
+            split_coverage = _("%(breakdown)s, %(period)s: from %(members)s members' approved values") % {
+                "breakdown": split.label, "period": split.period, "members": split.members}
+            left_out = _("%(count)s members gave a total without parts") % {"count": split.without_parts} \
+                if split.without_parts else ""
+            yield ["indicator", row.code, row.name, f"{split.key}_total", _plain(split.total), row.unit,
+                   split_coverage, left_out]
+            for name, value in split.values.items():
+                yield ["indicator", row.code, row.name, name, _plain(value), row.unit, split_coverage, left_out]
     for row in view.periods:
         yield ["compliance_period", row.code, row.code, "compliance", _pct(row.value), "%", row.coverage,
                "; ".join(row.left_out)]

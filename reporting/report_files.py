@@ -31,7 +31,7 @@ from django.utils.crypto import salted_hmac
 
 from reporting.models import Report
 
-RENDER_VERSION = 2
+RENDER_VERSION = 3  # 3: the split of disaggregated indicators in the XLSX and CSV
 CONTENT_TYPES = {
     "html": "text/html; charset=utf-8",
     "pdf": "application/pdf",

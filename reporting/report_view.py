@@ -285,9 +285,10 @@ class ReportView:
                                     name) is not None else "—")
                 for name, label in breakdown.parts
             ]
-            shown.append(SimpleNamespace(label=str(breakdown.label), period=split["period"],
+            shown.append(SimpleNamespace(key=breakdown.key, label=str(breakdown.label), period=split["period"],
                                          members=split["members"], without_parts=split.get("without_parts", 0),
-                                         total_text=w.num(total, places), parts=parts))
+                                         total=split.get("total"), total_text=w.num(total, places), parts=parts,
+                                         values={name: split["parts"].get(name) for name in breakdown.names}))
         return shown
 
     @cached_property

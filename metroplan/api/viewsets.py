@@ -20,7 +20,9 @@ import csv
 import functools
 import hashlib
 import io
+import json
 import re
+import tempfile
 from collections.abc import Mapping
 from contextlib import contextmanager
 
@@ -359,11 +361,12 @@ class ApiViewSet(viewsets.GenericViewSet):
 
     def csv_download(self, queryset) -> StreamingHttpResponse:
         """Every row of the list as CSV, in constant memory: the rows are read,
-        annotated and serialized CSV_CHUNK at a time, by id, in the list's order.
-        A first pass over the chunks finds the columns (nested fields flattened
-        as CSVRenderer does: a column for every key any row has), the second
-        writes the rows as they are serialized; the bytes are those CSVRenderer
-        gives for the whole list at once."""
+        annotated and serialized CSV_CHUNK at a time, by id, in the list's order,
+        once. The pass that serializes them finds the columns (nested fields
+        flattened as CSVRenderer does: a column for every key any row has) and
+        spools the flattened rows (a temporary file past a megabyte); the
+        response writes them from there. The bytes are those CSVRenderer gives
+        for the whole list at once."""
         ids = list(queryset.values_list("pk", flat=True))
 
         def rows():
@@ -376,8 +379,13 @@ class ApiViewSet(viewsets.GenericViewSet):
                     yield flatten(dict(data))
 
         header: list[str] = []
+        seen: set[str] = set()
+        spool = tempfile.SpooledTemporaryFile(max_size=1024 * 1024, mode="w+", encoding="utf-8")
         for row in rows():
-            header.extend(key for key in row if key not in header)
+            header.extend(key for key in row if key not in seen)
+            seen.update(row)
+            # each cell's text as the csv writer makes it (str()), so the spool holds strings only
+            spool.write(json.dumps({key: str(csv_text(value)) for key, value in row.items()}) + "\n")
         if not header:
             header = list(self.get_serializer().fields.keys())
 
@@ -391,13 +399,17 @@ class ApiViewSet(viewsets.GenericViewSet):
                 out.truncate()
                 return text.encode("utf-8")
 
-            writer.writeheader()
-            yield take()
-            for row in rows():
-                writer.writerow({key: csv_text(value) for key, value in row.items()})
-                if out.tell() > 64 * 1024:
-                    yield take()
-            yield take()
+            try:
+                writer.writeheader()
+                yield take()
+                spool.seek(0)
+                for line in spool:
+                    writer.writerow(json.loads(line))
+                    if out.tell() > 64 * 1024:
+                        yield take()
+                yield take()
+            finally:
+                spool.close()
 
         return StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
 
