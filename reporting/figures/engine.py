@@ -30,14 +30,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 
 from django.conf import settings
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
 
 from actions.models import Action, Goal, Indicator, Milestone, Plan
 from actions.translation import content_html, html_sentence
@@ -618,12 +619,19 @@ def shown(indicator: Indicator, value, *, member: bool = False) -> str:
     return number_format(round(float(value), indicator.display_decimals), indicator.display_decimals)
 
 
+@lru_cache(maxsize=4096)
+def _approved_day(moment: datetime, language: str | None, zone: str) -> str:
+    """An approval's day in the language's format and the reader's time zone
+    (approvals share moments: a bulk approval gives many values the same one)."""
+    return date_format(timezone.localtime(moment), "DATE_FORMAT")
+
+
 def _input_text(indicator: Indicator, row: dict) -> str:
     value = shown(indicator, row["value"], member=True)
     if row["numerator"] is not None:
         value = f"{number_format(row['numerator'], 2)} / {number_format(row['denominator'], 2)}"
     numbers = {"member": row["member"], "period": row["period"], "value": value,
-               "approved": date_format(timezone.localtime(row["approved_at"]), "DATE_FORMAT")
+               "approved": _approved_day(row["approved_at"], get_language(), timezone.get_current_timezone_name())
                if row["approved_at"] else "?"}
     if row["carried_forward"]:
         return _("%(member)s, %(period)s: %(value)s (approved %(approved)s), carried forward") % numbers

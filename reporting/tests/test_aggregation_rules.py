@@ -103,11 +103,23 @@ def test_a_member_that_skips_a_period_counts_with_its_value_carried_forward_and_
     assert series(s, ind) == [("2022-Q1", 15), ("2022-Q2", 25), ("2022-Q3", 40)]
     q2 = figures_of(s, ind).series[1]
     assert (q2.members, q2.reported, q2.carried) == (2, 1, 1)
-    berlin = next(row for row in q2.inputs if row["member"] == "Berlin")
-    assert (berlin["period"], berlin["value"], berlin["carried_forward"]) == ("2022-Q1", 20.0, True)
     figure = figures_of(s, ind).figure
     assert figure.left_out == ["Berlin, 2022-Q1: its latest approved value is more than 1 period old"]
     assert figure.inputs[0].startswith("Athens, 2022-Q3: 40 (approved ")
+
+
+def test_the_latest_figure_names_each_value_carried_forward(s):
+    """Berlin skips the latest period: its Q1 value counts, and the figure's
+    explanation says so with the period it comes from."""
+    ind = indicator(s)
+    give(s, ind, 0, 0, 10), give(s, ind, 1, 0, 20)
+    give(s, ind, 0, 1, 30)
+    figure = figures_of(s, ind).figure
+    berlin = next(row for row in figure.details if row["member"] == "Berlin")
+    assert (berlin["period"], berlin["value"], berlin["carried_forward"]) == ("2022-Q1", 20.0, True)
+    assert any(text.startswith("Berlin, 2022-Q1: 20 (approved ") and text.endswith("carried forward")
+               for text in figure.inputs)
+    assert figure.carried == 1
 
 
 def test_a_ratio_adds_numerators_and_denominators_never_the_ratios(s):

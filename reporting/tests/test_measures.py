@@ -187,8 +187,9 @@ def test_the_migration_makes_counts_and_percentages_and_keeps_every_value():
     executor = MigrationExecutor(connection)
     executor.migrate(before)
     old = executor.loader.project_state(before).apps
-    # Plans, members and updates are as today's models write them (these migrations do not touch them).
-    update = f.ProgressUpdateFactory(state="approved")
+    # Plans, members and updates are as today's models write them (these migrations do not touch them;
+    # a submitted update: an approved one would also write today's approved-values table, not there yet).
+    update = f.ProgressUpdateFactory(state="submitted")
     Indicator_ = old.get_model("actions", "Indicator")
     members = Indicator_.objects.create(action_id=update.action_id, code="1.1.a", name="M", unit="members",
                                         unit_en="members", baseline=0, target=10)
