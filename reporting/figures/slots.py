@@ -105,10 +105,13 @@ def expected_slots(periods, *, today: date | None = None, as_of: date | None = N
     """
     period_ids = [getattr(period, "pk", period) for period in periods]
     through = "action__goal__plan__periods"
+    # One update per member, action and period (a unique constraint): no
+    # ordering, so the subquery is one index lookup, without the joins and the
+    # sort that ProgressUpdate's default ordering would add to every slot.
     submissions = ProgressUpdate.objects.filter(
         member=OuterRef("member_id"), action=OuterRef("action_id"), period=OuterRef("period_id"),
         first_submitted_at__isnull=False,
-    )
+    ).order_by()
     if as_of is not None:
         submissions = submissions.filter(first_submitted_at__lt=end_of_day(as_of))
     slots = (
