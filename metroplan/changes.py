@@ -224,6 +224,12 @@ class _Marker:
         pass
 
 
+def queued_work(callbacks: list) -> list:
+    """The on-commit callbacks that do work (e-mails, builds, deliveries),
+    without this module's markers, which only tell that a transaction is open."""
+    return [callback for callback in callbacks if not isinstance(callback, _Marker)]
+
+
 def _transaction_name():
     """The block and its savepoint: a block used as a decorator is one object
     for every call, and a block without a savepoint has none."""
