@@ -4,7 +4,7 @@ Every number on a dashboard, in the API and in a report is a Figure: its value,
 the rule that made it, its inputs, what was left out and why, and its coverage.
 """
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 
 from django.utils.translation import gettext as _
 
@@ -56,15 +56,22 @@ class Figure:
         """The figure as data. `limit`: at most that many entries in each list
         (inputs, left out, their details), so that a figure's explanation does
         not grow with the network; `*_total` give the whole counts."""
-        data = asdict(self)
+        # The lists are cut before they are copied: a figure of the whole network
+        # has a value per member behind it (14,100 at 100x).
+        data = {}
+        truncated = False
+        for item in fields(self):
+            value = getattr(self, item.name)
+            if item.name in ("inputs", "left_out", "details", "left_out_details"):
+                if limit is not None and len(value) > limit:
+                    value, truncated = value[:limit], True
+                value = [dict(entry) if isinstance(entry, dict) else entry for entry in value]
+            elif isinstance(value, dict):
+                value = dict(value)
+            data[item.name] = value
         data["details_total"] = len(self.details)
         data["left_out_total"] = len(self.left_out_details)
-        data["truncated"] = False
-        if limit is not None:
-            for name in ("inputs", "left_out", "details", "left_out_details"):
-                if len(data[name]) > limit:
-                    data[name] = data[name][:limit]
-                    data["truncated"] = True
+        data["truncated"] = truncated
         data["rule"] = str(self.rule)
         data["coverage_label"] = str(self.coverage_label)
         data["percent"] = self.percent
