@@ -76,7 +76,8 @@ def sign_in_request_open(
     """Someone `provider` vouched for (as `uid`) has no link to a user here:
     propose them to staff (who are told by e-mail), or say why not. Asking
     again changes nothing."""
-    existing = SignInRequest.objects.select_for_update().filter(provider=provider, uid=uid).first()
+    existing = SignInRequest.objects.select_for_update(of=("self",)).filter(provider=provider, uid=uid).order_by(
+        "pk").first()
     if existing is not None and existing.state != SignInRequest.State.APPROVED:
         return SignInOutcome(request=existing)  # already told staff (or decided)
     provider_name = configured_providers().get(provider, provider)

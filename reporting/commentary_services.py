@@ -36,7 +36,8 @@ def commentary_save(
         raise ValidationError({"text": [_("Write %(limit)s characters at most; this has %(count)s.")
                                         % {"limit": NARRATIVE_MAX_LENGTH, "count": len(text)}]})
     subject = {"goal": goal} if goal is not None else {"action": action}
-    note = Commentary.objects.select_for_update().filter(period=period, **subject).first()
+    # Its own row only, not the period its default ordering would join (and lock).
+    note = Commentary.objects.select_for_update(of=("self",)).filter(period=period, **subject).order_by("pk").first()
     if note is None:
         if expected_version not in (None, 0):
             raise ServiceError(_("This commentary no longer exists."), code="gone")

@@ -249,9 +249,12 @@ def update_save(
         }, code="not_participant")
     if action.goal.plan_id != period.plan_id:
         raise ServiceError(_("This period belongs to another plan."), code="wrong_plan")
+    # Its own row only (the updates' default ordering would join, and lock, the
+    # period, the member and the action: a deadlock with the change feed's lock).
     update = (
-        ProgressUpdate.objects.select_for_update()
+        ProgressUpdate.objects.select_for_update(of=("self",))
         .filter(member=member, action=action, period=period)
+        .order_by("pk")
         .first()
     )
     if update is None:
