@@ -29,6 +29,7 @@ from django.utils import timezone
 from actions.models import Action, Participation
 from members.models import Membership
 from metroplan.testing import factories as f
+from metroplan.testing.clock import frozen
 
 DRAFT_NARRATIVE = "Unfinished draft of member A, never to be shown to others"
 
@@ -129,3 +130,13 @@ def grow(small: SmallPlan, n: int = 12) -> None:
                 state = states[(i + action.pk) % len(states)]
                 add_update(member, action, period, state=state, values={indicator_of[action.pk]: 5 + i},
                            is_demo=bool(i % 2))
+
+
+@pytest.fixture
+def clock_stands_still():
+    """The clock held at the test's start, for tests that count queries twice:
+    figures of "now" are cached per quarter of an hour, so a measurement that
+    crossed :00, :15, :30 or :45 would count the one recomputation and fail for
+    the clock, not for the page."""
+    with frozen(timezone.now()) as clock:
+        yield clock

@@ -15,22 +15,12 @@ from django.utils import timezone
 
 from actions.models import Participation
 from members.models import Member, Membership, Region
-from metroplan.testing.clock import frozen
 from reporting import views_compliance, views_dashboards
 from reporting.figures import approved
 from reporting.figures.cache import bump
 from reporting.models import IndicatorValue, ProgressUpdate
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def clock_stands_still():
-    """The clock held at the test's start: figures of "now" are cached per quarter
-    of an hour, so a measurement that crossed :00, :15, :30 or :45 would count the
-    one recomputation and fail for the clock, not for the page."""
-    with frozen(timezone.now()) as clock:
-        yield clock
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock_stands_still")]
 
 PAGES = [
     ("compliance", [], {}),

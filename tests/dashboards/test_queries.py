@@ -5,21 +5,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
-from metroplan.testing.clock import frozen
 from tests.dashboards.conftest import grow
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def clock_stands_still():
-    """The clock held at the test's start: figures of "now" are cached per quarter
-    of an hour, so a measurement that crossed :00, :15, :30 or :45 would count the
-    one recomputation and fail for the clock, not for the page."""
-    with frozen(timezone.now()) as clock:
-        yield clock
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("clock_stands_still")]
 
 PAGES = [
     ("home", [], {}),  # the staff's desk or focal point A's city
