@@ -209,19 +209,21 @@ class ComplianceFigures:
     # a few periods; without the index each read went over every member's
     # counts of every period: 170,000 at 100×).
 
-    @cached_property
-    def _members_by_period(self) -> dict[int, dict[int, dict]]:
+    @staticmethod
+    def _by_period(counts: dict[tuple[int, int], dict]) -> dict[int, dict[int, dict]]:
+        """{(period_id, key): counts} as {period_id: {key: counts}}."""
         index: dict[int, dict[int, dict]] = defaultdict(dict)
-        for (period_id, member_id), counts in self.by_member.items():
-            index[period_id][member_id] = counts
+        for (period_id, key), value in counts.items():
+            index[period_id][key] = value
         return index
 
     @cached_property
+    def _members_by_period(self) -> dict[int, dict[int, dict]]:
+        return self._by_period(self.by_member)
+
+    @cached_property
     def _actions_by_period(self) -> dict[int, dict[int, dict]]:
-        index: dict[int, dict[int, dict]] = defaultdict(dict)
-        for (period_id, action_id), counts in self.by_action.items():
-            index[period_id][action_id] = counts
-        return index
+        return self._by_period(self.by_action)
 
     @cached_property
     def _regions_by_period(self) -> dict[int, dict[int, dict]]:
