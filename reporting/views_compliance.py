@@ -22,6 +22,7 @@ from django.views.decorators.http import require_safe
 
 from actions.models import Action, Goal, Participation, Plan
 from members.models import Member, Region
+from metroplan.db import any_of
 from reporting.figures import Outcome, compliance_figure, compliance_figures, empty_counts, plan_figures
 from reporting.templatetags.dashboards import pct
 
@@ -118,7 +119,8 @@ def compliance_heatmap(request):
     expected = {member_id for _period_id, member_id in compliance.by_member}
     region_list = list(Region.objects.filter(pk__in=set(compliance.member_region.values())))
     region = request.GET.get("region") or None
-    members = Member.objects.filter(pk__in=expected)
+    # One array parameter, not one placeholder per member (14,100 at 100×: ~0.2 s in the driver).
+    members = Member.objects.filter(any_of("pk", expected))
     if region:
         if region not in {r.slug for r in region_list}:
             errors.append(_("There is no region %(slug)s here.") % {"slug": region})
