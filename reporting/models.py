@@ -167,6 +167,8 @@ class ProgressUpdate(models.Model):
             models.Index(fields=["action", "period", "state"], name="update_action_period_state"),
             # The latest approved updates, newest review first.
             models.Index(fields=["state", "reviewed_at"], name="update_state_reviewed"),
+            # The review queue: how many wait and the oldest first (staff's home and the review page).
+            models.Index(fields=["state", "submitted_at", "id"], name="update_state_submitted"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["member", "action", "period"], name="one_update_per_member_action_period"),

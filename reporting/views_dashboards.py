@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.db.models import Count, OuterRef, Subquery, Value
+from django.db.models import Count, OuterRef, Subquery
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -491,23 +491,32 @@ def member_list(request):
     period = figures.period(request.GET.get("period")) if figures else None
     filterset = MemberFilterSet(request.GET or None, queryset=Member.objects.select_related("region"))
     members = filterset.qs if filterset.is_bound and filterset.is_valid() else Member.objects.select_related("region")
-    if plan is not None:
-        members = members.annotate(action_count=Subquery(
-            Participation.objects.filter(member=OuterRef("pk"), action__goal__plan=plan, action__retired=False)
-            .order_by().values("member").annotate(n=Count("pk")).values("n")[:1]
-        ))
-    else:
-        members = members.annotate(action_count=Value(0))
+    participations = (
+        Participation.objects.filter(action__goal__plan=plan, action__retired=False).order_by()
+        if plan is not None else Participation.objects.none()
+    )
+
+    def action_counts(member_ids=None) -> dict[int, int]:
+        """{member id: the plan's actions it takes part in}, of every member or of `member_ids`."""
+        rows = participations if member_ids is None else participations.filter(member__in=member_ids)
+        return dict(rows.values_list("member").annotate(n=Count("pk")))
+
     counts = figures.compliance.member_counts(period) if period is not None else {}
     sort = request.GET.get("sort", "name")
     if sort not in SORTS or (sort.lstrip("-") in ("compliance", "actions") and period is None):
         sort = "name"
-    rows = list(members.order_by().values_list("pk", "name", "region__order", "region__name", "action_count"))
+    # Every member's count in one grouped query only when it is the sort; otherwise the page's.
+    n_actions = action_counts() if sort == "actions" else {}
+    rows = [(*row, n_actions.get(row[0], 0))
+            for row in members.order_by().values_list("pk", "name", "region__order", "region__name")]
     rows.sort(key=_member_sort_key(sort, counts), reverse=sort == "-name")
     page = Paginator([row[0] for row in rows], MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
     by_pk = members.in_bulk(list(page.object_list))
     page.object_list = [by_pk[pk] for pk in page.object_list]
+    if sort != "actions":
+        n_actions = action_counts([member.pk for member in page.object_list])
     for member in page.object_list:
+        member.action_count = n_actions.get(member.pk, 0)
         own = counts.get(member.pk, empty_counts())
         member.slots_expected, member.slots_on_time = own["expected"], own["on_time"]
         member.slots_late, member.slots_missing = own["late"], own["missing"]

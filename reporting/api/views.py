@@ -202,8 +202,14 @@ class UpdateViewSet(ApiViewSet, mixins.CreateModelMixin, mixins.UpdateModelMixin
         Sorting the page's ids (newest period first, then member and action)
         takes ~2 ms on 10,000 updates; sorting the wide joined rows took ~20 ms,
         and the planner's estimate for it grew with the plan's periods. A CSV
-        of every row is not paged and reads the rows at once."""
-        ids = super().paginate_queryset(queryset.prefetch_related(None).values_list("pk", flat=True))
+        of every row is not paged and reads the rows at once.
+
+        The ids (and the count) come from the same filters and order over the
+        visible updates without the printed labels: their joins (member,
+        action, period, plan, users) made the count read every row of the
+        table (350,000 at 100×: 170 ms); without them it is an index's."""
+        bare = self.filter_queryset(self.scope_to_plan(ProgressUpdate.objects.visible_to(self.request.user)))
+        ids = super().paginate_queryset(bare.values_list("pk", flat=True))
         if ids is None:
             return None
         # The filters chose the ids; the rows are read from the visible updates without them.

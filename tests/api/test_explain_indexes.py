@@ -99,6 +99,7 @@ FILTERED = [
     ("/api/v1/updates/", {"region": "r2", "state": "submitted", "period": "2022-Q2"}),
     ("/updates/review/", {}),
     ("/members/city-0007/", {}),
+    ("/", {}),  # staff's home: the review queue's count and its oldest
 ]
 
 
@@ -114,6 +115,34 @@ def test_the_lists_filters_read_the_updates_through_an_index(client, cast, tenfo
                     scans[(url, tuple(params.items()))] = found
     assert len(checked) == len(FILTERED)  # every list ran its page's query
     assert not scans
+
+
+def sorts(sql: str) -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (FORMAT JSON) " + sql)
+        plan = cursor.fetchone()[0]
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    found = []
+
+    def walk(node):
+        if "Sort" in node.get("Node Type", ""):
+            found.append(node.get("Sort Key"))
+        for child in node.get("Plans", []):
+            walk(child)
+
+    walk(plan[0]["Plan"])
+    return found
+
+
+def test_the_review_queue_reads_its_oldest_in_order_from_an_index(client, cast, tenfold):
+    """Staff's home and the review page show the oldest submitted updates
+    first: read in the index's order, not by sorting every waiting update."""
+    client.force_login(cast.staff)
+    for url in ("/", "/updates/review/"):
+        oldest_first = 'ORDER BY "reporting_progressupdate"."submitted_at" ASC'
+        pages = [sql for sql in update_queries(client, url) if oldest_first in sql and "LIMIT" in sql]
+        assert pages, url
+        assert not {sql[:200]: sorts(sql) for sql in pages if sorts(sql)}, url
 
 
 def test_the_default_page_of_updates_can_be_read_through_an_index(client, cast, tenfold):

@@ -37,6 +37,19 @@ def test_member_list_sorts_by_compliance_both_ways(staff_client, small):
     assert ascending[:2] == ["m2", "m4"] and ascending[-1] == "m5"
 
 
+@pytest.mark.parametrize("sort", ["actions", "name"])
+def test_member_list_counts_each_members_actions_and_sorts_by_them(staff_client, small, sort):
+    # m1 takes part in 1.1, 2.1 and 2.2; m2, m3 (member A), m4 and m5 in 1.1; a retired action does not count.
+    retired = small.actions["2.2"]
+    retired.retired = True
+    retired.save()
+    response = staff_client.get(reverse("member-list"), {"period": "2022-Q1", "sort": sort})
+    counts = {m.slug: m.action_count for m in response.context["page"]}
+    assert counts == {"m1": 2, "m2": 1, "member-a": 1, "m4": 1, "m5": 1, "member-b": 0}
+    if sort == "actions":
+        assert slugs(response)[0] == "m1" and slugs(response)[-1] == "member-b"
+
+
 def test_member_list_filter_links_are_bookmarkable(staff_client, small):
     html = staff_client.get(reverse("member-list"), {"period": "2022-Q1"}).content.decode()
     assert 'href="?period=2022-Q1&amp;region=north"' in html
