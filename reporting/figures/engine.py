@@ -677,16 +677,18 @@ def _indicator_figure(indicator: Indicator) -> Figure:
     behind = indicator.series if indicator.over_time == Indicator.OverTime.CUMULATIVE else [latest]
     details = [row for point in behind for row in point.inputs]
     left_out = [row for point in behind for row in point.left_out]
-    result = _("Network value in %(period)s: %(value)s %(unit)s from %(n)s members; progress %(progress)s%%.") % {
-        "period": latest.period_code, "value": shown(indicator, latest.value), "unit": indicator.unit,
-        "n": latest.members, "progress": round(indicator.progress * 100),
-    }
+    sentence = _("Network value in %(period)s: %(value)s %(unit)s from %(n)s members; progress %(progress)s%%.")
+    numbers = {"period": latest.period_code, "value": shown(indicator, latest.value), "n": latest.members,
+               "progress": round(indicator.progress * 100)}
+    result = sentence % {**numbers, "unit": indicator.unit}
+    result_html = html_sentence(sentence, {**numbers, "unit": content_html(indicator, "unit")})
     return Figure(
         value=indicator.progress, rule=rule,
         inputs=[_input_text(indicator, row) for row in details],
         left_out=[f"{row['member']}, {row['period']}: {row['reason']}" for row in left_out],
         covered=latest.reported, expected=latest.expected, carried=latest.carried,
-        details=details, left_out_details=left_out, result=result, status=_status_dict(indicator),
+        details=details, left_out_details=left_out, result=result, result_html=result_html,
+        status=_status_dict(indicator),
     )
 
 

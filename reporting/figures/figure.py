@@ -33,6 +33,10 @@ class Figure:
     result: str = ""
     status: dict | None = None
     carried: int | None = None
+    # The result for a page: the same sentence as HTML, plan content in it (a
+    # unit) marked with its language where it falls back to English. Not data:
+    # `as_dict` leaves it out.
+    result_html: str = field(default="", repr=False)
 
     @property
     def percent(self) -> int | None:
@@ -61,6 +65,8 @@ class Figure:
         data = {}
         truncated = False
         for item in fields(self):
+            if item.name == "result_html":
+                continue
             value = getattr(self, item.name)
             if item.name in ("inputs", "left_out", "details", "left_out_details"):
                 if limit is not None and len(value) > limit:

@@ -3,6 +3,7 @@ exactly as a plain list would (it reads only the periods a page falls in), and
 the participants' summary follows every save and each reader's view of drafts
 (it is kept under the figures version, per reader)."""
 
+import re
 from datetime import date
 
 import pytest
@@ -80,3 +81,14 @@ def test_the_participants_summary_follows_each_save_and_each_readers_drafts(clie
     draft.save()
     assert states(client, cast.focal_b) == {"approved": 3, None: 2}
     assert states(client, cast.staff) == {"approved": 2, "submitted": 1, None: 2}
+
+
+def test_the_math_result_marks_a_unit_shown_in_english_on_a_french_page(client, cast, small):
+    """"Show the math": the result sentence is in the page's language; the
+    unit, plan content with no French wording, is marked as English."""
+    client.force_login(cast.staff)
+    pages = {lang: client.get(reverse("action-detail", args=["2.2"]), HTTP_ACCEPT_LANGUAGE=lang).content.decode()
+             for lang in ("fr", "en")}
+    results = {lang: re.findall(r"<dt>[^<]+</dt><dd>([^\n]*?papers[^\n]*?)</dd>", page) for lang, page in pages.items()}
+    assert results["fr"] and all('<span lang="en">papers</span>' in result for result in results["fr"])
+    assert results["en"] and not any("lang=" in result for result in results["en"])
