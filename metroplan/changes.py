@@ -47,6 +47,7 @@ by any path shows up in `?modified_after=`.
 """
 
 import copy
+import functools
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -229,44 +230,49 @@ def _write(obj, spec: Tracked, *, kind: str, audience: Audience, changed: list[s
     return change
 
 
-def _insert(change) -> list[dict]:
-    """INSERT the change, numbered under the feed's lock, in one statement
-    that also takes the lock (unless this transaction holds it) and reads the
-    webhooks listening (metroplan.webhooks.listening_webhooks()): one round
-    trip where the ORM made three. Returns those webhooks ({"id", "event_types",
-    "include_private"}); sets change.pk."""
+@functools.cache
+def _insert_sql(model, vendor: str, alias: str, locked: bool) -> tuple[str, list, list]:
+    """_insert's statement (the same for every change: built once a process)."""
     from metroplan.webhooks import listening_webhooks
 
-    model = type(change)
     fields = [field for field in model._meta.concrete_fields if not field.primary_key]
     quote = connection.ops.quote_name
     columns = ", ".join(quote(field.column) for field in fields)
-    params = [field.get_db_prep_save(getattr(change, field.attname), connection) for field in fields]
     hooks = listening_webhooks().values_list("id", "event_types", "include_private")
     hooks_sql, hooks_params = hooks.query.sql_with_params()
     table = quote(model._meta.db_table)
-    if connection.vendor == "postgresql":
+    if vendor == "postgresql":
         hooks = (f"(SELECT coalesce(json_agg(json_build_array(w.id, w.event_types, w.include_private)), '[]') "
                  f"FROM ({hooks_sql}) w)")
         # typed (a NULL or a literal selected into the row has none), but not
         # narrowed: an over-long text fails as in any INSERT, never truncated
         values = ", ".join("%s" if field.get_internal_type() in ("CharField", "TextField")
                            else f"CAST(%s AS {field.db_type(connection)})" for field in fields)
-        if _feed_locked():
+        if locked:
             sql = f"INSERT INTO {table} ({columns}) VALUES ({values}) RETURNING id, {hooks}"
-            lock_params = []
         else:
             # The lock is a materialized CTE the row is selected from: taken
             # before the row's id is drawn.
             sql = (f"WITH feed_lock AS MATERIALIZED (SELECT pg_advisory_xact_lock(%s)) "
                    f"INSERT INTO {table} ({columns}) SELECT {values} FROM feed_lock RETURNING id, {hooks}")
-            lock_params = [FEED_LOCK_KEY]
     else:  # SQLite: one writer at a time
         hooks = (f"(SELECT json_group_array(json_array(w.id, json(w.event_types), w.include_private)) "
                  f"FROM ({hooks_sql}) w)")
         values = ", ".join(["%s"] * len(fields))
         sql = f"INSERT INTO {table} ({columns}) VALUES ({values}) RETURNING id, {hooks}"
-        lock_params = []
+    return sql, fields, list(hooks_params)
+
+
+def _insert(change) -> list[dict]:
+    """INSERT the change, numbered under the feed's lock, in one statement
+    that also takes the lock (unless this transaction holds it) and reads the
+    webhooks listening (metroplan.webhooks.listening_webhooks()): one round
+    trip where the ORM made three. Returns those webhooks ({"id",
+    "event_types", "include_private"}); sets change.pk."""
+    locked = connection.vendor != "postgresql" or _feed_locked()
+    sql, fields, hooks_params = _insert_sql(type(change), connection.vendor, connection.alias, locked)
+    params = [field.get_db_prep_save(getattr(change, field.attname), connection) for field in fields]
+    lock_params = [] if locked else [FEED_LOCK_KEY]
     with connection.cursor() as cursor:
         cursor.execute(sql, [*lock_params, *params, *hooks_params])
         change.pk, hooks_found = cursor.fetchone()
