@@ -18,7 +18,8 @@ updates; 10: ten times the members and updates), then:
   history behind it ten times longer;
 - recording cost: the same write (a goal's title saved in its own
   transaction; and an action's members changed through the service) timed
-  with the recorder on, then with its signals disconnected (bench only),
+  with the recorder on, then with its signals disconnected (RecorderOff,
+  metroplan/testing/recorder.py, which the query-count tests use too),
   interleaved in blocks of ten; the difference of the medians is what
   recording a change adds to a write (target < 2 ms), next to the queries
   each write makes either way and one query's round trip (`SELECT 1`);
@@ -55,7 +56,6 @@ import django  # noqa: E402
 django.setup()
 
 from django.db import connection, transaction  # noqa: E402
-from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
@@ -136,46 +136,6 @@ def modified_lists(client, runs: int) -> dict:
             for name in ("updates", "members")}
 
 
-def _recorder_signals(model) -> list:
-    """The change feed's receivers of `model` (metroplan.changes.track's dispatch_uids)."""
-    uid = f"changes-{model._meta.label}"
-    found = [(pre_save, f"{uid}-pre-save"), (post_save, f"{uid}-save"), (pre_delete, f"{uid}-delete")]
-    from metroplan.changes import _tracked
-
-    for _name, field_name, _attr in _tracked[model].lists:
-        through = model._meta.get_field(field_name).remote_field.through
-        list_uid = f"{uid}-list-{field_name}"
-        found.append((m2m_changed, list_uid, through))
-        if not through._meta.auto_created:
-            found += [(pre_save, f"{list_uid}-pre-save", through), (post_save, f"{list_uid}-save", through),
-                      (post_delete, f"{list_uid}-delete", through)]
-    return found
-
-
-class RecorderOff:
-    """Disconnect the feed's receivers of `models` (bench only), then put them back."""
-
-    def __init__(self, *models):
-        self.models = models
-        self.saved = []
-
-    def __enter__(self):
-        for model in self.models:
-            for entry in _recorder_signals(model):
-                signal, uid = entry[0], entry[1]
-                sender = entry[2] if len(entry) > 2 else model
-                receivers = [r for r in signal.receivers if r[0][0] == uid]
-                self.saved.append((signal, receivers))
-                signal.disconnect(sender=sender, dispatch_uid=uid)
-        return self
-
-    def __exit__(self, *exc):
-        for signal, receivers in self.saved:
-            with signal.lock:
-                signal.receivers.extend(receivers)
-                signal.sender_receivers_cache.clear()
-
-
 def round_trip(count: int = 200) -> float:
     """p50 of `SELECT 1`: what one query costs on this machine right now."""
     samples = []
@@ -193,6 +153,7 @@ def recording_cost(runs: int) -> dict:
     from actions.models import Action, Goal, Participation
     from metroplan.models import Change
     from metroplan.testing import factories as f
+    from metroplan.testing.recorder import RecorderOff
 
     staff = f.StaffFactory(username="bench-staff-writes")
     goal = Goal.objects.order_by("pk").first()

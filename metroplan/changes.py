@@ -34,6 +34,12 @@ lasts until its transaction commits (PostgreSQL: a transaction-level advisory
 lock; SQLite has one writer at a time), so the ids of committed rows only
 grow and a feed read by "id > cursor" never misses a row committed late.
 
+What it costs a write (tests/api/test_change_feed_costs.py counts it): the
+row as it was, each list of the object, and one INSERT that also takes the
+lock (once a transaction: a transaction that holds it asks no more) and reads
+the webhooks to notify; then a delivery and its outbox message per webhook
+that wants the change.
+
 `modified`: Django sets it on a plain `save()`, but not on a
 `save(update_fields=[...])` that leaves it out: `keep_modified` (connected for
 every model in MetroplanConfig.ready) writes it then too, so that a row changed
@@ -41,6 +47,7 @@ by any path shows up in `?modified_after=`.
 """
 
 import copy
+import functools
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -173,10 +180,23 @@ def lock_write_order() -> None:
     """Hold the feed's numbering until this transaction ends (see the module's
     docstring). Other one-row counters written by many transactions (the
     figures version) take it first too, so that every writer takes the two
-    in one order and no two writers deadlock."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [FEED_LOCK_KEY])
+    in one order and no two writers deadlock. Taken once a transaction: a
+    transaction that holds it (and did not roll back the savepoint that took
+    it) asks no more."""
+    if connection.vendor != "postgresql" or _feed_locked():
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [FEED_LOCK_KEY])
+    _note_feed_locked()
+
+
+def _feed_locked() -> bool:
+    return _still_pending(getattr(connection, "_changes_lock", None))
+
+
+def _note_feed_locked() -> None:
+    if connection.in_atomic_block:
+        connection._changes_lock = _pending_marker()
 
 
 def _write(obj, spec: Tracked, *, kind: str, audience: Audience, changed: list[str], state: dict | None,
@@ -187,26 +207,82 @@ def _write(obj, spec: Tracked, *, kind: str, audience: Audience, changed: list[s
     # No savepoint of its own: a change that cannot be recorded fails the
     # write it records (and two round trips fewer inside a transaction).
     with transaction.atomic(savepoint=False):
-        lock_write_order()
         public, member_id = audience.public, None if audience.public else audience.member_id
         last = _last_in_transaction()
         if (kind == Change.Kind.UPDATED and last is not None and last.kind in (Change.Kind.CREATED, Change.Kind.UPDATED)
                 and (last.object_type, last.object_id, last.public, last.member_id)
                 == (spec.type, obj.pk, public, member_id)):
-            # The same object again, nothing recorded between: one entry (its
-            # webhook deliveries read it when they are sent, after commit).
+            # The same object again, nothing recorded between (so the feed's
+            # lock is held): one entry (its webhook deliveries read it when
+            # they are sent, after commit).
             last.changed_fields = list(dict.fromkeys([*last.changed_fields, *changed]))
             last.state = state
             Change.objects.filter(pk=last.pk).update(changed_fields=last.changed_fields, state=state)
             return last
-        change = Change.objects.create(
+        change = Change(
             at=timezone.now(), object_type=spec.type, object_id=obj.pk, object_key=str(_value(obj, spec.key)),
             kind=kind, changed_fields=changed, transition=transition, state=state,
             public=public, member_id=member_id,
         )
-        webhooks_enqueue(change)  # pushed after commit, never lost (the outbox)
+        webhooks = _insert(change)
+        webhooks_enqueue(change, webhooks=webhooks)  # pushed after commit, never lost (the outbox)
         _remember_in_transaction(change)
     return change
+
+
+@functools.cache
+def _insert_sql(model, vendor: str, alias: str, locked: bool) -> tuple[str, list, list]:
+    """_insert's statement (the same for every change: built once a process)."""
+    from metroplan.webhooks import listening_webhooks
+
+    fields = [field for field in model._meta.concrete_fields if not field.primary_key]
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in fields)
+    hooks = listening_webhooks().values_list("id", "event_types", "include_private")
+    hooks_sql, hooks_params = hooks.query.sql_with_params()
+    table = quote(model._meta.db_table)
+    if vendor == "postgresql":
+        hooks = (f"(SELECT coalesce(json_agg(json_build_array(w.id, w.event_types, w.include_private)), '[]') "
+                 f"FROM ({hooks_sql}) w)")
+        # typed (a NULL or a literal selected into the row has none), but not
+        # narrowed: an over-long text fails as in any INSERT, never truncated
+        values = ", ".join("%s" if field.get_internal_type() in ("CharField", "TextField")
+                           else f"CAST(%s AS {field.db_type(connection)})" for field in fields)
+        if locked:
+            sql = f"INSERT INTO {table} ({columns}) VALUES ({values}) RETURNING id, {hooks}"
+        else:
+            # The lock is a materialized CTE the row is selected from: taken
+            # before the row's id is drawn.
+            sql = (f"WITH feed_lock AS MATERIALIZED (SELECT pg_advisory_xact_lock(%s)) "
+                   f"INSERT INTO {table} ({columns}) SELECT {values} FROM feed_lock RETURNING id, {hooks}")
+    else:  # SQLite: one writer at a time
+        hooks = (f"(SELECT json_group_array(json_array(w.id, json(w.event_types), w.include_private)) "
+                 f"FROM ({hooks_sql}) w)")
+        values = ", ".join(["%s"] * len(fields))
+        sql = f"INSERT INTO {table} ({columns}) VALUES ({values}) RETURNING id, {hooks}"
+    return sql, fields, list(hooks_params)
+
+
+def _insert(change) -> list[dict]:
+    """INSERT the change, numbered under the feed's lock, in one statement
+    that also takes the lock (unless this transaction holds it) and reads the
+    webhooks listening (metroplan.webhooks.listening_webhooks()): one round
+    trip where the ORM made three. Returns those webhooks ({"id",
+    "event_types", "include_private"}); sets change.pk."""
+    locked = connection.vendor != "postgresql" or _feed_locked()
+    sql, fields, hooks_params = _insert_sql(type(change), connection.vendor, connection.alias, locked)
+    params = [field.get_db_prep_save(getattr(change, field.attname), connection) for field in fields]
+    lock_params = [] if locked else [FEED_LOCK_KEY]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*lock_params, *params, *hooks_params])
+        change.pk, hooks_found = cursor.fetchone()
+    _note_feed_locked()
+    change._state.adding = False
+    change._state.db = connection.alias
+    if isinstance(hooks_found, str | bytes):
+        hooks_found = json.loads(hooks_found)
+    return [{"id": pk, "event_types": json.loads(types) if isinstance(types, str) else types,
+             "include_private": bool(private)} for pk, types, private in hooks_found or []]
 
 
 # --- the transaction's last entry ----------------------------------------------------
@@ -230,6 +306,26 @@ def queued_work(callbacks: list) -> list:
     return [callback for callback in callbacks if not isinstance(callback, _Marker)]
 
 
+def _pending_marker() -> tuple:
+    """A marker registered with on_commit now, and where it stands in the
+    list: it stays there until the transaction ends or the savepoint that
+    registered it rolls back."""
+    marker = _Marker()
+    transaction.on_commit(marker)
+    return marker, len(connection.run_on_commit) - 1
+
+
+def _still_pending(remembered) -> bool:
+    if remembered is None:
+        return False
+    marker, index = remembered
+    pending = connection.run_on_commit
+    if index < len(pending) and pending[index][1] is marker:
+        return True
+    # earlier, after a rollback of a later savepoint dropped callbacks
+    return any(entry[1] is marker for entry in pending[:index])
+
+
 def _transaction_name():
     """The block and its savepoint: a block used as a decorator is one object
     for every call, and a block without a savepoint has none."""
@@ -241,9 +337,7 @@ def _transaction_name():
 
 
 def _remember_in_transaction(change) -> None:
-    marker = _Marker()
-    transaction.on_commit(marker)
-    connection._changes_last = (_transaction_name(), marker, change)
+    connection._changes_last = (_transaction_name(), _pending_marker(), change)
 
 
 def _last_in_transaction():
@@ -254,10 +348,8 @@ def _last_in_transaction():
     current = _transaction_name()
     if name is None or current is None or name[0] is not current[0] or name[1] != current[1]:
         return None
-    pending = connection.run_on_commit
-    for entry in reversed(pending):  # the marker is among the last few
-        if entry[1] is marker:
-            return change
+    if _still_pending(marker):
+        return change
     connection._changes_last = None
     return None
 

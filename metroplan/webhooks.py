@@ -144,27 +144,35 @@ def validate_url(url: str) -> None:
         raise ValidationError({"url": problem})
 
 
-def _matches(webhook: Webhook, event: str) -> bool:
-    if not webhook.event_types:
+def _matches(event_types: list[str], event: str) -> bool:
+    if not event_types:
         return True
     kind_any = event.split(".")[0] + ".*"
-    return any(wanted in ("*", event, kind_any) for wanted in webhook.event_types)
+    return any(wanted in ("*", event, kind_any) for wanted in event_types)
 
 
 # --- queueing -------------------------------------------------------------------------
 
 
-def webhooks_enqueue(change: Change) -> int:
+def listening_webhooks():
+    """The webhooks a change may be sent to (each then filters by event and audience)."""
+    return Webhook.objects.filter(active=True)
+
+
+def webhooks_enqueue(change: Change, *, webhooks: list[dict] | None = None) -> int:
     """For each active webhook that wants `change`: a delivery and its outbox
     message, in the caller's transaction (metroplan.changes calls it with each
-    change it records). Returns how many."""
+    change it records, with what listening_webhooks() gave as it inserted
+    the change: {"id", "event_types", "include_private"}). Returns how many."""
     event = event_name(change)
+    if webhooks is None:
+        webhooks = list(listening_webhooks().values("id", "event_types", "include_private"))
     queued = 0
-    for webhook in Webhook.objects.filter(active=True):
-        if not _matches(webhook, event) or not (change.public or webhook.include_private):
+    for webhook in webhooks:
+        if not _matches(webhook["event_types"], event) or not (change.public or webhook["include_private"]):
             continue
         delivery = WebhookDelivery.objects.create(
-            webhook=webhook, change=change, event=event, next_attempt_at=timezone.now()
+            webhook_id=webhook["id"], change=change, event=event, next_attempt_at=timezone.now()
         )
         outbox_enqueue(DELIVER_TASK, delivery_id=delivery.pk)
         queued += 1

@@ -20,7 +20,7 @@ import csv
 import functools
 import hashlib
 import io
-import json
+import marshal
 import re
 import tempfile
 from collections.abc import Mapping
@@ -365,8 +365,7 @@ class ApiViewSet(viewsets.GenericViewSet):
         once. The pass that serializes them finds the columns (nested fields
         flattened as CSVRenderer does: a column for every key any row has) and
         spools the flattened rows (a temporary file past a megabyte); the
-        response writes them from there. The bytes are those CSVRenderer gives
-        for the whole list at once."""
+        response writes them from there. The bytes are those CSVRenderer gives for the whole list at once."""
         ids = list(queryset.values_list("pk", flat=True))
 
         def rows():
@@ -378,20 +377,38 @@ class ApiViewSet(viewsets.GenericViewSet):
                 for data in self.get_serializer(objects, many=True).data:
                     yield flatten(dict(data))
 
+        # The rows are spooled as their cells' texts (as the csv writer makes
+        # them: str()) and the number of their layout, the keys they have in
+        # their order (the rows of one list have one or a few), a batch of
+        # CSV_CHUNK at a time (marshal: the cheapest to write and read back).
         header: list[str] = []
-        seen: set[str] = set()
-        spool = tempfile.SpooledTemporaryFile(max_size=1024 * 1024, mode="w+", encoding="utf-8")
+        layouts: dict[tuple, int] = {}
+        spool = tempfile.SpooledTemporaryFile(max_size=1024 * 1024)
+        batch = []
+
+        def spool_batch():
+            data = marshal.dumps(batch)
+            spool.write(len(data).to_bytes(8, "little") + data)
+            batch.clear()
+
         for row in rows():
-            header.extend(key for key in row if key not in seen)
-            seen.update(row)
-            # each cell's text as the csv writer makes it (str()), so the spool holds strings only
-            spool.write(json.dumps({key: str(csv_text(value)) for key, value in row.items()}) + "\n")
+            keys = tuple(row)
+            layout = layouts.get(keys)
+            if layout is None:
+                layout = layouts[keys] = len(layouts)
+                header.extend(key for key in keys if key not in header)
+            batch.append((layout, [str(csv_text(value)) for value in row.values()]))
+            if len(batch) >= self.CSV_CHUNK:
+                spool_batch()
+        if batch:
+            spool_batch()
         if not header:
             header = list(self.get_serializer().fields.keys())
+        places = {layout: [header.index(key) for key in keys] for keys, layout in layouts.items()}
 
         def lines():
             out = io.StringIO()
-            writer = csv.DictWriter(out, fieldnames=header, extrasaction="ignore", lineterminator="\r\n")
+            writer = csv.writer(out, lineterminator="\r\n")
 
             def take() -> bytes:
                 text = out.getvalue()
@@ -400,11 +417,16 @@ class ApiViewSet(viewsets.GenericViewSet):
                 return text.encode("utf-8")
 
             try:
-                writer.writeheader()
+                writer.writerow(header)
                 yield take()
                 spool.seek(0)
-                for line in spool:
-                    writer.writerow(json.loads(line))
+                width = len(header)
+                while size := spool.read(8):
+                    for layout, cells in marshal.loads(spool.read(int.from_bytes(size, "little"))):
+                        line = [""] * width  # a key this row has not: an empty cell (DictWriter's restval)
+                        for place, cell in zip(places[layout], cells, strict=True):
+                            line[place] = cell
+                        writer.writerow(line)
                     if out.tell() > 64 * 1024:
                         yield take()
                 yield take()

@@ -2,6 +2,7 @@
 shape only; every rule is in reporting.services (update_save, update_submit,
 update_approve, update_return) and reporting.report_services.report_request."""
 
+from collections.abc import Mapping
 from datetime import UTC
 from functools import cached_property
 
@@ -9,6 +10,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.fields import SkipField
+from rest_framework.relations import PKOnlyObject
 
 from actions.disaggregation import PART_NAMES
 from actions.models import Action, Plan
@@ -29,13 +32,50 @@ def in_utc(*names: str) -> dict:
 
 
 class ReadFieldsOnce:
-    """DRF walks its dict of bound fields again for every row it prints (about a
+    """DRF's reading of a row, without its per-row overhead (the serializers of
+    big lists: a CSV of every update prints ~360,000 rows at 10x).
+
+    DRF walks its dict of bound fields again for every row it prints (about a
     tenth of a page of 500 updates); a bound serializer's readable fields do not
-    change, so they are listed once."""
+    change, so they are listed once. And for each field it takes the value
+    through `Field.get_attribute` (a walk of `source_attrs` with a Mapping and a
+    callable check per step, ~7 µs); a field whose source is one plain
+    attribute is read with getattr, and DRF's own path takes over for anything
+    else (a dict, a dotted source, a callable, a missing attribute, a field
+    that reads itself). Each value is then shown by the field's own
+    `to_representation`, as DRF does: the same output."""
 
     @cached_property
     def _readable_fields(self):
         return [field for field in self.fields.values() if not field.write_only]
+
+    @cached_property
+    def _readers(self) -> list[tuple]:
+        """(field, its name, the one attribute it reads or None)."""
+        return [
+            (field, field.field_name,
+             field.source_attrs[0] if len(field.source_attrs) == 1
+             and type(field).get_attribute is serializers.Field.get_attribute else None)
+            for field in self._readable_fields
+        ]
+
+    def to_representation(self, instance):
+        if isinstance(instance, Mapping):
+            return super().to_representation(instance)
+        ret = {}
+        for field, name, attr in self._readers:
+            value = getattr(instance, attr, _MISSING) if attr is not None else _MISSING
+            if value is _MISSING or callable(value):
+                try:
+                    value = field.get_attribute(instance)
+                except SkipField:
+                    continue
+            check_for_none = value.pk if isinstance(value, PKOnlyObject) else value
+            ret[name] = None if check_for_none is None else field.to_representation(value)
+        return ret
+
+
+_MISSING = object()
 
 
 class PeriodSerializer(serializers.ModelSerializer):
