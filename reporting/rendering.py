@@ -32,7 +32,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from actions.disaggregation import BREAKDOWNS
-from metroplan.spreadsheets import csv_writer, xlsx_cell
+from metroplan.spreadsheets import csv_writer, xlsx_cell, xlsx_value
 from reporting.report_view import ReportView, joined
 
 PERCENT_FORMAT = "0.0%"
@@ -67,11 +67,27 @@ def render_document(snapshot: dict, language: str, body: str | None = None) -> s
         return render_to_string("reporting/reports/report_document.html", {"view": view, "body": body})
 
 
+def load_renderers() -> None:
+    """Load the PDF, slide-deck and workbook libraries now (WeasyPrint and its
+    Pango, fontconfig's font list, python-pptx, openpyxl: ~0.7 s), so that a
+    report's build does not: the worker calls this when its process starts
+    (reporting/tasks.py), once for all the builds it will run."""
+    from weasyprint import HTML
+
+    from reporting import pdf_svg_text, report_deck  # noqa: F401 - loaded for the builds to come
+
+    pdf_svg_text.install()
+    HTML(string="<p>.</p>", base_url=None).write_pdf()  # Pango finds its fonts once
+
+
 def render_pdf(snapshot: dict, language: str, document: str | None = None) -> bytes:
     """The briefing book in `language`: cover, executive summary, a page per
     goal with its charts (SVG, drawn as vector paths), data gaps, annex."""
     from weasyprint import HTML  # imported here: it loads Pango, which only the worker needs
 
+    from reporting import pdf_svg_text
+
+    pdf_svg_text.install()  # the charts' labels drawn a run at a time, not a letter at a time
     document = document if document is not None else render_document(snapshot, language)
     # base_url None: the document references nothing outside itself, so nothing is fetched.
     return HTML(string=document, base_url=None).write_pdf()
@@ -266,13 +282,16 @@ def write_xlsx(snapshot: dict, language: str, target) -> None:
                 labels.append(cell)
             worksheet.append(labels)
             percent_at = {index for index, key in enumerate(keys) if key in sheet.percent}
+            summary = sheet.key == "summary"
             for row in sheet.rows:
                 cells = []
                 for index, value in enumerate(row):
-                    cell = xlsx_cell(worksheet, value)
-                    if index in percent_at or (sheet.key == "summary" and index == 2 and isinstance(value, float)):
+                    if index in percent_at or (summary and index == 2 and isinstance(value, float)):
+                        cell = xlsx_cell(worksheet, value)
                         cell.number_format = PERCENT_FORMAT
-                    cells.append(cell)
+                        cells.append(cell)
+                    else:  # no style: the value as it is (or a quote-prefixed text cell)
+                        cells.append(xlsx_value(worksheet, value))
                 worksheet.append(cells)
         workbook.save(target)
 
