@@ -20,8 +20,10 @@ lists them.
 
 from __future__ import annotations
 
+import base64
 import io
 import logging
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -67,6 +69,23 @@ def render_document(snapshot: dict, language: str, body: str | None = None) -> s
         return render_to_string("reporting/reports/report_document.html", {"view": view, "body": body})
 
 
+# A chart as reporting.report_charts draws it: <svg class="chart" ...>...</svg>, never nested.
+_CHART = re.compile(r'<svg class="chart" [^>]*aria-label="([^"]*)".*?</svg>', re.S)
+
+
+def _charts_as_images(document: str) -> str:
+    """The document as WeasyPrint is given it: each chart an <img> of the same
+    SVG (a data: URL, drawn as the same vector paths and text) rather than
+    inline, where WeasyPrint's HTML parser reads its ~1,200 elements and its
+    style cascade styles them as HTML (~0.2 s of the 1x PDF). The page and
+    the HTML download keep the inline SVG."""
+    def image(match: re.Match) -> str:
+        data = base64.b64encode(match.group(0).encode("utf-8")).decode("ascii")
+        return f'<img class="chart" alt="{match.group(1)}" src="data:image/svg+xml;base64,{data}">'
+
+    return _CHART.sub(image, document)
+
+
 def load_renderers() -> None:
     """Load the PDF, slide-deck and workbook libraries now (WeasyPrint and its
     Pango, fontconfig's font list, python-pptx, openpyxl: ~0.7 s), so that a
@@ -89,8 +108,8 @@ def render_pdf(snapshot: dict, language: str, document: str | None = None) -> by
 
     pdf_svg_text.install()  # the charts' labels drawn a run at a time, not a letter at a time
     document = document if document is not None else render_document(snapshot, language)
-    # base_url None: the document references nothing outside itself, so nothing is fetched.
-    return HTML(string=document, base_url=None).write_pdf()
+    # base_url None: the document references nothing outside itself (the charts are data: URLs).
+    return HTML(string=_charts_as_images(document), base_url=None).write_pdf()
 
 
 # Spreadsheets ------------------------------------------------------------------------------------
