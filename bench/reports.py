@@ -243,6 +243,9 @@ def run(scale: int, keep: bool = False) -> bool:
             plan = Plan.objects.current()
             period = ReportingPeriod.objects.filter(plan=plan).order_by("start").last()
             Report.objects.all().delete()
+            from reporting.figures import cache
+
+            cache.bump()  # cold figures again: the shared cache still holds the last run's
         else:
             plan, period = seed(scale)
         seeded = time.perf_counter() - started
@@ -278,7 +281,9 @@ def run_existing(name: str) -> bool:
     plan = Plan.objects.current()
     period = ReportingPeriod.objects.filter(plan=plan).order_by("start").last()
     cache.bump()  # a cold figures cache, as after a change to the data
-    report = Report.objects.create(plan=plan, kind=Report.Kind.PERIOD, period=period, as_of=period.end)
+    key = {"plan": plan, "kind": Report.Kind.PERIOD, "period": period, "as_of": period.end}
+    Report.objects.filter(**key).delete()  # left by an interrupted run (this is a copy)
+    report = Report.objects.create(**key)
     try:
         elapsed, peak_mb, state, pdf_bytes, xlsx_bytes, first, *others, overall_peak = build_in_child(report.pk)
         elapsed, peak_mb = float(elapsed), float(peak_mb)
