@@ -1,6 +1,7 @@
 """Benchmark: build the full progress report (snapshot, HTML, PDF, XLSX, CSV).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/metroplan python -m bench.reports [--scale 1 10 100] [--keep]
+    DATABASE_URL=... python -m bench.reports --existing <database>
 
 For each scale it creates a scratch database (Django's test database, removed
 afterwards), loads the plan, its 141 members and 12 quarterly periods, makes
@@ -12,6 +13,12 @@ peak memory, then the time to render it from its snapshot in the other
 languages (every format) against the build's own first rendering. Targets
 (issue 17): scale 1 under 5 s, scales 10 and 100 under 30 s, memory under
 500 MB. Never part of the test suite.
+
+`--existing <database>` builds one report on a database seeded already (for
+instance by bench.dashboard's seed, whose 100x takes the machine for several
+minutes): nothing is seeded or dropped; the figures cache is made cold (a new
+figures version), and the report it adds is deleted afterwards. Use a copy
+(`createdb -T`), never a database someone else works on.
 """
 
 import argparse
@@ -167,8 +174,13 @@ def build_one(report_id: int) -> None:
     from django.conf import settings
 
     from reporting import report_files
+    from reporting.rendering import load_renderers
     from reporting.report_services import report_build
 
+    # As the worker does when its process starts (reporting/tasks.py), not during a build.
+    started = time.perf_counter()
+    load_renderers()
+    print(f"child: renderers loaded in {time.perf_counter() - started:.2f} s (at the worker's start)", flush=True)
     if os.environ.get("BENCH_PHASES"):
         _phases(report_id)
     first = {}
@@ -231,6 +243,9 @@ def run(scale: int, keep: bool = False) -> bool:
             plan = Plan.objects.current()
             period = ReportingPeriod.objects.filter(plan=plan).order_by("start").last()
             Report.objects.all().delete()
+            from reporting.figures import cache
+
+            cache.bump()  # cold figures again: the shared cache still holds the last run's
         else:
             plan, period = seed(scale)
         seeded = time.perf_counter() - started
@@ -258,18 +273,51 @@ def run(scale: int, keep: bool = False) -> bool:
             connection.creation.destroy_test_db(old_name, verbosity=0)
 
 
+def run_existing(name: str) -> bool:
+    """One build on the already seeded database `name` (see the module's docstring)."""
+    from reporting.figures import cache
+
+    connection.settings_dict["NAME"] = name
+    plan = Plan.objects.current()
+    period = ReportingPeriod.objects.filter(plan=plan).order_by("start").last()
+    cache.bump()  # a cold figures cache, as after a change to the data
+    key = {"plan": plan, "kind": Report.Kind.PERIOD, "period": period, "as_of": period.end}
+    Report.objects.filter(**key).delete()  # left by an interrupted run (this is a copy)
+    report = Report.objects.create(**key)
+    try:
+        elapsed, peak_mb, state, pdf_bytes, xlsx_bytes, first, *others, overall_peak = build_in_child(report.pk)
+        elapsed, peak_mb = float(elapsed), float(peak_mb)
+        ok = state == "done" and elapsed < 30.0 and peak_mb < MEMORY_TARGET_MB
+        print(
+            f"{name}: {Member.objects.count()} members, {ProgressUpdate.objects.count()} updates, "
+            f"{IndicatorValue.objects.count()} values | build {elapsed:.2f} s (target 30 s), peak RSS {peak_mb:.0f} MB "
+            f"(target {MEMORY_TARGET_MB}), PDF {int(pdf_bytes) // 1024} KB, XLSX {int(xlsx_bytes) // 1024} KB: "
+            f"{'OK' if ok else 'OVER'}", flush=True,
+        )
+        print(f"          first rendering (default language, 5 formats + page) {float(first):.2f} s; "
+              f"from the snapshot in {', '.join(o.replace('=', ' ') + ' s' for o in others)}; "
+              f"peak RSS after all languages {float(overall_peak):.0f} MB", flush=True)
+        return ok
+    finally:
+        Report.objects.filter(pk=report.pk).delete()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scale", type=int, nargs="+", default=[1, 10])
     parser.add_argument("--build-one", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--keep", action="store_true",
                         help="keep each scale's seeded database (bench_<name>_x<scale>) and reuse it next time")
+    parser.add_argument("--existing", metavar="DATABASE",
+                        help="build one report on this database, seeded already (not seeded, not dropped)")
     args = parser.parse_args()
     if args.build_one:
         connection.settings_dict["NAME"] = os.environ["DATABASE_NAME_OVERRIDE"]
         build_one(args.build_one)
         return
     print(f"database: {connection.vendor}", flush=True)
+    if args.existing:
+        sys.exit(0 if run_existing(args.existing) else 1)
     results = [run(scale, keep=args.keep) for scale in args.scale]
     sys.exit(0 if all(results) else 1)
 

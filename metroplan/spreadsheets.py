@@ -115,6 +115,22 @@ def xlsx_cell(sheet, value):
     return cell
 
 
+def xlsx_value(sheet, value):
+    """What `sheet.append` takes for `value`, as safe as xlsx_cell: the value
+    itself when it needs no cell of its own (a number, a date, text that would
+    not run as a formula, escaped as xlsx_text does), which a write-only sheet
+    writes without making a cell object for it (a report's workbook has
+    ~150,000 cells at 100x); else xlsx_cell's quote-prefixed string cell."""
+    if isinstance(value, str):
+        value = xlsx_text(value)
+        if value.startswith(FORMULA_PREFIXES):
+            cell = WriteOnlyCell(sheet, value=value)
+            cell.data_type = "s"
+            cell.quotePrefix = True
+            return cell
+    return value
+
+
 def xlsx_append(sheet, values) -> None:
     """`sheet.append(values)`, with text that would run as a formula kept as text."""
     sheet.append([xlsx_cell(sheet, value) for value in values])

@@ -20,8 +20,10 @@ lists them.
 
 from __future__ import annotations
 
+import base64
 import io
 import logging
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -32,7 +34,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 
 from actions.disaggregation import BREAKDOWNS
-from metroplan.spreadsheets import csv_writer, xlsx_cell
+from metroplan.spreadsheets import csv_writer, xlsx_cell, xlsx_value
 from reporting.report_view import ReportView, joined
 
 PERCENT_FORMAT = "0.0%"
@@ -67,14 +69,47 @@ def render_document(snapshot: dict, language: str, body: str | None = None) -> s
         return render_to_string("reporting/reports/report_document.html", {"view": view, "body": body})
 
 
+# A chart as reporting.report_charts draws it: <svg class="chart" ...>...</svg>, never nested.
+_CHART = re.compile(r'<svg class="chart" [^>]*aria-label="([^"]*)".*?</svg>', re.S)
+
+
+def _charts_as_images(document: str) -> str:
+    """The document as WeasyPrint is given it: each chart an <img> of the same
+    SVG (a data: URL, drawn as the same vector paths and text) rather than
+    inline, where WeasyPrint's HTML parser reads its ~1,200 elements and its
+    style cascade styles them as HTML (~0.2 s of the 1x PDF). The page and
+    the HTML download keep the inline SVG."""
+    def image(match: re.Match) -> str:
+        data = base64.b64encode(match.group(0).encode("utf-8")).decode("ascii")
+        return f'<img class="chart" alt="{match.group(1)}" src="data:image/svg+xml;base64,{data}">'
+
+    return _CHART.sub(image, document)
+
+
+def load_renderers() -> None:
+    """Load the PDF, slide-deck and workbook libraries now (WeasyPrint and its
+    Pango, fontconfig's font list, python-pptx, openpyxl: ~0.7 s), so that a
+    report's build does not: the worker calls this when its process starts
+    (reporting/tasks.py), once for all the builds it will run."""
+    from weasyprint import HTML
+
+    from reporting import pdf_svg_text, report_deck  # noqa: F401 - loaded for the builds to come
+
+    pdf_svg_text.install()
+    HTML(string="<p>.</p>", base_url=None).write_pdf()  # Pango finds its fonts once
+
+
 def render_pdf(snapshot: dict, language: str, document: str | None = None) -> bytes:
     """The briefing book in `language`: cover, executive summary, a page per
     goal with its charts (SVG, drawn as vector paths), data gaps, annex."""
     from weasyprint import HTML  # imported here: it loads Pango, which only the worker needs
 
+    from reporting import pdf_svg_text
+
+    pdf_svg_text.install()  # the charts' labels drawn a run at a time, not a letter at a time
     document = document if document is not None else render_document(snapshot, language)
-    # base_url None: the document references nothing outside itself, so nothing is fetched.
-    return HTML(string=document, base_url=None).write_pdf()
+    # base_url None: the document references nothing outside itself (the charts are data: URLs).
+    return HTML(string=_charts_as_images(document), base_url=None).write_pdf()
 
 
 # Spreadsheets ------------------------------------------------------------------------------------
@@ -266,13 +301,16 @@ def write_xlsx(snapshot: dict, language: str, target) -> None:
                 labels.append(cell)
             worksheet.append(labels)
             percent_at = {index for index, key in enumerate(keys) if key in sheet.percent}
+            summary = sheet.key == "summary"
             for row in sheet.rows:
                 cells = []
                 for index, value in enumerate(row):
-                    cell = xlsx_cell(worksheet, value)
-                    if index in percent_at or (sheet.key == "summary" and index == 2 and isinstance(value, float)):
+                    if index in percent_at or (summary and index == 2 and isinstance(value, float)):
+                        cell = xlsx_cell(worksheet, value)
                         cell.number_format = PERCENT_FORMAT
-                    cells.append(cell)
+                        cells.append(cell)
+                    else:  # no style: the value as it is (or a quote-prefixed text cell)
+                        cells.append(xlsx_value(worksheet, value))
                 worksheet.append(cells)
         workbook.save(target)
 

@@ -11,6 +11,7 @@ import logging
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
+from celery.signals import worker_process_init
 
 from metroplan.outbox import outbox_task
 from reporting.notifications import send_reopening_notification, send_update_notification
@@ -18,6 +19,18 @@ from reporting.notifications import send_reopening_notification, send_update_not
 logger = logging.getLogger(__name__)
 
 BUILD_MAX_RETRIES = 3
+
+
+@worker_process_init.connect
+def load_report_renderers(**_kwargs) -> None:
+    """A worker process loads the report renderers when it starts (~0.7 s),
+    not during the first report it builds."""
+    from reporting.rendering import load_renderers
+
+    try:
+        load_renderers()
+    except Exception:  # noqa: BLE001 - a build loads them again, and says what is wrong
+        logger.warning("Could not load the report renderers at start", exc_info=True)
 
 
 @shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=5)

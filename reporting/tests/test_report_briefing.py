@@ -138,3 +138,27 @@ def test_a_count_shows_whole_numbers_in_the_report_and_its_chart():
     html = render_html(built.snapshot, "en")
     # The annex's latest value and the chart's last point (the progress, 67.7 %, is a percentage).
     assert '<td class="num">68<br>' in html and ">68</text>" in html and "67.67" not in html
+
+
+def test_a_charts_labels_are_drawn_as_words_in_the_pdf():
+    """A chart's label is one run of text in the PDF (laid out once, with the
+    font's kerning), not a text operation per letter; text placed letter by
+    letter (dx here) is still drawn letter by letter."""
+    from weasyprint import HTML
+
+    from reporting import pdf_svg_text
+    from reporting.report_charts import progress_bars
+
+    def page(svg):
+        pdf = HTML(string=f"<html><body>{svg}</body></html>", base_url=None).write_pdf()
+        page = PdfReader(io.BytesIO(pdf)).pages[0]
+        return " ".join(page.extract_text().split()), len(re.findall(rb"T[jJ]\b", page.get_contents().get_data()))
+
+    pdf_svg_text.install()
+    text, shows = page(progress_bars([("1.1 Listening to cities", 0.5, "50%"),
+                                      ("1.2 City Managers Community", 0.25, "25%")], label="Progress"))
+    assert "1.1 Listening to cities 50% 1.2 City Managers Community 25%" in text
+    assert 1 <= shows <= 4  # at most one per label (44 when drawn letter by letter)
+    text, shows = page('<svg xmlns="http://www.w3.org/2000/svg" width="200" height="30">'
+                       '<text x="0" y="20" dx="0 3 3 3 3 3" font-family="DejaVu Sans">Spaced</text></svg>')
+    assert text.replace(" ", "") == "Spaced" and shows == len("Spaced")
