@@ -6,6 +6,7 @@ import time
 from datetime import timedelta
 
 import pytest
+from django.db import OperationalError
 from django.urls import reverse
 from django.utils import timezone
 from django_celery_beat.models import PeriodicTask
@@ -32,7 +33,11 @@ def test_a_real_worker_builds_a_report_end_to_end(cast, mailoutbox):
         assert created
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            report.refresh_from_db()
+            try:
+                report.refresh_from_db()
+            except OperationalError:  # SQLite's shared in-memory test database: the worker thread is writing
+                time.sleep(0.3)
+                continue
             if report.state in (Report.State.DONE, Report.State.FAILED) and report.notified_at:
                 break
             time.sleep(0.3)
