@@ -73,21 +73,23 @@ def update_queries(client, url, params=None) -> list[str]:
     return [q["sql"] for q in captured.captured_queries if TABLE in q["sql"] and q["sql"].lstrip().startswith("SELECT")]
 
 
-def seq_scans(sql: str) -> list[str]:
+def plan_nodes(sql: str) -> list[dict]:
+    """Every node of the query's plan (EXPLAIN, not run)."""
     with connection.cursor() as cursor:
         cursor.execute("EXPLAIN (FORMAT JSON) " + sql)
         plan = cursor.fetchone()[0]
     plan = json.loads(plan) if isinstance(plan, str) else plan
-    found = []
+    nodes, stack = [], [plan[0]["Plan"]]
+    while stack:
+        node = stack.pop()
+        nodes.append(node)
+        stack.extend(node.get("Plans", []))
+    return nodes
 
-    def walk(node):
-        if node.get("Node Type") == "Seq Scan" and node.get("Relation Name") == TABLE:
-            found.append(node.get("Filter", "(no filter)"))
-        for child in node.get("Plans", []):
-            walk(child)
 
-    walk(plan[0]["Plan"])
-    return found
+def seq_scans(sql: str) -> list[str]:
+    return [node.get("Filter", "(no filter)") for node in plan_nodes(sql)
+            if node.get("Node Type") == "Seq Scan" and node.get("Relation Name") == TABLE]
 
 
 FILTERED = [
@@ -117,21 +119,8 @@ def test_the_lists_filters_read_the_updates_through_an_index(client, cast, tenfo
     assert not scans
 
 
-def sorts(sql: str) -> list[str]:
-    with connection.cursor() as cursor:
-        cursor.execute("EXPLAIN (FORMAT JSON) " + sql)
-        plan = cursor.fetchone()[0]
-    plan = json.loads(plan) if isinstance(plan, str) else plan
-    found = []
-
-    def walk(node):
-        if "Sort" in node.get("Node Type", ""):
-            found.append(node.get("Sort Key"))
-        for child in node.get("Plans", []):
-            walk(child)
-
-    walk(plan[0]["Plan"])
-    return found
+def sorts(sql: str) -> list:
+    return [node.get("Sort Key") for node in plan_nodes(sql) if "Sort" in node.get("Node Type", "")]
 
 
 def test_the_review_queue_reads_its_oldest_in_order_from_an_index(client, cast, tenfold):
