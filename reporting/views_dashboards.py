@@ -216,7 +216,11 @@ def _participant_states(user, actions) -> dict[str | None, int]:
             states[action_id][state] = n
         return states
 
-    per_action = figures_cache.cached_many("participant-states", [a.pk for a in actions], (f"user{user.pk}",), compute)
+    # The reader and what decides which updates they see: their role and member (a focal point moved to
+    # another member, or made staff, does not read the summary kept for who they were).
+    member = member_of(user)
+    reader = (f"user{user.pk}", int(is_secretariat(user)), member.pk if member else 0)
+    per_action = figures_cache.cached_many("participant-states", [a.pk for a in actions], reader, compute)
     summary: dict[str | None, int] = {}
     for states in per_action.values():
         for state, n in states.items():

@@ -10,6 +10,7 @@ import pytest
 from django.core.paginator import Paginator
 from django.urls import reverse
 
+from members.models import FocalPoint
 from metroplan.paginators import GroupedPaginator
 from metroplan.testing import factories as f
 from reporting.models import ProgressUpdate
@@ -72,6 +73,13 @@ def test_the_participants_summary_follows_each_save_and_each_readers_drafts(clie
     assert states(client, cast.staff) == {"approved": 2, "draft": 1, None: 2}
     assert states(client, cast.focal_a) == {"approved": 2, "draft": 1, None: 2}  # their own draft
     assert states(client, cast.focal_b) == {"approved": 2, None: 3}  # another member's draft is not shown
+    moved = FocalPoint.objects.get(user=cast.focal_b)
+    moved.member, before = small.members["m3"], moved.member
+    moved.save()  # now member A's focal point: its draft is theirs to see
+    assert states(client, cast.focal_b) == {"approved": 2, "draft": 1, None: 2}
+    moved.member = before
+    moved.save()
+    assert states(client, cast.focal_b) == {"approved": 2, None: 3}
     add_update(small.members["m2"], small.actions["1.1"], small.periods["2022-Q2"], state="submitted")
     assert states(client, cast.staff) == {"approved": 1, "submitted": 1, "draft": 1, None: 2}
     assert states(client, cast.focal_b) == {"approved": 2, None: 3}  # submitted, not approved: not theirs to see
