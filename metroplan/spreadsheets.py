@@ -121,14 +121,10 @@ def xlsx_value(sheet, value):
     not run as a formula, escaped as xlsx_text does), which a write-only sheet
     writes without making a cell object for it (a report's workbook has
     ~150,000 cells at 100x); else xlsx_cell's quote-prefixed string cell."""
-    if isinstance(value, str):
-        value = xlsx_text(value)
-        if value.startswith(FORMULA_PREFIXES):
-            cell = WriteOnlyCell(sheet, value=value)
-            cell.data_type = "s"
-            cell.quotePrefix = True
-            return cell
-    return value
+    if not isinstance(value, str):
+        return value
+    text = xlsx_text(value)
+    return xlsx_cell(sheet, value) if text.startswith(FORMULA_PREFIXES) else text
 
 
 def xlsx_append(sheet, values) -> None:
