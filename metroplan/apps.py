@@ -13,6 +13,7 @@ class MetroplanConfig(AppConfig):
         from django.db.models.signals import post_save
 
         from metroplan import changes, second_factor, security, timezones
+        from metroplan.db import install_timestamp_loader
         from metroplan.logging import end_of_request
         from metroplan.metrics import install_query_metrics
 
@@ -20,5 +21,6 @@ class MetroplanConfig(AppConfig):
         connection_created.connect(timezones.install_sqlite_functions, dispatch_uid="metroplan-sqlite-functions")
         request_finished.connect(end_of_request, dispatch_uid="metroplan-request-id-end")
         connection_created.connect(install_query_metrics, dispatch_uid="metroplan-query-metrics")
+        connection_created.connect(install_timestamp_loader, dispatch_uid="metroplan-timestamp-loader")
         post_save.connect(changes.keep_modified, dispatch_uid="metroplan-keep-modified")
         authenticator_added.connect(second_factor.record_new_authenticator, dispatch_uid="metroplan-second-factor")

@@ -50,11 +50,29 @@ def csv_text(value):
     as text or not, stay as they are; None is an empty cell."""
     if value is None:
         return ""
-    if isinstance(value, str) and (
-        value.startswith("'") or (value.startswith(FORMULA_PREFIXES) and not _PLAIN_NUMBER.fullmatch(value))
-    ):
+    if isinstance(value, str) and value.startswith(_GUARDED) and _guarded(value):
         return "'" + value
     return value
+
+
+def csv_cells(values) -> list[str]:
+    """csv_text of each value, as the text a csv writer makes of it (str()): the
+    cells of a row of a long list (a CSV of every update: ~7 million cells at
+    10x), in one loop."""
+    return [
+        "" if value is None
+        else "'" + value if isinstance(value, str) and value.startswith(_GUARDED) and _guarded(value)
+        else str(value)
+        for value in values
+    ]
+
+
+_GUARDED = ("'", *FORMULA_PREFIXES)
+
+
+def _guarded(text: str) -> bool:
+    """Text starting with one of _GUARDED that gets an apostrophe: all but a plain number."""
+    return text.startswith("'") or not _PLAIN_NUMBER.fullmatch(text)
 
 
 def csv_read_text(text: str) -> str:

@@ -9,14 +9,18 @@ from rest_framework.renderers import BaseRenderer
 
 from metroplan.spreadsheets import csv_text
 
+_PLAIN = frozenset({str, int, bool, float, type(None)})
+
 
 def flatten(row: dict, prefix: str = "") -> dict:
     """{"progress": {"value": 0.5}} → {"progress.value": 0.5}; lists of plain
     values become "a;b"; lists of objects become JSON."""
     flat = {}
     for key, value in row.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict):
+        name = prefix + key if prefix else key
+        if type(value) in _PLAIN:  # most cells: nothing to flatten (one check, not two isinstance)
+            flat[name] = value
+        elif isinstance(value, dict):
             flat.update(flatten(value, prefix=f"{name}."))
         elif isinstance(value, list):
             if all(not isinstance(item, (dict, list)) for item in value):

@@ -45,8 +45,9 @@ from metroplan.api.filters import (
 from metroplan.api.parsers import JSONParser
 from metroplan.api.renderers import CSVRenderer, flatten
 from metroplan.api.schema import ApiAutoSchema
+from metroplan.db import batches
 from metroplan.services import ConflictError
-from metroplan.spreadsheets import csv_text
+from metroplan.spreadsheets import csv_cells
 from metroplan.visibility import visible
 
 ANY = object()
@@ -360,19 +361,16 @@ class ApiViewSet(viewsets.GenericViewSet):
     CSV_CHUNK = 500
 
     def csv_download(self, queryset) -> StreamingHttpResponse:
-        """Every row of the list as CSV, in constant memory: the rows are read,
-        annotated and serialized CSV_CHUNK at a time, by id, in the list's order,
-        once. The pass that serializes them finds the columns (nested fields
-        flattened as CSVRenderer does: a column for every key any row has) and
-        spools the flattened rows (a temporary file past a megabyte); the
-        response writes them from there. The bytes are those CSVRenderer gives for the whole list at once."""
-        ids = list(queryset.values_list("pk", flat=True))
+        """Every row of the list as CSV, in constant memory: the rows are read
+        by one streamed query in the list's order (metroplan.db.batches),
+        annotated and serialized CSV_CHUNK at a time, once. The pass that
+        serializes them finds the columns (nested fields flattened as
+        CSVRenderer does: a column for every key any row has) and spools the
+        flattened rows (a temporary file past a megabyte); the response writes
+        them from there. The bytes are those CSVRenderer gives for the whole list at once."""
 
         def rows():
-            for start in range(0, len(ids), self.CSV_CHUNK):
-                chunk = ids[start:start + self.CSV_CHUNK]
-                found = {obj.pk: obj for obj in queryset.filter(pk__in=chunk).order_by()}
-                objects = [found[pk] for pk in chunk if pk in found]
+            for objects in batches(queryset, self.CSV_CHUNK):
                 self.annotate_objects(objects, detail=False)
                 for data in self.get_serializer(objects, many=True).data:
                     yield flatten(dict(data))
@@ -397,7 +395,7 @@ class ApiViewSet(viewsets.GenericViewSet):
             if layout is None:
                 layout = layouts[keys] = len(layouts)
                 header.extend(key for key in keys if key not in header)
-            batch.append((layout, [str(csv_text(value)) for value in row.values()]))
+            batch.append((layout, csv_cells(row.values())))
             if len(batch) >= self.CSV_CHUNK:
                 spool_batch()
         if batch:

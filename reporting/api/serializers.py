@@ -3,15 +3,16 @@ shape only; every rule is in reporting.services (update_save, update_submit,
 update_approve, update_return) and reporting.report_services.report_request."""
 
 from collections.abc import Mapping
-from datetime import UTC
+from datetime import UTC, datetime
 from functools import cached_property
 
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import serializers
+from rest_framework import ISO_8601, serializers
 from rest_framework.fields import SkipField
 from rest_framework.relations import PKOnlyObject
+from rest_framework.settings import api_settings
 
 from actions.disaggregation import PART_NAMES
 from actions.models import Action, Plan
@@ -43,7 +44,8 @@ class ReadFieldsOnce:
     attribute is read with getattr, and DRF's own path takes over for anything
     else (a dict, a dotted source, a callable, a missing attribute, a field
     that reads itself). Each value is then shown by the field's own
-    `to_representation`, as DRF does: the same output."""
+    `to_representation`, as DRF does (a timestamp in UTC by `_shown_by`'s
+    shortcut of it): the same output."""
 
     @cached_property
     def _readable_fields(self):
@@ -51,11 +53,13 @@ class ReadFieldsOnce:
 
     @cached_property
     def _readers(self) -> list[tuple]:
-        """(field, its name, the one attribute it reads or None)."""
+        """(field, its name, the one attribute it reads or None, how it shows a
+        value, the type of value it shows as it is or None)."""
         return [
             (field, field.field_name,
              field.source_attrs[0] if len(field.source_attrs) == 1
-             and type(field).get_attribute is serializers.Field.get_attribute else None)
+             and type(field).get_attribute is serializers.Field.get_attribute else None,
+             _shown_by(field), _shown_as_is(field))
             for field in self._readable_fields
         ]
 
@@ -63,16 +67,57 @@ class ReadFieldsOnce:
         if isinstance(instance, Mapping):
             return super().to_representation(instance)
         ret = {}
-        for field, name, attr in self._readers:
-            value = getattr(instance, attr, _MISSING) if attr is not None else _MISSING
-            if value is _MISSING or callable(value):
-                try:
-                    value = field.get_attribute(instance)
-                except SkipField:
+        for field, name, attr, show, as_is in self._readers:
+            if attr is not None:
+                value = getattr(instance, attr, _MISSING)
+                if value is None or type(value) is as_is:
+                    ret[name] = value
                     continue
+                if value is not _MISSING and not callable(value):
+                    ret[name] = show(value)
+                    continue
+            try:
+                value = field.get_attribute(instance)
+            except SkipField:
+                continue
             check_for_none = value.pk if isinstance(value, PKOnlyObject) else value
-            ret[name] = None if check_for_none is None else field.to_representation(value)
+            ret[name] = None if check_for_none is None else show(value)
         return ret
+
+
+# The fields whose `to_representation` gives a value of this exact type back
+# as it is: str(a str), int(an int), a bool in TRUE_VALUES or FALSE_VALUES.
+_AS_IS = {serializers.CharField: str, serializers.IntegerField: int, serializers.BooleanField: bool}
+
+
+def _shown_as_is(field):
+    for kind, value_type in _AS_IS.items():
+        if type(field).to_representation is kind.to_representation:
+            return value_type
+    return _NOTHING
+
+
+class _NOTHING:
+    """No value is of this type: every value is shown by its field."""
+
+
+def _shown_by(field):
+    """The field's `to_representation`; for a timestamp written in UTC
+    (`in_utc`) as ISO 8601, a shortcut for the values already in UTC (all of
+    those read from the database): DRF's own steps (in UTC already, so
+    `astimezone` changes nothing; ISO text; "+00:00" written "Z") without its
+    per-value checks (~4 of its ~6 µs; an update has five timestamps)."""
+    if (type(field).to_representation is serializers.DateTimeField.to_representation
+            and getattr(field, "timezone", None) is UTC
+            and str(getattr(field, "format", api_settings.DATETIME_FORMAT)).lower() == ISO_8601):
+        general = field.to_representation
+
+        def utc_iso(value):
+            if type(value) is datetime and value.tzinfo is UTC:
+                return value.isoformat()[:-6] + "Z"
+            return general(value)
+        return utc_iso
+    return field.to_representation
 
 
 _MISSING = object()

@@ -13,11 +13,18 @@ LISTS = ["plans", "goals", "actions", "indicators", "members", "regions", "perio
 
 @pytest.mark.parametrize("chunk", [2, 500])
 def test_a_streamed_csv_equals_the_list_rendered_at_once(world, api, keys, monkeypatch, chunk):
-    from reporting.models import Report
+    from django.core.files.base import ContentFile
+
+    from reporting.models import Evidence, Report
 
     monkeypatch.setattr(ApiViewSet, "CSV_CHUNK", chunk)  # chunks of 2 rows: every list spans several
     for day in ("2021-12-31", "2022-01-31", "2022-02-28"):
         Report.objects.create(plan=world.plan, kind="period", period=world.closed_period, as_of=day, state="done")
+    # Evidence of both kinds (a file's link and name are read from its row, not from a FieldFile it was saved with)
+    Evidence.objects.create(update=world.approved_a, title="A link", url="https://example.org/a")
+    upload = Evidence(update=world.approved_a, title="", file_name="Plan d'action.pdf")
+    upload.file.save("plan.pdf", ContentFile(b"%PDF-1.4"), save=True)
+    Evidence.objects.create(update=world.approved_b, title="=SUM(A1)", url="https://example.org/b")
     client = api(keys["staff"])
     for name in LISTS:
         streamed = client.get(f"/api/v1/{name}.csv")

@@ -4,12 +4,14 @@ Frictionless Data Package, with CSVs equal to the API's."""
 
 import io
 import json
+import threading
 import zipfile
 
 import frictionless
 import pytest
 
 from metroplan.models import OutboxMessage
+from reporting import open_data
 from reporting.models import OpenDataPackage
 from reporting.open_data import RESOURCES, package_build
 
@@ -53,6 +55,28 @@ def test_the_package_validates_and_its_csvs_are_the_apis(world, reader_api, tmp_
     for name in RESOURCES:
         api_csv = b"".join(reader_api.get(f"/api/v1/{name}/", {"format": "csv"}).streaming_content)
         assert (tmp_path / f"{name}.csv").read_bytes() == api_csv, name
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_workers_build_reads_two_csvs_at_once_and_gives_the_apis(world, reader_api, monkeypatch):
+    """Outside a transaction (the worker's build) the CSVs are read two at a
+    time, each thread on its own connection; the package holds the API's bytes."""
+    threads = {}
+    spooled = open_data._csv_spooled
+
+    def noting_the_thread(resource):
+        threads[resource] = threading.current_thread().name
+        return spooled(resource)
+
+    monkeypatch.setattr(open_data, "_csv_spooled", noting_the_thread)
+    archive = zipfile.ZipFile(io.BytesIO(open_data.package_zip()))
+    assert set(threads) == set(RESOURCES)
+    assert all(name.startswith("open-data") for name in threads.values())
+    assert len(set(threads.values())) == 2
+    for name in RESOURCES:
+        api_csv = b"".join(reader_api.get(f"/api/v1/{name}/", {"format": "csv"}).streaming_content)
+        assert archive.read(f"{name}.csv") == api_csv, name
+    assert "Approved narrative of A" in archive.read("updates.csv").decode()
 
 
 def test_only_public_data_is_in_it(world, reader_api, tmp_path):
