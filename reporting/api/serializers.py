@@ -4,6 +4,7 @@ update_approve, update_return) and reporting.report_services.report_request."""
 
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from decimal import Decimal
 from functools import cached_property
 
 from django.urls import reverse
@@ -102,22 +103,39 @@ class _NOTHING:
 
 
 def _shown_by(field):
-    """The field's `to_representation`; for a timestamp written in UTC
-    (`in_utc`) as ISO 8601, a shortcut for the values already in UTC (all of
-    those read from the database): DRF's own steps (in UTC already, so
-    `astimezone` changes nothing; ISO text; "+00:00" written "Z") without its
-    per-value checks (~4 of its ~6 µs; an update has five timestamps)."""
+    """The field's `to_representation`, with a shortcut for the values most
+    rows hold, each giving what DRF's own steps give:
+
+    - a timestamp written in UTC (`in_utc`) as ISO 8601, already in UTC (all
+      of those read from the database): `astimezone` would change nothing, so
+      its ISO text with "+00:00" written "Z", without DRF's per-value checks
+      (~4 of its ~6 µs; an update has five timestamps);
+    - a decimal written as text that already has the field's decimal places
+      (those read from a column of the same places): quantizing would change
+      nothing, so its text (~1 of ~15 µs: DRF copies a decimal context for every value)."""
+    general = field.to_representation
     if (type(field).to_representation is serializers.DateTimeField.to_representation
             and getattr(field, "timezone", None) is UTC
             and str(getattr(field, "format", api_settings.DATETIME_FORMAT)).lower() == ISO_8601):
-        general = field.to_representation
 
         def utc_iso(value):
             if type(value) is datetime and value.tzinfo is UTC:
                 return value.isoformat()[:-6] + "Z"
             return general(value)
         return utc_iso
-    return field.to_representation
+    if (type(field).to_representation is serializers.DecimalField.to_representation
+            and field.decimal_places is not None and not field.localize and not field.normalize_output
+            and getattr(field, "coerce_to_string", api_settings.COERCE_DECIMAL_TO_STRING)):
+        places, digits = -field.decimal_places, field.max_digits
+
+        def fixed(value):
+            if type(value) is Decimal:
+                _sign, figures, exponent = value.as_tuple()
+                if exponent == places and (digits is None or len(figures) <= digits):
+                    return f"{value:f}"
+            return general(value)
+        return fixed
+    return general
 
 
 _MISSING = object()
