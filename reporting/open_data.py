@@ -11,6 +11,10 @@ every field, in one zip.
 - It is built in the background (Celery, through the outbox) and kept under a
   key made of the change feed's public position and the figures version: the
   same data gives the same package, any change to it a new one.
+- What the build costs is the updates' CSV (Python's work: ~90% of the rows)
+  and the plans' figures (the engine's cold pass after a change, half of it
+  waiting on the database); the worker reads the two at once
+  (`resource_csvs`). Measured by `bench.sync` (docs/performance.md).
 """
 
 import csv

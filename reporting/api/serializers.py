@@ -95,6 +95,9 @@ def _shown_as_is(field):
     for kind, value_type in _AS_IS.items():
         if type(field).to_representation is kind.to_representation:
             return value_type
+    if (type(field).to_representation is serializers.ChoiceField.to_representation
+            and all(type(key) is str and key == value for key, value in field.choice_strings_to_values.items())):
+        return str  # a text's choice is itself, and a text that is none is given back
     return _NOTHING
 
 

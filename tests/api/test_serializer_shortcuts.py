@@ -33,7 +33,7 @@ amounts = st.one_of(
 
 
 @settings(max_examples=150, deadline=None)
-@given(moment=moments, narrative=texts, status=st.sampled_from(["", "on_track", "at_risk"]),
+@given(moment=moments, narrative=texts, status=st.sampled_from(["", "on_track", "at_risk", "paused", "1"]),
        version=st.integers(0, 10**9), no_change=st.booleans())
 def test_an_update_is_shown_as_drf_shows_it(moment, narrative, status, version, no_change):
     update = ProgressUpdate(pk=7, created=moment, modified=moment, submitted_at=None, narrative=narrative,
