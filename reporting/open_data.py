@@ -13,15 +13,14 @@ every field, in one zip.
   same data gives the same package, any change to it a new one.
 - What the build costs is the updates' CSV (Python's work: ~90% of the rows)
   and the plans' figures (the engine's cold pass after a change, half of it
-  waiting on the database); the worker reads the two at once
-  (`resource_csvs`). Measured by `bench.sync` (docs/performance.md).
+  waiting on the database); the worker reads the two at once (`package_zip`).
+  Measured by `bench.sync` (docs/performance.md).
 """
 
 import csv
 import io
 import json
 import logging
-import shutil
 import tempfile
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
@@ -173,10 +172,11 @@ def descriptor(headers: dict[str, list[str]]) -> dict:
     }
 
 
-# The resources by what their CSV costs, the dearest first: the updates are
-# most of the rows, and the plans' figures are the engine's cold pass (half of
-# it waiting on the database) when the package follows a change.
-BUILD_ORDER = ("updates", "plans", *(name for name in RESOURCES if name not in ("updates", "plans")))
+# The CSV that is most of the package's rows: read by the build's own thread,
+# straight into the zip, while a second thread reads the others (the plans'
+# figures are the engine's cold pass after a change, half of it waiting on the
+# database).
+MAIN_RESOURCE = "updates"
 SPOOL_IN_MEMORY = 8 * 1024 * 1024
 
 
@@ -189,45 +189,54 @@ def _csv_spooled(resource: str):
     return spool
 
 
-def _csv_spooled_in_thread(resource: str):
-    """_csv_spooled on a worker thread, on the thread's own connection, closed after."""
+def _csvs_spooled_in_thread(resources: list[str]) -> dict:
+    """_csv_spooled of each, on a worker thread's own connection, closed after."""
     try:
-        return _csv_spooled(resource)
+        return {resource: _csv_spooled(resource) for resource in resources}
     finally:
         connections.close_all()  # this thread's
 
 
-def resource_csvs() -> dict:
-    """Every resource's CSV, spooled. Outside a transaction (the worker's
-    build), two are read at once, on two threads with a connection each: the
-    updates' CSV is Python's work, the plans' figures largely the database's,
-    and the two overlap (bench/README.md). Inside a transaction, one at a time
-    on its connection: another connection would not see what it has not committed."""
-    if connection.in_atomic_block:
-        return {resource: _csv_spooled(resource) for resource in RESOURCES}
-    with ThreadPoolExecutor(max_workers=2, thread_name_prefix="open-data") as pool:
-        futures = {resource: pool.submit(_csv_spooled_in_thread, resource) for resource in BUILD_ORDER}
-        return {resource: futures[resource].result() for resource in RESOURCES}
+def _add_csv(archive: zipfile.ZipFile, resource: str, chunks) -> list[str]:
+    """Write a resource's CSV into the zip; its header."""
+    first = b""
+    with archive.open(f"{resource}.csv", "w") as member:
+        for chunk in chunks:
+            if b"\n" not in first:
+                first += chunk
+            member.write(chunk)
+    line = first.split(b"\n", 1)[0].decode("utf-8-sig")
+    return next(csv.reader(io.StringIO(line)), [])
 
 
 def package_zip() -> bytes:
-    """The zip: one CSV per resource and datapackage.json."""
+    """The zip: one CSV per resource and datapackage.json.
+
+    Outside a transaction (the worker's build), the updates' CSV (Python's
+    work) is read on this thread while another thread, on its own connection,
+    reads the other CSVs into temporary files: the two overlap
+    (docs/performance.md). Inside a transaction, all on its connection, one
+    after the other: another connection would not see what it has not committed."""
     headers = {}
     buffer = io.BytesIO()
-    spools = resource_csvs()
-    try:
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        if connection.in_atomic_block:
             for resource in RESOURCES:
-                spool = spools[resource]
-                line = spool.readline().decode("utf-8-sig").rstrip("\r\n")
-                headers[resource] = next(csv.reader(io.StringIO(line)), [])
-                spool.seek(0)
-                with archive.open(f"{resource}.csv", "w") as member:
-                    shutil.copyfileobj(spool, member, 1024 * 1024)
-            archive.writestr("datapackage.json", json.dumps(descriptor(headers), indent=2, ensure_ascii=False))
-    finally:
-        for spool in spools.values():
-            spool.close()
+                headers[resource] = _add_csv(archive, resource, api_csv(resource))
+        else:
+            others = [resource for resource in RESOURCES if resource != MAIN_RESOURCE]
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="open-data") as pool:
+                spooled = pool.submit(_csvs_spooled_in_thread, others)
+                headers[MAIN_RESOURCE] = _add_csv(archive, MAIN_RESOURCE, api_csv(MAIN_RESOURCE))
+                spools = spooled.result()
+            try:
+                for resource in others:
+                    chunks = iter(lambda spool=spools[resource]: spool.read(1024 * 1024), b"")
+                    headers[resource] = _add_csv(archive, resource, chunks)
+            finally:
+                for spool in spools.values():
+                    spool.close()
+        archive.writestr("datapackage.json", json.dumps(descriptor(headers), indent=2, ensure_ascii=False))
     return buffer.getvalue()
 
 
