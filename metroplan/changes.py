@@ -534,15 +534,24 @@ def _remember_before(sender, instance, raw=False, **kwargs) -> None:
     if read is None:
         return
     old, lists = read
-    before = instance
-    for column, value in old.items():
-        if getattr(instance, column) != value:
-            if before is instance:
-                before = copy.copy(instance)
-            setattr(before, column, value)
-            if column in _relations(sender):
-                before._state.fields_cache.pop(_relations(sender)[column], None)
-    instance._changes_before = (old, _tracked[sender].audience(before), lists)
+    relations = _relations(sender)
+    differ = [column for column, value in old.items() if getattr(instance, column) != value]
+    if not differ:
+        instance._changes_before = (old, _tracked[sender].audience(instance), lists)
+        return
+    before = copy.copy(instance)
+    for column in differ:
+        setattr(before, column, old[column])
+        if column in relations:
+            before._state.fields_cache.pop(relations[column], None)
+    audience = _tracked[sender].audience(before)
+    # what the audience loaded through a relation whose key the save keeps
+    # (the goal's plan) is the instance's too: not loaded again after the save
+    cache = instance._state.fields_cache
+    for column, name in relations.items():
+        if column not in differ and name not in cache and name in before._state.fields_cache:
+            cache[name] = before._state.fields_cache[name]
+    instance._changes_before = (old, audience, lists)
 
 
 _NEW = object()
@@ -568,7 +577,7 @@ def _record_save(sender, instance, created=False, raw=False, **kwargs) -> None:
     changed = [name for _path, name, column in spec.shown
                if name != SYNC_FIELD and old[column] != getattr(instance, column)]
     if changed:
-        old_state = old[_column(sender, spec.state_field)] if spec.state_field else None
+        old_state = old.get(_column(sender, spec.state_field)) if spec.state_field else None
         # a plain save changes no list: they are as read before it
         record_saved(instance, changed_fields=changed, old_state=old_state, old_audience=old_audience, lists=lists)
 

@@ -89,3 +89,17 @@ def test_a_transaction_takes_the_feeds_lock_once_before_its_first_number_and_hol
                                                                                    "WITH feed_lock"))]
     assert len(locks) == 1 and len(inserts) == 2
     assert locks[0] <= inserts[0]
+
+
+def test_a_goal_read_afresh_and_saved_reads_its_plan_once(world):
+    """Who could see the goal before and after the save (its plan's status)
+    is read from one plan: the related object loaded for the row as it was
+    serves the row as it is when its key is the same."""
+    def write():
+        with transaction.atomic():
+            goal = Goal.objects.get(pk=world.goal1.pk)
+            goal.title_en = f"Title {Change.objects.count()}"
+            goal.save()
+    on, off = statements(write), statements(write, Goal, recording=False)
+    assert sum('FROM "actions_plan"' in sql for sql in on) == 1
+    assert len(on) - len(off) == 2 + 1  # the row as it was with its SDGs, the plan, the INSERT
