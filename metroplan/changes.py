@@ -43,7 +43,7 @@ takes the lock (once a transaction: a transaction that holds it asks no more)
 and reads the webhooks to notify; then a delivery and its outbox message per
 webhook that wants the change. A plain save cannot change a list: its state
 shows the lists as read before it; a list's change reads them all as they now
-are, in one statement. About 0.7 ms of CPU a goal saved (docs/performance.md,
+are, in one statement. About 1 ms of CPU a goal saved (docs/performance.md,
 "Third pass").
 
 `modified`: Django sets it on a plain `save()`, but not on a
