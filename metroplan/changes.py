@@ -34,11 +34,17 @@ lasts until its transaction commits (PostgreSQL: a transaction-level advisory
 lock; SQLite has one writer at a time), so the ids of committed rows only
 grow and a feed read by "id > cursor" never misses a row committed late.
 
-What it costs a write (tests/api/test_change_feed_costs.py counts it): the
-row as it was, each list of the object, and one INSERT that also takes the
-lock (once a transaction: a transaction that holds it asks no more) and reads
-the webhooks to notify; then a delivery and its outbox message per webhook
-that wants the change.
+What it costs a write (tests/api/test_change_feed_costs.py counts it): two
+statements, each built once a process (a model) and run through the cursor,
+not the ORM: before the save, the row as it was with each list of the object
+(a subquery a list; values converted by the converters the ORM applies, so
+that they compare with the instance's exactly); after it, one INSERT that also
+takes the lock (once a transaction: a transaction that holds it asks no more)
+and reads the webhooks to notify; then a delivery and its outbox message per
+webhook that wants the change. A plain save cannot change a list: its state
+shows the lists as read before it; a list's change reads them all as they now
+are, in one statement. About 1 ms of CPU a goal saved (docs/performance.md,
+"Third pass").
 
 `modified`: Django sets it on a plain `save()`, but not on a
 `save(update_fields=[...])` that leaves it out: `keep_modified` (connected for
@@ -84,6 +90,9 @@ class Tracked:
     state_field: str | None
     # (state key, many-to-many field, attribute shown): ("members", "participants", "slug")
     lists: tuple[tuple[str, str, str], ...] = ()
+    # each of `fields` as (path, name in the state, the column holding its stored value):
+    # ("plan.code", "plan", "plan_id")
+    shown: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -116,7 +125,9 @@ def track(
     the attribute of each listed object, sorted by it).
     """
     parsed = tuple((name, *path.split(".", 1)) for name, path in (lists or {}).items())
-    _tracked[model] = Tracked(type, key, tuple(fields), audience, state_field, parsed)
+    fields = tuple(fields)
+    shown = tuple((path, path.split(".")[0], _column(model, path)) for path in fields)
+    _tracked[model] = Tracked(type, key, fields, audience, state_field, parsed, shown)
     uid = f"changes-{model._meta.label}"
     pre_save.connect(_remember_before, sender=model, dispatch_uid=f"{uid}-pre-save")
     post_save.connect(_record_save, sender=model, dispatch_uid=f"{uid}-save")
@@ -155,22 +166,162 @@ def _value(obj, path: str):
     return value
 
 
-def state_of(obj) -> dict:
-    """The object as the feed shows it (JSON types)."""
+def state_of(obj, lists: dict | None = None) -> dict:
+    """The object as the feed shows it (JSON types). Its lists are read as
+    they now are, unless given (`lists`: read with the row as it was, by a
+    plain save, which cannot change them)."""
     spec = _tracked[type(obj)]
     state = {"key": str(_value(obj, spec.key))}
-    for path in spec.fields:
-        state[path.split(".")[0]] = _value(obj, path)
-    for name, field_name, attr in spec.lists:
-        state[name] = list(
-            getattr(obj, field_name).order_by(attr).values_list(attr, flat=True)
-        ) if obj.pk is not None else []
-    return json.loads(json.dumps(state, cls=DjangoJSONEncoder))
+    for path, name, _column_name in spec.shown:
+        state[name] = _json(_value(obj, path))
+    if spec.lists:
+        for name, items in (lists if lists is not None else _lists_now(obj)).items():
+            state[name] = _json(items)
+    return state
 
 
-def _stored(obj) -> dict:
-    spec = _tracked[type(obj)]
-    return {column: getattr(obj, column) for column in {_column(type(obj), path) for path in spec.fields}}
+_JSON_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
+def _json(value):
+    """`value` as JSON gives it back: itself when it is a JSON type already,
+    else through DjangoJSONEncoder (dates, decimals, choices, JSON fields)."""
+    kind = type(value)
+    if kind in _JSON_SCALARS:
+        return value
+    if kind is list and all(type(item) in _JSON_SCALARS for item in value):
+        return list(value)
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+
+
+# --- reading the object: statements built once a model --------------------------------
+#
+# What the ORM would read (`.values(*columns)`, each list's
+# `.order_by(attr).values_list(attr)`), read by a raw statement built once a
+# process and converted by the same converters the ORM applies (the backend's
+# and the field's: booleans, dates and decimals on SQLite, JSON), so that the
+# values compare with the instance's attributes exactly as the ORM's would.
+
+
+@dataclass(frozen=True)
+class _Read:
+    sql: str
+    names: tuple[str, ...]  # a name per value read: the columns', then the lists'
+    converters: tuple  # per value: (expression, [converter, ...], is a list)
+    columns: int  # how many of the values are columns (the rest are lists)
+
+
+def _converters(field, alias: str) -> tuple:
+    expression = field.get_col(alias)
+    return expression, [*connection.ops.get_db_converters(expression), *expression.get_db_converters(connection)]
+
+
+def _list_sql(model, field_name: str, attr: str, owner: str) -> tuple[str, object]:
+    """A list of `model` (many-to-many `field_name`, the listed objects'
+    `attr`, sorted by it) as one value, for the owner whose key is the SQL
+    `owner`: an array on PostgreSQL, a JSON array's text on SQLite. Returns
+    it and the listed attribute's field."""
+    quote = connection.ops.quote_name
+    field = model._meta.get_field(field_name)
+    through, target = field.remote_field.through, field.related_model
+    shown = target._meta.get_field(attr)
+    target_key = target._meta.get_field(field.m2m_reverse_target_field_name())
+    item = f"t.{quote(shown.column)}"
+    rows = (f"SELECT {item} AS v FROM {quote(through._meta.db_table)} l JOIN {quote(target._meta.db_table)} t "
+            f"ON t.{quote(target_key.column)} = l.{quote(field.m2m_reverse_name())} "
+            f"WHERE l.{quote(field.m2m_column_name())} = {owner} ORDER BY {item}")
+    if connection.vendor == "postgresql":
+        return f"ARRAY({rows})", shown
+    return f"(SELECT json_group_array(v) FROM ({rows}))", shown
+
+
+def _owner_key(model):
+    """The owner's field that its lists' rows point to (its primary key, as a rule)."""
+    return {model._meta.get_field(field_name).m2m_target_field_name()
+            for _name, field_name, _attr in _tracked[model].lists} or {model._meta.pk.name}
+
+
+@functools.cache
+def _before_read(model, vendor: str, alias: str) -> _Read:
+    """The row as it was: the columns the feed shows, and each list (read
+    together, for the audience and the changed fields before a save and for
+    the lists after it)."""
+    spec = _tracked[model]
+    quote = connection.ops.quote_name
+    columns = list(dict.fromkeys(column for _path, _name, column in spec.shown))
+    fields = {field.attname: field for field in model._meta.concrete_fields}
+    (owner_key,) = _owner_key(model)
+    owner = f"o.{quote(model._meta.get_field(owner_key).column)}"
+    selected = [f"o.{quote(fields[column].column)}" for column in columns]
+    converters = [(*_converters(fields[column], "o"), False) for column in columns]
+    for _name, field_name, attr in spec.lists:
+        sql, shown = _list_sql(model, field_name, attr, owner)
+        selected.append(sql)
+        converters.append((*_converters(shown, "t"), True))
+    sql = (f"SELECT {', '.join(selected)} FROM {quote(model._meta.db_table)} o "
+           f"WHERE o.{quote(model._meta.pk.column)} = %s")
+    return _Read(sql, (*columns, *(name for name, _f, _a in spec.lists)), tuple(converters), len(columns))
+
+
+@functools.cache
+def _lists_read(model, vendor: str, alias: str) -> _Read:
+    """Each list of the object as it now is, in one statement."""
+    spec = _tracked[model]
+    selected, converters = [], []
+    for _name, field_name, attr in spec.lists:
+        sql, shown = _list_sql(model, field_name, attr, "%s")
+        selected.append(sql)
+        converters.append((*_converters(shown, "t"), True))
+    return _Read(f"SELECT {', '.join(selected)}", tuple(name for name, _f, _a in spec.lists), tuple(converters), 0)
+
+
+def _converted(read: _Read, row) -> list:
+    values = []
+    for value, (expression, converters, is_list) in zip(row, read.converters, strict=True):
+        if is_list:
+            value = json.loads(value) if isinstance(value, str | bytes) else list(value or ())
+            if converters:
+                value = [_convert(item, expression, converters) for item in value]
+        elif converters:
+            value = _convert(value, expression, converters)
+        values.append(value)
+    return values
+
+
+def _convert(value, expression, converters):
+    for converter in converters:
+        value = converter(value, expression, connection)
+    return value
+
+
+def _read_before(model, pk) -> tuple[dict, dict] | None:
+    """The row of `model` with this key as it stands in the database (the
+    columns the feed shows) and its lists; None if there is none."""
+    read = _before_read(model, connection.vendor, connection.alias)
+    with connection.cursor() as cursor:
+        cursor.execute(read.sql, [model._meta.pk.get_db_prep_value(pk, connection)])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = _converted(read, row)
+    return dict(zip(read.names[:read.columns], values[:read.columns], strict=True)), \
+        dict(zip(read.names[read.columns:], values[read.columns:], strict=True))
+
+
+def _lists_now(obj) -> dict:
+    """Each list of `obj` as it now is (empty for an object not saved yet)."""
+    model = type(obj)
+    spec = _tracked[model]
+    (owner_key,) = _owner_key(model)
+    key_field = model._meta.get_field(owner_key)
+    owner = getattr(obj, key_field.attname)
+    if obj.pk is None or owner is None:
+        return {name: [] for name, _f, _a in spec.lists}
+    read = _lists_read(model, connection.vendor, connection.alias)
+    with connection.cursor() as cursor:
+        cursor.execute(read.sql, [key_field.get_db_prep_value(owner, connection)] * len(spec.lists))
+        row = cursor.fetchone()
+    return dict(zip(read.names, _converted(read, row), strict=True))
 
 
 # --- recording --------------------------------------------------------------------
@@ -217,7 +368,7 @@ def _write(obj, spec: Tracked, *, kind: str, audience: Audience, changed: list[s
             # they are sent, after commit).
             last.changed_fields = list(dict.fromkeys([*last.changed_fields, *changed]))
             last.state = state
-            Change.objects.filter(pk=last.pk).update(changed_fields=last.changed_fields, state=state)
+            _update(last, ("changed_fields", "state"))
             return last
         change = Change(
             at=timezone.now(), object_type=spec.type, object_id=obj.pk, object_key=str(_value(obj, spec.key)),
@@ -283,6 +434,23 @@ def _insert(change) -> list[dict]:
         hooks_found = json.loads(hooks_found)
     return [{"id": pk, "event_types": json.loads(types) if isinstance(types, str) else types,
              "include_private": bool(private)} for pk, types, private in hooks_found or []]
+
+
+@functools.cache
+def _update_sql(model, vendor: str, alias: str, names: tuple[str, ...]) -> tuple[str, list]:
+    """_update's statement (built once a process)."""
+    quote = connection.ops.quote_name
+    fields = [model._meta.get_field(name) for name in names]
+    assignments = ", ".join(f"{quote(field.column)} = %s" for field in fields)
+    return f"UPDATE {quote(model._meta.db_table)} SET {assignments} WHERE {quote(model._meta.pk.column)} = %s", fields
+
+
+def _update(change, names: tuple[str, ...]) -> None:
+    """UPDATE these fields of a recorded change to its attributes' values."""
+    sql, fields = _update_sql(type(change), connection.vendor, connection.alias, names)
+    params = [field.get_db_prep_save(getattr(change, field.attname), connection) for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, change.pk])
 
 
 # --- the transaction's last entry ----------------------------------------------------
@@ -356,21 +524,44 @@ def _last_in_transaction():
 
 def _remember_before(sender, instance, raw=False, **kwargs) -> None:
     instance._changes_before = None
-    if raw or instance._state.adding or instance.pk is None:
+    if raw:
         return
-    spec = _tracked[sender]
-    columns = list(_stored(instance))
-    old = sender._base_manager.filter(pk=instance.pk).values(*columns).first()
-    if old is None:
+    if instance._state.adding or instance.pk is None:
+        if instance.pk is None:
+            instance._changes_before = _NEW  # its key is drawn by the insert: no list holds it yet
+        return
+    read = _read_before(sender, instance.pk)
+    if read is None:
+        return
+    old, lists = read
+    relations = _relations(sender)
+    differ = [column for column, value in old.items() if getattr(instance, column) != value]
+    if not differ:
+        instance._changes_before = (old, _tracked[sender].audience(instance), lists)
         return
     before = copy.copy(instance)
-    for column, value in old.items():
-        if getattr(before, column) != value:
-            setattr(before, column, value)
-            field = next((f for f in sender._meta.concrete_fields if f.attname == column), None)
-            if field is not None and field.is_relation:
-                before._state.fields_cache.pop(field.name, None)
-    instance._changes_before = (old, spec.audience(before))
+    for column in differ:
+        setattr(before, column, old[column])
+        if column in relations:
+            before._state.fields_cache.pop(relations[column], None)
+    audience = _tracked[sender].audience(before)
+    # what the audience loaded through a relation whose key the save keeps
+    # (the goal's plan) is the instance's too: not loaded again after the save
+    cache = instance._state.fields_cache
+    for column, name in relations.items():
+        if column not in differ and name not in cache and name in before._state.fields_cache:
+            cache[name] = before._state.fields_cache[name]
+    instance._changes_before = (old, audience, lists)
+
+
+_NEW = object()
+
+
+@functools.cache
+def _relations(model) -> dict[str, str]:
+    """The columns of `model` that hold a related object's key, and the
+    relation's name ({"plan_id": "plan"})."""
+    return {field.attname: field.name for field in model._meta.concrete_fields if field.is_relation}
 
 
 def _record_save(sender, instance, created=False, raw=False, **kwargs) -> None:
@@ -378,36 +569,42 @@ def _record_save(sender, instance, created=False, raw=False, **kwargs) -> None:
         return
     before = getattr(instance, "_changes_before", None)
     instance._changes_before = None
-    if created or before is None:
-        record_saved(instance, created=True)
+    if created or before is None or before is _NEW:
+        record_saved(instance, created=True, lists=_no_lists(sender) if created and before is _NEW else None)
         return
-    old, old_audience = before
-    changed = [
-        path.split(".")[0] for path in _tracked[sender].fields
-        if path.split(".")[0] != SYNC_FIELD and old[_column(sender, path)] != getattr(instance, _column(sender, path))
-    ]
+    old, old_audience, lists = before
+    spec = _tracked[sender]
+    changed = [name for _path, name, column in spec.shown
+               if name != SYNC_FIELD and old[column] != getattr(instance, column)]
     if changed:
-        record_saved(instance, changed_fields=changed, old_state=old.get(_column(sender, _tracked[sender].state_field))
-                     if _tracked[sender].state_field else None, old_audience=old_audience)
+        old_state = old.get(_column(sender, spec.state_field)) if spec.state_field else None
+        # a plain save changes no list: they are as read before it
+        record_saved(instance, changed_fields=changed, old_state=old_state, old_audience=old_audience, lists=lists)
+
+
+def _no_lists(model) -> dict:
+    return {name: [] for name, _f, _a in _tracked[model].lists}
 
 
 def record_saved(obj, *, created: bool = False, changed_fields: Iterable[str] = (), old_state=None,
-                 old_audience: Audience | None = None) -> None:
+                 old_audience: Audience | None = None, lists: dict | None = None) -> None:
     """Record a create or an update of `obj` (as it now stands). Signals call
     it for every save; a service that changed the row with a queryset update
-    calls it with what it changed (and the workflow state it left, if any)."""
+    calls it with what it changed (and the workflow state it left, if any).
+    Its lists are read as they now are, unless given (`lists`)."""
     spec = _tracked[type(obj)]
     audience = spec.audience(obj)
     changed = [name for name in dict.fromkeys(changed_fields)]
     transition = None
     if created:
-        kind, changed = "created", [path.split(".")[0] for path in spec.fields]
+        kind, changed = "created", [name for _path, name, _column_name in spec.shown]
     elif spec.state_field and spec.state_field in changed and old_state is not None:
         kind = "transition"
         transition = {"field": spec.state_field, "from": old_state, "to": getattr(obj, spec.state_field)}
     else:
         kind = "updated"
-    _write(obj, spec, kind=kind, audience=audience, changed=changed, state=state_of(obj), transition=transition)
+    _write(obj, spec, kind=kind, audience=audience, changed=changed, state=state_of(obj, lists),
+           transition=transition)
     if old_audience is not None and old_audience.public and not audience.public:
         # Those who saw it may no longer: for them it is gone.
         _write(obj, spec, kind="withdrawn", audience=EVERYONE, changed=[], state=None)

@@ -201,3 +201,40 @@ def test_a_reports_build_steps_are_transitions_only_staff_see_until_it_is_done(w
     report.save()
     [done] = feed(reader_api, reader_cursor)["results"]
     assert done["transition"] == {"field": "state", "from": "running", "to": "done"}
+
+
+def test_a_save_that_changes_nothing_shown_records_nothing_and_a_change_only_its_fields(world, staff_api, cast):
+    """The row as it was compares with the object as the ORM reads it, for
+    every type the feed shows: dates, times, decimals with a fraction,
+    booleans (SQLite stores them as text, numbers and integers)."""
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from reporting.models import Report
+
+    world.indicator1.target = Decimal("12.35")
+    world.indicator1.save()
+    cast.member_a.latitude = Decimal("-33.869")
+    cast.member_a.save()
+    world.draft_a.submitted_at = timezone.now().replace(microsecond=123456)
+    world.draft_a.save()
+    report = Report.objects.create(plan=world.plan, kind="period", period=world.closed_period,
+                                   as_of=world.closed_period.end, started_at=timezone.now())
+    objects = [world.plan, world.goal1, world.action1, world.indicator1, world.period, world.draft_a,
+               cast.member_a, report]
+    _, cursor = everything(staff_api)
+    for obj in objects:
+        type(obj).objects.get(pk=obj.pk).save()
+    assert feed(staff_api, cursor)["results"] == []
+
+    for obj in objects:
+        fresh = type(obj).objects.get(pk=obj.pk)
+        fresh.modified = timezone.now()  # not a change of its own
+        fresh.save()
+    plan = type(world.plan).objects.get(pk=world.plan.pk)
+    plan.end_date = plan.end_date + timezone.timedelta(days=1)
+    plan.save()
+    [entry] = feed(staff_api, cursor)["results"]
+    assert (entry["type"], entry["changed_fields"]) == ("plan", ["end_date"])
+    assert entry["state"]["end_date"] == plan.end_date.isoformat()

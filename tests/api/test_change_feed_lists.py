@@ -233,3 +233,27 @@ def test_the_admin_saving_an_actions_sdgs_and_a_new_participant_row_is_one_updat
     assert (entry["type"], entry["key"], entry["kind"]) == ("action", "1.1", "updated")
     assert {"members", "sdgs"} <= set(entry["changed_fields"])
     assert entry["state"]["members"] == ["member-a", "member-b", "member-c"] and entry["state"]["sdgs"] == [11, 13]
+
+
+def test_a_plain_save_shows_the_lists_as_they_stand_when_it_saves(world, staff_api, member_c):
+    """A save reads the lists with the row as it was (it cannot change them):
+    a list changed earlier, in its transaction or before it, is in its state."""
+    from actions.models import Action, SustainableDevelopmentGoal
+
+    sdg = SustainableDevelopmentGoal.objects.get_or_create(number=13, defaults={"name": "Climate action"})[0]
+    _, cursor = everything(staff_api)
+    action = Action.objects.get(pk=world.action1.pk)
+    action.participants.add(member_c)
+    action.title_en = "Issue papers, revised"
+    action.save()
+    with transaction.atomic():
+        action.sdgs.add(sdg)
+        action.participants.remove(world.action1.participants.get(slug="member-a"))
+        action.title_en = "Issue papers, final"
+        action.save()
+    first, second, third = new_entries(staff_api, cursor)
+    assert first["changed_fields"] == ["members"] and second["changed_fields"] == ["title_en"]
+    assert second["state"]["members"] == ["member-a", "member-b", "member-c"] and second["state"]["sdgs"] == [11]
+    assert set(third["changed_fields"]) == {"sdgs", "members", "title_en"}
+    assert (third["state"]["members"], third["state"]["sdgs"]) == (["member-b", "member-c"], [11, 13])
+    assert third["state"]["title_en"] == "Issue papers, final"
