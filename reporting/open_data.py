@@ -142,9 +142,10 @@ def _field(name: str, row_schema: dict, components: dict) -> dict:
     return field
 
 
-def descriptor(headers: dict[str, list[str]]) -> dict:
-    """The Frictionless Data Package descriptor of the CSVs (their headers by resource)."""
-    schema = _schema()
+def descriptor(headers: dict[str, list[str]], schema: dict | None = None) -> dict:
+    """The Frictionless Data Package descriptor of the CSVs (their headers by
+    resource), from the API's schema (generated unless given)."""
+    schema = schema if schema is not None else _schema()
     components = schema["components"]["schemas"]
     resources = []
     for resource, header in headers.items():
@@ -178,6 +179,8 @@ def descriptor(headers: dict[str, list[str]]) -> dict:
 # database).
 MAIN_RESOURCE = "updates"
 SPOOL_IN_MEMORY = 8 * 1024 * 1024
+# zlib's fastest: the CSVs of 10x (145 MB) in ~0.5 s instead of ~1.4 s, the zip ~30% bigger
+COMPRESS_LEVEL = 1
 
 
 def _csv_spooled(resource: str):
@@ -189,10 +192,11 @@ def _csv_spooled(resource: str):
     return spool
 
 
-def _csvs_spooled_in_thread(resources: list[str]) -> dict:
-    """_csv_spooled of each, on a worker thread's own connection, closed after."""
+def _csvs_spooled_in_thread(resources: list[str]) -> tuple[dict, dict]:
+    """_csv_spooled of each, and the API's schema (for the descriptor), on a
+    worker thread's own connection, closed after."""
     try:
-        return {resource: _csv_spooled(resource) for resource in resources}
+        return {resource: _csv_spooled(resource) for resource in resources}, _schema()
     finally:
         connections.close_all()  # this thread's
 
@@ -219,7 +223,8 @@ def package_zip() -> bytes:
     after the other: another connection would not see what it has not committed."""
     headers = {}
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+    schema = None
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL) as archive:
         if connection.in_atomic_block:
             for resource in RESOURCES:
                 headers[resource] = _add_csv(archive, resource, api_csv(resource))
@@ -228,7 +233,7 @@ def package_zip() -> bytes:
             with ThreadPoolExecutor(max_workers=1, thread_name_prefix="open-data") as pool:
                 spooled = pool.submit(_csvs_spooled_in_thread, others)
                 headers[MAIN_RESOURCE] = _add_csv(archive, MAIN_RESOURCE, api_csv(MAIN_RESOURCE))
-                spools = spooled.result()
+                spools, schema = spooled.result()
             try:
                 for resource in others:
                     chunks = iter(lambda spool=spools[resource]: spool.read(1024 * 1024), b"")
@@ -236,7 +241,7 @@ def package_zip() -> bytes:
             finally:
                 for spool in spools.values():
                     spool.close()
-        archive.writestr("datapackage.json", json.dumps(descriptor(headers), indent=2, ensure_ascii=False))
+        archive.writestr("datapackage.json", json.dumps(descriptor(headers, schema), indent=2, ensure_ascii=False))
     return buffer.getvalue()
 
 

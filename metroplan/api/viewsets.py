@@ -373,7 +373,7 @@ class ApiViewSet(viewsets.GenericViewSet):
             for objects in batches(queryset, self.CSV_CHUNK):
                 self.annotate_objects(objects, detail=False)
                 for data in self.get_serializer(objects, many=True).data:
-                    yield flatten(dict(data))
+                    yield flatten(data)
 
         # The rows are spooled as their cells' texts (as the csv writer makes
         # them: str()) and the number of their layout, the keys they have in
@@ -403,6 +403,9 @@ class ApiViewSet(viewsets.GenericViewSet):
         if not header:
             header = list(self.get_serializer().fields.keys())
         places = {layout: [header.index(key) for key in keys] for keys, layout in layouts.items()}
+        # A layout whose keys are the header's first ones, in its order (most
+        # rows, often all): its cells are the line's first, the rest empty.
+        leading = {layout for layout, at in places.items() if at == list(range(len(at)))}
 
         def lines():
             out = io.StringIO()
@@ -421,6 +424,9 @@ class ApiViewSet(viewsets.GenericViewSet):
                 width = len(header)
                 while size := spool.read(8):
                     for layout, cells in marshal.loads(spool.read(int.from_bytes(size, "little"))):
+                        if layout in leading:
+                            writer.writerow(cells + [""] * (width - len(cells)) if len(cells) < width else cells)
+                            continue
                         line = [""] * width  # a key this row has not: an empty cell (DictWriter's restval)
                         for place, cell in zip(places[layout], cells, strict=True):
                             line[place] = cell
