@@ -99,17 +99,21 @@ def test_list_query_count_is_the_same_for_5_and_500_rows(name, query, actor, wor
     def count():
         """Queries with the figures computed (cold) and read from the cache (warm)."""
         figures_cache.bump()  # the bulk inserts of grow() send no signals
-        counts = []
+        counts, statements = [], []
         for _cold_then_warm in range(2):
             with CaptureQueriesContext(connection) as queries:
                 response = client.get(url)
                 body = response_bytes(response)
             assert response.status_code == 200, body[:300]
             counts.append(len(queries))
-        return tuple(counts), rows_of(response, body)
+            statements.append([q["sql"][:160] for q in queries.captured_queries])
+        return tuple(counts), rows_of(response, body), statements
 
-    few, rows_few = count()
+    few, rows_few, few_sql = count()
     grow(world, cast, 500)
-    many, rows_many = count()
+    many, rows_many, many_sql = count()
     assert rows_many > rows_few or name == "plans"
-    assert few == many, f"{name}?{query}: {few} queries for {rows_few} rows, {many} for {rows_many}"
+    assert few == many, (
+        f"{name}?{query}: {few} queries for {rows_few} rows, {many} for {rows_many}\n"
+        + "\n---\n".join("\n".join(sql) for sql in (*few_sql, *many_sql))
+    )
