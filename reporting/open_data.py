@@ -13,21 +13,30 @@ every field, in one zip.
   same data gives the same package, any change to it a new one.
 - What the build costs is the updates' CSV (Python's work: ~90% of the rows)
   and the plans' figures (the engine's cold pass after a change, half of it
-  waiting on the database); the worker reads the two at once (`package_zip`).
+  waiting on the database); the worker reads the two at once, in two
+  processes (`package_zip`).
   Measured by `bench.sync` (docs/performance.md).
 """
 
+import contextlib
 import csv
 import io
 import json
 import logging
+import os
+import pickle
+import signal
 import tempfile
+import time
+import traceback
 import zipfile
-from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.base import ContentFile
-from django.db import connection, connections, transaction
+from django.db import connections, transaction
 from django.db.models import Max
 from django.urls import resolve
 from django.utils import timezone
@@ -82,12 +91,13 @@ def public_reader():
 
 
 def api_csv(resource: str):
-    """GET /api/v1/<resource>/?format=csv as the public reader gets it: its
-    bytes, chunk by chunk (the API streams its CSV lists)."""
+    """GET <SITE_URL>/api/v1/<resource>/?format=csv as the public reader gets
+    it: its bytes, chunk by chunk (the API streams its CSV lists)."""
     from rest_framework.test import APIRequestFactory, force_authenticate
 
     path = f"/api/v1/{resource}/"
-    request = APIRequestFactory().get(path, {"format": "csv"})
+    site = urlsplit(settings.SITE_URL)  # asked as the site: its host is allowed, its links are the site's
+    request = APIRequestFactory().get(path, {"format": "csv"}, HTTP_HOST=site.netloc, secure=site.scheme == "https")
     force_authenticate(request, user=public_reader())
     match = resolve(path)
     response = match.func(request, *match.args, **match.kwargs)
@@ -173,32 +183,70 @@ def descriptor(headers: dict[str, list[str]], schema: dict | None = None) -> dic
     }
 
 
-# The CSV that is most of the package's rows: read by the build's own thread,
-# straight into the zip, while a second thread reads the others (the plans'
-# figures are the engine's cold pass after a change, half of it waiting on the
-# database).
+# The CSV that is most of the package's rows: read by the build's own
+# process, straight into the zip, while a child process (a core of its own:
+# Python's work, which threads of one process cannot share) reads the others
+# and generates the API's schema (the plans' figures are the engine's cold
+# pass after a change). docs/performance.md.
 MAIN_RESOURCE = "updates"
-SPOOL_IN_MEMORY = 8 * 1024 * 1024
 # zlib's fastest: the CSVs of 10x (145 MB) in ~0.5 s instead of ~1.4 s, the zip ~30% bigger
 COMPRESS_LEVEL = 1
+_DONE = "done"
 
 
-def _csv_spooled(resource: str):
-    """One resource's CSV in a temporary file (memory up to SPOOL_IN_MEMORY)."""
-    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)
-    for chunk in api_csv(resource):
-        spool.write(chunk)
-    spool.seek(0)
-    return spool
+def _can_fork() -> bool:
+    """Whether the others can be read by a child process: not inside a
+    transaction (another connection would not see what it has not
+    committed), not on an in-memory database (no other connection sees it)."""
+    return hasattr(os, "fork") and not any(
+        wrapper.in_atomic_block or (wrapper.vendor == "sqlite" and wrapper.is_in_memory_db())
+        for wrapper in connections.all()
+    )
 
 
-def _csvs_spooled_in_thread(resources: list[str]) -> tuple[dict, dict]:
-    """_csv_spooled of each, and the API's schema (for the descriptor), on a
-    worker thread's own connection, closed after."""
+def _write_others(resources: list[str], directory: Path) -> None:
+    """The child's work: each resource's CSV into <directory>/<resource>.csv,
+    the API's schema into schema.pickle, then the `done` mark."""
+    for resource in resources:
+        with open(directory / f"{resource}.csv", "wb") as out:
+            for chunk in api_csv(resource):
+                out.write(chunk)
+    (directory / "schema.pickle").write_bytes(pickle.dumps(_schema()))
+    (directory / _DONE).touch()
+
+
+def _fork_others(resources: list[str], directory: Path) -> int:
+    """Start a child process doing _write_others; its pid. The child opens
+    its own connections: this process's are closed first, so that no
+    connection is ever used on both sides of the fork."""
+    connections.close_all()
+    pid = os.fork()
+    if pid:
+        return pid
+    status = 1
     try:
-        return {resource: _csv_spooled(resource) for resource in resources}, _schema()
+        _write_others(resources, directory)
+        status = 0
+    except BaseException:
+        (directory / "error").write_text(traceback.format_exc())
     finally:
-        connections.close_all()  # this thread's
+        try:
+            connections.close_all()
+        finally:
+            os._exit(status)  # never the parent's exit handlers (Celery's, pytest's)
+
+
+def _wait(pid: int, directory: Path) -> None:
+    """Wait for the child; raise what it failed with."""
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:  # already reaped by a SIGCHLD handler: the files tell
+        while not ((directory / _DONE).exists() or (directory / "error").exists()):
+            time.sleep(0.05)
+    if not (directory / _DONE).exists():
+        error = directory / "error"
+        reason = error.read_text() if error.exists() else "the process ended without a word"
+        raise RuntimeError(f"open-data: reading the CSVs failed:\n{reason}")
 
 
 def _add_csv(archive: zipfile.ZipFile, resource: str, chunks) -> list[str]:
@@ -216,31 +264,34 @@ def _add_csv(archive: zipfile.ZipFile, resource: str, chunks) -> list[str]:
 def package_zip() -> bytes:
     """The zip: one CSV per resource and datapackage.json.
 
-    Outside a transaction (the worker's build), the updates' CSV (Python's
-    work) is read on this thread while another thread, on its own connection,
-    reads the other CSVs into temporary files: the two overlap
-    (docs/performance.md). Inside a transaction, all on its connection, one
-    after the other: another connection would not see what it has not committed."""
+    Where it can (_can_fork: the worker's build), the updates' CSV is read by
+    this process while a child process reads the other CSVs into temporary
+    files: the two run on two cores. Otherwise all on this connection, one
+    after the other."""
     headers = {}
     buffer = io.BytesIO()
     schema = None
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=COMPRESS_LEVEL) as archive:
-        if connection.in_atomic_block:
+        if not _can_fork():
             for resource in RESOURCES:
                 headers[resource] = _add_csv(archive, resource, api_csv(resource))
         else:
             others = [resource for resource in RESOURCES if resource != MAIN_RESOURCE]
-            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="open-data") as pool:
-                spooled = pool.submit(_csvs_spooled_in_thread, others)
-                headers[MAIN_RESOURCE] = _add_csv(archive, MAIN_RESOURCE, api_csv(MAIN_RESOURCE))
-                spools, schema = spooled.result()
-            try:
+            with tempfile.TemporaryDirectory(prefix="metroplan-open-data-") as name:
+                directory = Path(name)
+                pid = _fork_others(others, directory)
+                try:
+                    headers[MAIN_RESOURCE] = _add_csv(archive, MAIN_RESOURCE, api_csv(MAIN_RESOURCE))
+                except BaseException:
+                    os.kill(pid, signal.SIGKILL)
+                    with contextlib.suppress(ChildProcessError):
+                        os.waitpid(pid, 0)
+                    raise
+                _wait(pid, directory)
                 for resource in others:
-                    chunks = iter(lambda spool=spools[resource]: spool.read(1024 * 1024), b"")
-                    headers[resource] = _add_csv(archive, resource, chunks)
-            finally:
-                for spool in spools.values():
-                    spool.close()
+                    with open(directory / f"{resource}.csv", "rb") as spool:
+                        headers[resource] = _add_csv(archive, resource, iter(lambda: spool.read(1024 * 1024), b""))
+                schema = pickle.loads((directory / "schema.pickle").read_bytes())
         archive.writestr("datapackage.json", json.dumps(descriptor(headers, schema), indent=2, ensure_ascii=False))
     return buffer.getvalue()
 

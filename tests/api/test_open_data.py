@@ -4,16 +4,33 @@ Frictionless Data Package, with CSVs equal to the API's."""
 
 import io
 import json
-import threading
+import os
 import zipfile
+from urllib.parse import urlsplit
 
 import frictionless
 import pytest
+from django.conf import settings
+from django.db import connection
+from django.test import override_settings
 
 from metroplan.models import OutboxMessage
 from reporting import open_data
 from reporting.models import OpenDataPackage
 from reporting.open_data import RESOURCES, package_build
+
+# The child process opens a connection of its own: SQLite's in-memory test
+# database is seen by no other connection (there the build reads in turn).
+other_process_sees_the_database = pytest.mark.skipif(
+    connection.vendor == "sqlite", reason="the in-memory SQLite test database is this process's only (CI: PostgreSQL)"
+)
+
+
+def site_csv(client, name: str) -> bytes:
+    """GET <SITE_URL>/api/v1/<name>/?format=csv (the package's links are the site's)."""
+    site = urlsplit(settings.SITE_URL)
+    response = client.get(f"/api/v1/{name}/", {"format": "csv"}, HTTP_HOST=site.netloc, secure=site.scheme == "https")
+    return b"".join(response.streaming_content)
 
 
 def build_pending():
@@ -53,31 +70,55 @@ def test_the_package_validates_and_its_csvs_are_the_apis(world, reader_api, tmp_
         header = (tmp_path / resource["path"]).read_text().splitlines()[0].split(",")
         assert [field["name"] for field in resource["schema"]["fields"]] == header
     for name in RESOURCES:
-        api_csv = b"".join(reader_api.get(f"/api/v1/{name}/", {"format": "csv"}).streaming_content)
+        api_csv = site_csv(reader_api, name)
         assert (tmp_path / f"{name}.csv").read_bytes() == api_csv, name
 
 
+@other_process_sees_the_database
 @pytest.mark.django_db(transaction=True)
 def test_the_workers_build_reads_the_updates_beside_the_others_and_gives_the_apis(world, reader_api, monkeypatch):
-    """Outside a transaction (the worker's build) the updates' CSV is read on
-    the build's thread while another thread, on its own connection, reads the
-    others; the package holds the API's bytes."""
-    threads = {}
+    """Outside a transaction (the worker's build) the updates' CSV is read by
+    the build's process while a child process, on its own connection, reads
+    the others; the package holds the API's bytes."""
+    here = os.getpid()
+    readers = {}
     api_csv = open_data.api_csv
 
-    def noting_the_thread(resource):
-        threads[resource] = threading.current_thread().name
+    def noting_the_process(resource):
+        readers[resource] = os.getpid()
         return api_csv(resource)
 
-    monkeypatch.setattr(open_data, "api_csv", noting_the_thread)
+    monkeypatch.setattr(open_data, "api_csv", noting_the_process)
     archive = zipfile.ZipFile(io.BytesIO(open_data.package_zip()))
-    assert set(threads) == set(RESOURCES)
-    assert threads.pop("updates") == threading.current_thread().name
-    assert {name.split("_")[0] for name in threads.values()} == {"open-data"}
+    # what the child noted stayed in the child: only the updates were read here
+    assert readers == {"updates": here}
     for name in RESOURCES:
-        expected = b"".join(reader_api.get(f"/api/v1/{name}/", {"format": "csv"}).streaming_content)
+        expected = site_csv(reader_api, name)
         assert archive.read(f"{name}.csv") == expected, name
     assert "Approved narrative of A" in archive.read("updates.csv").decode()
+    assert json.loads(archive.read("datapackage.json"))["resources"][0]["schema"]["fields"]
+
+
+@other_process_sees_the_database
+@pytest.mark.django_db(transaction=True)
+def test_a_failure_in_the_child_fails_the_build_with_its_reason(world, monkeypatch):
+    def broken(resource):
+        if resource == "members":
+            raise ValueError("the members' CSV broke")
+        return [b"id\r\n"]
+
+    monkeypatch.setattr(open_data, "api_csv", broken)
+    with pytest.raises(RuntimeError, match="the members' CSV broke"):
+        open_data.package_zip()
+
+
+@override_settings(ALLOWED_HOSTS=["metroplan.example"], SITE_URL="https://metroplan.example")
+def test_the_package_builds_where_only_the_site_is_a_host_and_links_to_the_site(world):
+    """The build asks the API as the site: a host the site allows (not the
+    test client's), its links the site's own."""
+    archive = zipfile.ZipFile(io.BytesIO(open_data.package_zip()))
+    assert "https://metroplan.example/api/v1/actions/" in archive.read("actions.csv").decode()
+    assert not any(b"testserver" in archive.read(name) for name in archive.namelist())
 
 
 def test_only_public_data_is_in_it(world, reader_api, tmp_path):
