@@ -43,8 +43,10 @@ takes the lock (once a transaction: a transaction that holds it asks no more)
 and reads the webhooks to notify; then a delivery and its outbox message per
 webhook that wants the change. A plain save cannot change a list: its state
 shows the lists as read before it; a list's change reads them all as they now
-are, in one statement. About 1 ms of CPU a goal saved (docs/performance.md,
-"Third pass").
+are with the row, in one statement, and a save of the owner that follows with
+nothing recorded between (a service changing an action's members, then saving
+it) takes the row as it was from that read. About 1 ms of CPU a goal saved
+(docs/performance.md, "Third pass"; an action's members, "Fifth pass").
 
 `modified`: Django sets it on a plain `save()`, but not on a
 `save(update_fields=[...])` that leaves it out: `keep_modified` (connected for
@@ -357,6 +359,7 @@ def _write(obj, spec: Tracked, *, kind: str, audience: Audience, changed: list[s
 
     # No savepoint of its own: a change that cannot be recorded fails the
     # write it records (and two round trips fewer inside a transaction).
+    connection._changes_writes = getattr(connection, "_changes_writes", 0) + 1
     with transaction.atomic(savepoint=False):
         public, member_id = audience.public, None if audience.public else audience.member_id
         last = _last_in_transaction()
@@ -530,7 +533,7 @@ def _remember_before(sender, instance, raw=False, **kwargs) -> None:
         if instance.pk is None:
             instance._changes_before = _NEW  # its key is drawn by the insert: no list holds it yet
         return
-    read = _read_before(sender, instance.pk)
+    read = _stored(instance) or _read_before(sender, instance.pk)
     if read is None:
         return
     old, lists = read
@@ -620,8 +623,35 @@ def _record_delete(sender, instance, **kwargs) -> None:
 
 
 def record_list_changed(owner, name: str) -> None:
-    """The list `name` of `owner` changed: an update of the owner."""
-    record_saved(owner, changed_fields=[name])
+    """The list `name` of `owner` changed: an update of the owner.
+
+    Its lists as they now are are read with its row (one statement), which
+    the owner keeps: a save of it that follows in this transaction, with
+    nothing recorded between (a service that changes an action's members and
+    then saves it), takes the row as it was from there instead of reading it
+    again (the rule of the module: every write of a tracked row or list is
+    recorded, so nothing recorded between means nothing changed)."""
+    read = _read_before(type(owner), owner.pk) if owner.pk is not None else None
+    if read is None:
+        record_saved(owner, changed_fields=[name])
+        return
+    old, lists = read
+    record_saved(owner, changed_fields=[name], lists=lists)
+    owner._changes_stored = (connection._changes_last, connection._changes_writes, old, lists)
+
+
+def _stored(instance) -> tuple[dict, dict] | None:
+    """The row as it stands and its lists, when the recorder read them in
+    this transaction and has recorded nothing since (record_list_changed)."""
+    stored = getattr(instance, "_changes_stored", None)
+    if stored is None:
+        return None
+    instance._changes_stored = None
+    last, writes, old, lists = stored
+    if (last is not getattr(connection, "_changes_last", None) or writes != connection._changes_writes
+            or _last_in_transaction() is None):
+        return None
+    return old, lists
 
 
 def _owners(link: _ListLink, ids, row=None):

@@ -3,6 +3,7 @@ action's members and SDGs, a goal's SDGs. Each change of one is an update of
 the owning object with the list among its changed fields and the new list in
 its state, in the change's own transaction, whichever path made it."""
 
+import contextlib
 import json
 import time
 
@@ -257,3 +258,41 @@ def test_a_plain_save_shows_the_lists_as_they_stand_when_it_saves(world, staff_a
     assert set(third["changed_fields"]) == {"sdgs", "members", "title_en"}
     assert (third["state"]["members"], third["state"]["sdgs"]) == (["member-b", "member-c"], [11, 13])
     assert third["state"]["title_en"] == "Issue papers, final"
+
+
+def test_a_save_after_a_list_change_reads_the_row_again_when_something_was_recorded_between(world, staff_api,
+                                                                                             member_c):
+    """A save that follows a list's change takes the row as it was from the
+    list's change's read only while nothing else was recorded: here a service
+    changed the row with a queryset update (and recorded it) in between."""
+    from actions.models import Action
+    from metroplan import changes
+
+    _, cursor = everything(staff_api)
+    action = Action.objects.get(pk=world.action1.pk)
+    title = action.title_en
+    with transaction.atomic():
+        action.participants.add(member_c)
+        Action.objects.filter(pk=action.pk).update(title_en="Changed elsewhere")
+        changes.record_saved(Action.objects.get(pk=action.pk), changed_fields=["title_en"])
+        action.save()  # writes its own title back: a change from "Changed elsewhere"
+    [entry] = new_entries(staff_api, cursor)
+    assert set(entry["changed_fields"]) == {"members", "title_en"}
+    assert entry["state"]["title_en"] == title == Action.objects.get(pk=action.pk).title_en
+    assert entry["state"]["members"] == ["member-a", "member-b", "member-c"]
+
+
+def test_a_save_after_a_list_change_rolled_back_reads_the_row_again(world, staff_api, member_c):
+    from actions.models import Action
+
+    _, cursor = everything(staff_api)
+    action = Action.objects.get(pk=world.action1.pk)
+    with transaction.atomic():
+        with contextlib.suppress(RuntimeError), transaction.atomic():
+            action.participants.add(member_c)
+            raise RuntimeError("rolled back")
+        action.title_en = "Issue papers, revised"
+        action.save()
+    [entry] = new_entries(staff_api, cursor)
+    assert entry["changed_fields"] == ["title_en"]
+    assert entry["state"]["members"] == ["member-a", "member-b"]
