@@ -45,7 +45,9 @@ webhook that wants the change. A plain save cannot change a list: its state
 shows the lists as read before it; a list's change reads them all as they now
 are with the row, in one statement, and a save of the owner that follows with
 nothing recorded between (a service changing an action's members, then saving
-it) takes the row as it was from that read. About 1 ms of CPU a goal saved
+it) takes the row as it was from that read; inside `one_write()` (that
+service) the entry is written once, when the block ends, instead of inserted
+and then updated by each change merged into it. About 1 ms of CPU a goal saved
 (docs/performance.md, "Third pass"; an action's members, "Fifth pass").
 
 `modified`: Django sets it on a plain `save()`, but not on a
@@ -54,6 +56,7 @@ every model in MetroplanConfig.ready) writes it then too, so that a row changed
 by any path shows up in `?modified_after=`.
 """
 
+import contextlib
 import copy
 import functools
 import json
@@ -355,7 +358,6 @@ def _note_feed_locked() -> None:
 def _write(obj, spec: Tracked, *, kind: str, audience: Audience, changed: list[str], state: dict | None,
            transition: dict | None = None):
     from metroplan.models import Change
-    from metroplan.webhooks import webhooks_enqueue
 
     # No savepoint of its own: a change that cannot be recorded fails the
     # write it records (and two round trips fewer inside a transaction).
@@ -371,17 +373,62 @@ def _write(obj, spec: Tracked, *, kind: str, audience: Audience, changed: list[s
             # they are sent, after commit).
             last.changed_fields = list(dict.fromkeys([*last.changed_fields, *changed]))
             last.state = state
-            _update(last, ("changed_fields", "state"))
+            if last is not getattr(connection, "_changes_held", None):
+                _update(last, ("changed_fields", "state"))
             return last
+        _write_held()
         change = Change(
             at=timezone.now(), object_type=spec.type, object_id=obj.pk, object_key=str(_value(obj, spec.key)),
             kind=kind, changed_fields=changed, transition=transition, state=state,
             public=public, member_id=member_id,
         )
-        webhooks = _insert(change)
-        webhooks_enqueue(change, webhooks=webhooks)  # pushed after commit, never lost (the outbox)
+        if getattr(connection, "_changes_holding", 0) and connection.in_atomic_block:
+            connection._changes_held = change  # written when the block ends or another entry is
+        else:
+            _insert_enqueue(change)
         _remember_in_transaction(change)
     return change
+
+
+def _insert_enqueue(change) -> None:
+    from metroplan.webhooks import webhooks_enqueue
+
+    webhooks = _insert(change)
+    webhooks_enqueue(change, webhooks=webhooks)  # pushed after commit, never lost (the outbox)
+
+
+@contextlib.contextmanager
+def one_write():
+    """Inside a transaction: an entry recorded in the block is written only
+    when the block ends or another entry is recorded, so that the changes
+    merged into it (the same object again, nothing recorded between) cost no
+    UPDATE: a service that changes an action's members and then saves it
+    writes its one entry with one INSERT. The entries are the same, numbered
+    in the same order. Use it inside the atomic block whose rollback undoes
+    the block's writes: an exception leaves the held entry unwritten."""
+    connection._changes_holding = getattr(connection, "_changes_holding", 0) + 1
+    try:
+        yield
+    except BaseException:
+        connection._changes_holding -= 1
+        if not connection._changes_holding:
+            connection._changes_held = None
+        raise
+    connection._changes_holding -= 1
+    if not connection._changes_holding:
+        _write_held()
+
+
+def _write_held() -> None:
+    """Write the entry held back (one_write), unless the savepoint that
+    recorded it rolled back."""
+    held = getattr(connection, "_changes_held", None)
+    if held is None:
+        return
+    connection._changes_held = None
+    remembered = getattr(connection, "_changes_last", None)
+    if remembered is not None and remembered[2] is held and _still_pending(remembered[1]):
+        _insert_enqueue(held)
 
 
 @functools.cache

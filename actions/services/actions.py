@@ -24,6 +24,7 @@ from actions.services.common import (
     sdg_objects,
     set_retired,
 )
+from metroplan import changes
 from metroplan.permissions import secretariat_users
 from metroplan.services import ServiceError, ValidationError, check_version
 
@@ -163,12 +164,15 @@ def action_update(
     changed = apply_fields(action, data, ACTION_FIELDS)
     if changed:
         _validate_action(action)
-    sdgs_changed = _set_sdgs(action, sdgs) if sdgs is not None else False
-    participants_changed = (
-        _set_participants(action, participants, user, as_stored=not changed) if participants is not None else False
-    )
-    if changed or sdgs_changed or participants_changed:
-        save_with_history(action, user)
+    # the lists' changes and the save are one entry of the change feed, written once
+    with changes.one_write():
+        sdgs_changed = _set_sdgs(action, sdgs) if sdgs is not None else False
+        participants_changed = (
+            _set_participants(action, participants, user, as_stored=not changed) if participants is not None
+            else False
+        )
+        if changed or sdgs_changed or participants_changed:
+            save_with_history(action, user)
     return action
 
 
