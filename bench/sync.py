@@ -22,7 +22,10 @@ updates; 10: ten times the members and updates), then:
   metroplan/testing/recorder.py, which the query-count tests use too),
   interleaved in blocks of ten; the difference of the medians is what
   recording a change adds to a write (target < 2 ms), next to the queries
-  each write makes either way and one query's round trip (`SELECT 1`);
+  each write makes either way, one query's round trip (`SELECT 1`), and the
+  same difference in the writing process's CPU time (`time.process_time`:
+  steadier than the wall time on a shared machine, but without the
+  database's own work);
 - download: peak Python memory (tracemalloc) while a client reads a 4 MB and
   a 64 MB evidence file through GET /api/v1/updates/{id}/evidence/{eid}/file
   (the "stream" mode: Django reads and sends chunks); constant memory means
@@ -174,16 +177,17 @@ def recording_cost(runs: int) -> dict:
     results = {}
     for name, write, models in (("goal saved", goal_write, (Goal,)),
                                 ("action's members changed (service)", member_write, (Action,))):
-        on, off = [], []
+        on, off, cpu_on, cpu_off = [], [], [], []
         before = Change.objects.count()
         for block in range(runs):
-            for recording, samples in ((True, on), (False, off)):
+            for recording, samples, cpu in ((True, on, cpu_on), (False, off, cpu_off)):
                 context = RecorderOff(*models) if not recording else _Nothing()
                 with context:
                     for n in range(10):
-                        started = time.perf_counter()
+                        started, started_cpu = time.perf_counter(), time.process_time()
                         write(block * 100 + n)
                         samples.append((time.perf_counter() - started) * 1000)
+                        cpu.append((time.process_time() - started_cpu) * 1000)
         recorded = Change.objects.count() - before
         queries = {}
         for recording in (True, False):
@@ -192,7 +196,9 @@ def recording_cost(runs: int) -> dict:
             queries["on" if recording else "off"] = len(seen)
         results[name] = {"on": p50_p95(on), "off": p50_p95(off), "added_ms": statistics.median(on)
                          - statistics.median(off), "writes": len(on) + len(off), "recorded": recorded,
-                         "queries": queries}
+                         "queries": queries, "cpu_on_ms": statistics.median(cpu_on),
+                         "cpu_off_ms": statistics.median(cpu_off),
+                         "cpu_added_ms": statistics.median(cpu_on) - statistics.median(cpu_off)}
     return results
 
 
@@ -313,7 +319,8 @@ def print_scale(figures: dict) -> None:
     for name, cost in figures.get("recording", {}).items():
         print(f"  write: {name}: recorder on p50 {cost['on'][0]:.2f} ms, off {cost['off'][0]:.2f} ms, "
               f"added {cost['added_ms']:.2f} ms ({cost['recorded']} changes recorded; queries per write "
-              f"{cost['queries']['on']} on, {cost['queries']['off']} off)")
+              f"{cost['queries']['on']} on, {cost['queries']['off']} off); this process's CPU "
+              f"{cost['cpu_on_ms']:.2f} / {cost['cpu_off_ms']:.2f} ms, added {cost['cpu_added_ms']:.2f} ms")
     for size, cost in figures.get("download", {}).items():
         print(f"  download {size}: peak Python memory {cost['peak_kb']} KB, {cost['seconds']} s")
     if "open_data" in figures:

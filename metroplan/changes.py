@@ -43,8 +43,12 @@ takes the lock (once a transaction: a transaction that holds it asks no more)
 and reads the webhooks to notify; then a delivery and its outbox message per
 webhook that wants the change. A plain save cannot change a list: its state
 shows the lists as read before it; a list's change reads them all as they now
-are, in one statement. About 1 ms of CPU a goal saved (docs/performance.md,
-"Third pass").
+are with the row, in one statement, and a save of the owner that follows with
+nothing recorded between (a service changing an action's members, then saving
+it) takes the row as it was from that read; inside `one_write()` (that
+service) the entry is written once, when the block ends, instead of inserted
+and then updated by each change merged into it. About 1 ms of CPU a goal saved
+(docs/performance.md, "Third pass"; an action's members, "Fifth pass").
 
 `modified`: Django sets it on a plain `save()`, but not on a
 `save(update_fields=[...])` that leaves it out: `keep_modified` (connected for
@@ -52,6 +56,7 @@ every model in MetroplanConfig.ready) writes it then too, so that a row changed
 by any path shows up in `?modified_after=`.
 """
 
+import contextlib
 import copy
 import functools
 import json
@@ -353,10 +358,10 @@ def _note_feed_locked() -> None:
 def _write(obj, spec: Tracked, *, kind: str, audience: Audience, changed: list[str], state: dict | None,
            transition: dict | None = None):
     from metroplan.models import Change
-    from metroplan.webhooks import webhooks_enqueue
 
     # No savepoint of its own: a change that cannot be recorded fails the
     # write it records (and two round trips fewer inside a transaction).
+    connection._changes_writes = getattr(connection, "_changes_writes", 0) + 1
     with transaction.atomic(savepoint=False):
         public, member_id = audience.public, None if audience.public else audience.member_id
         last = _last_in_transaction()
@@ -368,17 +373,62 @@ def _write(obj, spec: Tracked, *, kind: str, audience: Audience, changed: list[s
             # they are sent, after commit).
             last.changed_fields = list(dict.fromkeys([*last.changed_fields, *changed]))
             last.state = state
-            _update(last, ("changed_fields", "state"))
+            if last is not getattr(connection, "_changes_held", None):
+                _update(last, ("changed_fields", "state"))
             return last
+        _write_held()
         change = Change(
             at=timezone.now(), object_type=spec.type, object_id=obj.pk, object_key=str(_value(obj, spec.key)),
             kind=kind, changed_fields=changed, transition=transition, state=state,
             public=public, member_id=member_id,
         )
-        webhooks = _insert(change)
-        webhooks_enqueue(change, webhooks=webhooks)  # pushed after commit, never lost (the outbox)
+        if getattr(connection, "_changes_holding", 0) and connection.in_atomic_block:
+            connection._changes_held = change  # written when the block ends or another entry is
+        else:
+            _insert_enqueue(change)
         _remember_in_transaction(change)
     return change
+
+
+def _insert_enqueue(change) -> None:
+    from metroplan.webhooks import webhooks_enqueue
+
+    webhooks = _insert(change)
+    webhooks_enqueue(change, webhooks=webhooks)  # pushed after commit, never lost (the outbox)
+
+
+@contextlib.contextmanager
+def one_write():
+    """Inside a transaction: an entry recorded in the block is written only
+    when the block ends or another entry is recorded, so that the changes
+    merged into it (the same object again, nothing recorded between) cost no
+    UPDATE: a service that changes an action's members and then saves it
+    writes its one entry with one INSERT. The entries are the same, numbered
+    in the same order. Use it inside the atomic block whose rollback undoes
+    the block's writes: an exception leaves the held entry unwritten."""
+    connection._changes_holding = getattr(connection, "_changes_holding", 0) + 1
+    try:
+        yield
+    except BaseException:
+        connection._changes_holding -= 1
+        if not connection._changes_holding:
+            connection._changes_held = None
+        raise
+    connection._changes_holding -= 1
+    if not connection._changes_holding:
+        _write_held()
+
+
+def _write_held() -> None:
+    """Write the entry held back (one_write), unless the savepoint that
+    recorded it rolled back."""
+    held = getattr(connection, "_changes_held", None)
+    if held is None:
+        return
+    connection._changes_held = None
+    remembered = getattr(connection, "_changes_last", None)
+    if remembered is not None and remembered[2] is held and _still_pending(remembered[1]):
+        _insert_enqueue(held)
 
 
 @functools.cache
@@ -530,7 +580,7 @@ def _remember_before(sender, instance, raw=False, **kwargs) -> None:
         if instance.pk is None:
             instance._changes_before = _NEW  # its key is drawn by the insert: no list holds it yet
         return
-    read = _read_before(sender, instance.pk)
+    read = _stored(instance) or _read_before(sender, instance.pk)
     if read is None:
         return
     old, lists = read
@@ -620,8 +670,35 @@ def _record_delete(sender, instance, **kwargs) -> None:
 
 
 def record_list_changed(owner, name: str) -> None:
-    """The list `name` of `owner` changed: an update of the owner."""
-    record_saved(owner, changed_fields=[name])
+    """The list `name` of `owner` changed: an update of the owner.
+
+    Its lists as they now are are read with its row (one statement), which
+    the owner keeps: a save of it that follows in this transaction, with
+    nothing recorded between (a service that changes an action's members and
+    then saves it), takes the row as it was from there instead of reading it
+    again (the rule of the module: every write of a tracked row or list is
+    recorded, so nothing recorded between means nothing changed)."""
+    read = _read_before(type(owner), owner.pk) if owner.pk is not None else None
+    if read is None:
+        record_saved(owner, changed_fields=[name])
+        return
+    old, lists = read
+    record_saved(owner, changed_fields=[name], lists=lists)
+    owner._changes_stored = (connection._changes_last, connection._changes_writes, old, lists)
+
+
+def _stored(instance) -> tuple[dict, dict] | None:
+    """The row as it stands and its lists, when the recorder read them in
+    this transaction and has recorded nothing since (record_list_changed)."""
+    stored = getattr(instance, "_changes_stored", None)
+    if stored is None:
+        return None
+    instance._changes_stored = None
+    last, writes, old, lists = stored
+    if (last is not getattr(connection, "_changes_last", None) or writes != connection._changes_writes
+            or _last_in_transaction() is None):
+        return None
+    return old, lists
 
 
 def _owners(link: _ListLink, ids, row=None):

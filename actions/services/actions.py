@@ -24,6 +24,7 @@ from actions.services.common import (
     sdg_objects,
     set_retired,
 )
+from metroplan import changes
 from metroplan.permissions import secretariat_users
 from metroplan.services import ServiceError, ValidationError, check_version
 
@@ -70,13 +71,20 @@ def _validate_action(action: Action) -> None:
     raise_if_any(errors)
 
 
-def _set_participants(action: Action, member_ids: Iterable[int], user) -> bool:
-    """Add and remove Participation rows one by one, so each change has history."""
+def _set_participants(action: Action, member_ids: Iterable[int], user, *, as_stored: bool = False) -> bool:
+    """Add and remove Participation rows one by one, so each change has history.
+
+    `as_stored`: `action` is its row as stored (read in this transaction, no
+    field changed since); the rows removed are given it as their action, so
+    that the change feed records the list's change without reading the action,
+    its plan and its goal again (a new row is given it anyway)."""
     wanted = {int(pk) for pk in member_ids}
     current = dict(Participation.objects.filter(action=action).values_list("member_id", "pk"))
     removed = [pk for member_id, pk in current.items() if member_id not in wanted]
     added = wanted - set(current)
     for participation in Participation.objects.filter(pk__in=removed):
+        if as_stored:
+            participation.action = action
         participation._history_user = user
         participation.delete()
     for member_id in sorted(added):
@@ -149,15 +157,22 @@ def action_update(
     version. Every change bumps the version by one and leaves one history record.
     """
     require_editor(user)
-    action = lock(Action, action.pk)
+    # its goal (the save copies the goal's plan) and its plan (who sees the
+    # change in the feed) read with it
+    action = lock(Action, action.pk, "goal", "plan")
     check_version(action, expected_version)
     changed = apply_fields(action, data, ACTION_FIELDS)
     if changed:
         _validate_action(action)
-    sdgs_changed = _set_sdgs(action, sdgs) if sdgs is not None else False
-    participants_changed = _set_participants(action, participants, user) if participants is not None else False
-    if changed or sdgs_changed or participants_changed:
-        save_with_history(action, user)
+    # the lists' changes and the save are one entry of the change feed, written once
+    with changes.one_write():
+        sdgs_changed = _set_sdgs(action, sdgs) if sdgs is not None else False
+        participants_changed = (
+            _set_participants(action, participants, user, as_stored=not changed) if participants is not None
+            else False
+        )
+        if changed or sdgs_changed or participants_changed:
+            save_with_history(action, user)
     return action
 
 

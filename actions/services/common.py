@@ -53,8 +53,12 @@ def save_with_history(obj, user, *, bump: bool = True) -> None:
     obj.save()
 
 
-def lock(model, pk):
-    return model.objects.select_for_update().get(pk=pk)
+def lock(model, pk, *related: str):
+    """The row, locked for this transaction; `related`: foreign keys read
+    with it (joined, not locked: only the row itself is)."""
+    if not related:
+        return model.objects.select_for_update().get(pk=pk)
+    return model.objects.select_for_update(of=("self",)).select_related(*related).get(pk=pk)
 
 
 def require_english_text(obj, field: str, errors: dict) -> None:

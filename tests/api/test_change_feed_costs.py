@@ -9,7 +9,7 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from actions.models import Goal
+from actions.models import Action, Goal, Participation
 from metroplan.changes import FEED_LOCK_KEY
 from metroplan.models import Change, Webhook, WebhookDelivery
 from metroplan.testing import factories as f
@@ -103,3 +103,43 @@ def test_a_goal_read_afresh_and_saved_reads_its_plan_once(world):
     on, off = statements(write), statements(write, Goal, recording=False)
     assert sum('FROM "actions_plan"' in sql for sql in on) == 1
     assert len(on) - len(off) == 2 + 1  # the row as it was with its SDGs, the plan, the INSERT
+
+
+def member_toggles(action, member_id):
+    """A write that takes `member_id` out of `action` through the service,
+    then (called again) back in: the bench's second write."""
+    from actions import services
+    from tests.api.test_change_feed import world_staff
+
+    staff = world_staff()
+
+    def write():
+        taking = not Participation.objects.filter(action=action, member_id=member_id).exists()
+        services.action_participant_set(user=staff, action=action, member_id=member_id, taking_part=taking)
+    return write
+
+
+@pytest.mark.parametrize("change", ["removed", "added"])
+def test_an_actions_member_changed_through_the_service_costs_two_queries_more(world, change):
+    """The list's change: the row with its lists as they now are; the
+    action's save, merged into the same entry: nothing (the row as it was is
+    the one the list's change read); then the entry's INSERT, once. The
+    action, its plan and its goal are the service's, read with the locked
+    row: the recorder reads none of them again."""
+    member_id = world.action1.participants.order_by("pk").values_list("pk", flat=True)[0]
+    write = member_toggles(world.action1, member_id)
+    write(), write()  # what a first write reads once (the user's group)
+    if change == "added":
+        write()
+    counted = {}
+    for recording in (True, False):
+        before = Change.objects.count()
+        counted[recording] = statements(write, Action, recording=recording)
+        assert Change.objects.count() - before == (1 if recording else 0)  # one entry
+        write()  # back as it was, for the same change again
+    on, off = counted[True], counted[False]
+    assert len(on) - len(off) == 2
+    # rows read through the ORM: the same with the recorder as without it
+    loads = ('SELECT "actions_action"."id"', 'SELECT "actions_plan"."id"', 'SELECT "actions_goal"."id"')
+    assert [sum(sql.startswith(load) for sql in on) for load in loads] == \
+        [sum(sql.startswith(load) for sql in off) for load in loads]

@@ -3,6 +3,7 @@ action's members and SDGs, a goal's SDGs. Each change of one is an update of
 the owning object with the list among its changed fields and the new list in
 its state, in the change's own transaction, whichever path made it."""
 
+import contextlib
 import json
 import time
 
@@ -257,3 +258,84 @@ def test_a_plain_save_shows_the_lists_as_they_stand_when_it_saves(world, staff_a
     assert set(third["changed_fields"]) == {"sdgs", "members", "title_en"}
     assert (third["state"]["members"], third["state"]["sdgs"]) == (["member-b", "member-c"], [11, 13])
     assert third["state"]["title_en"] == "Issue papers, final"
+
+
+def test_a_save_after_a_list_change_reads_the_row_again_when_something_was_recorded_between(world, staff_api,
+                                                                                             member_c):
+    """A save that follows a list's change takes the row as it was from the
+    list's change's read only while nothing else was recorded: here a service
+    changed the row with a queryset update (and recorded it) in between."""
+    from actions.models import Action
+    from metroplan import changes
+
+    _, cursor = everything(staff_api)
+    action = Action.objects.get(pk=world.action1.pk)
+    title = action.title_en
+    with transaction.atomic():
+        action.participants.add(member_c)
+        Action.objects.filter(pk=action.pk).update(title_en="Changed elsewhere")
+        changes.record_saved(Action.objects.get(pk=action.pk), changed_fields=["title_en"])
+        action.save()  # writes its own title back: a change from "Changed elsewhere"
+    [entry] = new_entries(staff_api, cursor)
+    assert set(entry["changed_fields"]) == {"members", "title_en"}
+    assert entry["state"]["title_en"] == title == Action.objects.get(pk=action.pk).title_en
+    assert entry["state"]["members"] == ["member-a", "member-b", "member-c"]
+
+
+def test_a_save_after_a_list_change_rolled_back_reads_the_row_again(world, staff_api, member_c):
+    from actions.models import Action
+
+    _, cursor = everything(staff_api)
+    action = Action.objects.get(pk=world.action1.pk)
+    with transaction.atomic():
+        with contextlib.suppress(RuntimeError), transaction.atomic():
+            action.participants.add(member_c)
+            raise RuntimeError("rolled back")
+        action.title_en = "Issue papers, revised"
+        action.save()
+    [entry] = new_entries(staff_api, cursor)
+    assert entry["changed_fields"] == ["title_en"]
+    assert entry["state"]["members"] == ["member-a", "member-b"]
+
+
+def test_an_entry_held_back_in_one_write_is_written_at_its_end_or_before_the_next_entry(world, staff_api, member_c):
+    """changes.one_write: the entries and their order are those recorded
+    without it; only the time of the INSERT moves."""
+    from actions.models import Action, Goal
+    from metroplan import changes
+
+    _, cursor = everything(staff_api)
+    action = Action.objects.get(pk=world.action1.pk)
+    goal = Goal.objects.get(pk=world.goal1.pk)
+    before = Change.objects.count()
+    with transaction.atomic():
+        with changes.one_write():
+            action.participants.add(member_c)
+            assert Change.objects.count() == before  # held
+        assert Change.objects.count() == before + 1  # written at the block's end
+    with transaction.atomic(), changes.one_write():
+        action.participants.remove(member_c)
+        goal.title_en = "Renamed"
+        goal.save()  # another entry: the held one is written first
+        action.title_en = "Issue papers, revised"
+        action.save()
+    first, second, third, fourth = new_entries(staff_api, cursor)
+    assert (first["type"], first["changed_fields"]) == ("action", ["members"])
+    assert first["state"]["members"] == ["member-a", "member-b", "member-c"]
+    assert (second["type"], second["changed_fields"]) == ("action", ["members"])
+    assert second["state"]["members"] == ["member-a", "member-b"]
+    assert (third["type"], third["changed_fields"]) == ("goal", ["title_en"])
+    assert (fourth["type"], fourth["changed_fields"]) == ("action", ["title_en"])
+
+
+def test_an_entry_held_back_by_a_savepoint_rolled_back_is_not_written(world, staff_api, member_c):
+    from actions.models import Action
+    from metroplan import changes
+
+    _, cursor = everything(staff_api)
+    action = Action.objects.get(pk=world.action1.pk)
+    with transaction.atomic(), changes.one_write():
+        with contextlib.suppress(RuntimeError), transaction.atomic():
+            action.participants.add(member_c)
+            raise RuntimeError("rolled back")
+    assert new_entries(staff_api, cursor) == []
