@@ -119,3 +119,16 @@ def _english_between_tests():
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture
+def one_quarter_hour(monkeypatch):
+    """The figures of now are cached per quarter of an hour (UTC; see
+    reporting.figures.engine._quarter_hour): two requests on either side of
+    one compute them twice, by design. Tests that compare the queries of
+    requests made over several seconds (cold, warm, before and after growing
+    the data) keep to the quarter they started in."""
+    from reporting.figures import engine
+
+    pinned = engine._quarter_hour(None)
+    monkeypatch.setattr(engine, "_quarter_hour", lambda as_of: "" if as_of is not None else pinned)

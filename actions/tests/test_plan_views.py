@@ -158,6 +158,7 @@ def test_pages_show_the_users_language_with_english_fallback(client, cast):
     assert "Issue papers" in es  # no Spanish title: English
 
 
+@pytest.mark.usefixtures("one_quarter_hour")
 def test_outline_query_count_does_not_grow_with_the_plan(client, cast):
     plan, goal1, goal2, *_ = small_plan()
     client.force_login(cast.staff)

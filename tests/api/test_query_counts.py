@@ -69,6 +69,9 @@ def grow(world, cast, n: int) -> None:
         Report.objects.create(plan=plan, kind="monthly", period=world.period, as_of=date(2022, 1, 1), state="done")
 
 
+# cold and warm passes, before and after growing: one quarter of an hour's figures
+pytestmark = pytest.mark.usefixtures("one_quarter_hour")
+
 LISTS = ["plans", "goals", "actions", "indicators", "members", "regions", "periods", "updates", "reports"]
 # Each list as JSON pages, as a whole CSV download (not paged: every row), and
 # sorted by a figure where it has one.

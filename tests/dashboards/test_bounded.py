@@ -63,6 +63,10 @@ def grow_bulk(small, start: int, n: int) -> None:
     bump()  # bulk inserts send no signal: the figures' cache must know
 
 
+# pages measured one after the other, before and after growing: one quarter of an hour's figures
+pytestmark = pytest.mark.usefixtures("one_quarter_hour")
+
+
 def measure(client) -> dict:
     answers = {}
     for name, args, params in PAGES:

@@ -263,6 +263,7 @@ def test_anonymous_readers_of_a_public_action_page_see_no_report_button(client, 
 # --- cost ------------------------------------------------------------------------------------------------------
 
 
+@pytest.mark.usefixtures("one_quarter_hour")
 def test_each_home_costs_the_same_queries_for_a_small_and_a_large_network(client, cast, small, open_periods):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
