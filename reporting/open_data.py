@@ -236,12 +236,20 @@ def _fork_others(resources: list[str], directory: Path) -> int:
             os._exit(status)  # never the parent's exit handlers (Celery's, pytest's)
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
 def _wait(pid: int, directory: Path) -> None:
     """Wait for the child; raise what it failed with."""
     try:
         os.waitpid(pid, 0)
-    except ChildProcessError:  # already reaped by a SIGCHLD handler: the files tell
-        while not ((directory / _DONE).exists() or (directory / "error").exists()):
+    except ChildProcessError:  # reaped by a SIGCHLD handler: the files tell, once it is gone
+        while _alive(pid) and not ((directory / _DONE).exists() or (directory / "error").exists()):
             time.sleep(0.05)
     if not (directory / _DONE).exists():
         error = directory / "error"

@@ -112,6 +112,23 @@ def test_a_failure_in_the_child_fails_the_build_with_its_reason(world, monkeypat
         open_data.package_zip()
 
 
+@other_process_sees_the_database
+@pytest.mark.django_db(transaction=True)
+def test_a_child_that_dies_without_a_word_fails_the_build_even_when_reaped_elsewhere(world, monkeypatch):
+    """A child killed (out of memory, say) leaves no mark; when a SIGCHLD
+    handler has reaped it, the build must not wait for the mark for ever."""
+    reap = os.waitpid
+
+    def reaped_by_someone_else(pid, options):
+        reap(pid, options)
+        raise ChildProcessError
+
+    monkeypatch.setattr(open_data, "_write_others", lambda resources, directory: os._exit(9))
+    monkeypatch.setattr(open_data.os, "waitpid", reaped_by_someone_else)
+    with pytest.raises(RuntimeError, match="ended without a word"):
+        open_data.package_zip()
+
+
 @override_settings(ALLOWED_HOSTS=["metroplan.example"], SITE_URL="https://metroplan.example")
 def test_the_package_builds_where_only_the_site_is_a_host_and_links_to_the_site(world):
     """The build asks the API as the site: a host the site allows (not the
